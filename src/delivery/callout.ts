@@ -1,0 +1,46 @@
+import { resolveCallout, type NamedCredentials } from './named-credentials.js';
+
+export interface CalloutRecord {
+  url: string;
+  method: string;
+  status: number | null;
+  latencyMs: number;
+}
+
+/**
+ * The `callout` a handler receives: fetch() bound to the named credentials and the delivery deadline.
+ * Every call is reported to `record` (status and latency, never the body: it holds the code).
+ */
+export function createCallout(
+  credentials: NamedCredentials,
+  signal: AbortSignal,
+  record: (entry: CalloutRecord) => void,
+): (url: string, init?: RequestInit) => Promise<Response> {
+  return async (target, init = {}) => {
+    const { url, headers } = resolveCallout(target, credentials);
+    const merged = new Headers(init.headers);
+    // The credential wins over anything the handler set: the handler must not be able to leak or swap it.
+    for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+    const combined = init.signal ? AbortSignal.any([signal, init.signal]) : signal;
+    const method = (init.method ?? 'GET').toUpperCase();
+    const started = performance.now();
+    try {
+      const response = await fetch(url, { ...init, headers: merged, signal: combined });
+      record({ url: redactUrl(url), method, status: response.status, latencyMs: performance.now() - started });
+      return response;
+    } catch (error) {
+      record({ url: redactUrl(url), method, status: null, latencyMs: performance.now() - started });
+      throw error;
+    }
+  };
+}
+
+/** Query strings may carry the code (GET-style provider APIs); keep only origin and path in records. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin + parsed.pathname;
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Named credentials (Salesforce's term): a base URL and an authentication scheme stored under a name,
+ * so handler code says `callout:Twilio/Messages.json` and never sees the secret.
+ */
+export type CredentialAuth =
+  | { type: 'none' }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'header'; name: string; value: string };
+
+export interface NamedCredential {
+  url: string;
+  auth: CredentialAuth;
+}
+
+export type NamedCredentials = ReadonlyMap<string, NamedCredential>;
+
+export class UnknownNamedCredentialError extends Error {
+  constructor(readonly credentialName: string) {
+    super(`no named credential "${credentialName}" is configured`);
+  }
+}
+
+const CALLOUT_PREFIX = 'callout:';
+
+/** Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds. */
+export function resolveCallout(
+  target: string,
+  credentials: NamedCredentials,
+): { url: string; headers: Record<string, string> } {
+  if (!target.startsWith(CALLOUT_PREFIX)) return { url: target, headers: {} };
+  const rest = target.slice(CALLOUT_PREFIX.length);
+  const cut = rest.search(/[/?]/);
+  const name = cut === -1 ? rest : rest.slice(0, cut);
+  const path = cut === -1 ? '' : rest.slice(cut);
+  const credential = credentials.get(name);
+  if (!credential) throw new UnknownNamedCredentialError(name);
+  const base = credential.url.replace(/\/+$/, '');
+  return { url: base + path, headers: authHeaders(credential.auth) };
+}
+
+function authHeaders(auth: CredentialAuth): Record<string, string> {
+  switch (auth.type) {
+    case 'none':
+      return {};
+    case 'basic':
+      return { authorization: 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64') };
+    case 'bearer':
+      return { authorization: `Bearer ${auth.token}` };
+    case 'header':
+      return { [auth.name.toLowerCase()]: auth.value };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The one registry of error codes (OAuth style: snake_case, stable). HTTP answers
+ * `{ error, error_description }`; the library API carries the same code in `VerificationResult`.
+ * The internal cause may be kept on the error for logs; it is never serialised.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, message: 'The request is malformed.' },
+  invalid_phone_number: { status: 400, message: 'That phone number is not valid.' },
+  country_not_supported: { status: 400, message: 'Text messages cannot be sent to that country.' },
+  site_not_found: { status: 404, message: 'No such site.' },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'That method is not allowed here.' },
+  registration_disabled: { status: 403, message: 'Self-registration is turned off for this site.' },
+  passwordless_disabled: { status: 403, message: 'Passwordless login is turned off for this site.' },
+  unsupported_verification_method: { status: 400, message: 'Only the sms verification method is supported.' },
+  username_taken: { status: 409, message: 'That username is already registered.' },
+  phone_taken: { status: 409, message: 'That phone number is already registered.' },
+  resend_too_soon: { status: 429, message: 'A code was sent moments ago; wait before asking for another.' },
+  too_many_requests: { status: 429, message: 'Too many codes were requested for this phone; try again later.' },
+  message_limit_exceeded: { status: 429, message: 'The site has reached its text message limit; try again later.' },
+  delivery_failed: { status: 502, message: 'The code could not be sent; try again later.' },
+  invalid_code: { status: 400, message: 'The code is wrong.' },
+  code_expired: { status: 400, message: 'The code has expired; ask for a new one.' },
+  verification_locked: { status: 400, message: 'Too many wrong codes; ask for a new code.' },
+  verification_not_found: { status: 400, message: 'No such verification; start again.' },
+  already_used: { status: 400, message: 'That code was already used.' },
+  user_not_found: { status: 404, message: 'No such user.' },
+  user_inactive: { status: 403, message: 'This user cannot sign in.' },
+  no_verified_phone: { status: 400, message: 'The user has no verified phone number.' },
+  invalid_client: { status: 401, message: 'Client authentication failed.' },
+  invalid_grant: { status: 400, message: 'The authorization grant is invalid, expired or already used.' },
+  unauthorized_client: { status: 400, message: 'The client may not use this grant or redirect URI.' },
+  unsupported_grant_type: { status: 400, message: 'That grant type is not supported.' },
+  unsupported_response_type: { status: 400, message: 'That response type is not supported.' },
+  invalid_scope: { status: 400, message: 'The requested scope is not allowed.' },
+  invalid_token: { status: 401, message: 'The access token is missing, invalid or expired.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'That content type is not accepted here.' },
+  service_unavailable: { status: 503, message: 'The service is briefly unavailable; try again.' },
+  server_error: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class OtpgateError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    /** Replaces the registry's message when the caller can say something more useful. */
+    description?: string,
+    /** Extra fields that are safe to show (e.g. retry_after, attempts_remaining). */
+    readonly extra: Record<string, string | number> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(description ?? ERRORS[code].message, options);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function isOtpgateError(value: unknown): value is OtpgateError {
+  return value instanceof OtpgateError;
+}

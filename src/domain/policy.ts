@@ -1,0 +1,21 @@
+import type { UseCase } from './use-case.js';
+
+/** The OTP policy of one use case on one site. Bounds and defaults live in the config schema. */
+export interface OtpPolicy {
+  /** Digits in a code (4-10). */
+  codeLength: number;
+  /** How long a code stays valid after it is sent, in seconds. */
+  ttlSeconds: number;
+  /** Wrong codes allowed per verification; the next one locks it. Resends never reset this. */
+  maxAttempts: number;
+  /** Minimum seconds between two sends for the same verification. */
+  resendIntervalSeconds: number;
+  /** Sends allowed per phone number per rolling hour, across all verifications of the site. */
+  maxSendsPerPhonePerHour: number;
+  /** ISO 3166 alpha-2 countries codes may be sent to; empty means all. */
+  allowedCountries: string[];
+  /** Countries codes are never sent to. */
+  deniedCountries: string[];
+}
+
+export type SitePolicies = Record<UseCase, OtpPolicy>;

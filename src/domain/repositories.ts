@@ -1,0 +1,128 @@
+/**
+ * The storage the domain needs, declared here and implemented in store/. A SiteStore is bound to one
+ * site: every query it runs carries that site_id, so one site can never read another's rows.
+ */
+import type { AuthorizationCode, OAuthClient, SigningKey, Token } from './oauth.js';
+import type { PhoneNumber } from './phone.js';
+import type { Site } from './site.js';
+import type { NewUser, User } from './user.js';
+import type { Verification } from './verification.js';
+
+export interface UserRepository {
+  /** Throws a UniqueViolation when the username or phone is taken on this site. */
+  create(user: Omit<NewUser, 'siteId'>, now: Date): Promise<User>;
+  byId(id: string): Promise<User | null>;
+  byUsername(username: string): Promise<User | null>;
+  byPhone(phone: PhoneNumber): Promise<User | null>;
+  list(options: { limit: number; offset: number }): Promise<User[]>;
+  /** Sets a new verified phone. Throws a UniqueViolation when another user holds it. */
+  setVerifiedPhone(id: string, phone: PhoneNumber, now: Date): Promise<User | null>;
+}
+
+export class UniqueViolation extends Error {
+  constructor(readonly field: 'username' | 'phone' | 'id') {
+    super(`${field} already exists`);
+  }
+}
+
+export type CountedAttempt =
+  | { kind: 'counted'; verification: Verification }
+  | { kind: 'not_found' }
+  | { kind: 'not_pending'; verification: Verification }
+  | { kind: 'expired' }
+  | { kind: 'exhausted' };
+
+export interface VerificationRepository {
+  insert(verification: Omit<Verification, 'siteId'>): Promise<void>;
+  byId(id: string): Promise<Verification | null>;
+  /** The newest pending, unexpired verification for this use case, phone and user (for resends). */
+  findResendable(query: { useCase: Verification['useCase']; phone: PhoneNumber; userId: string | null; now: Date }): Promise<Verification | null>;
+  /** Replaces the code of a pending verification. Attempts are kept: a resend never resets them. */
+  recordResend(id: string, change: { codeHash: string; keyId: string; sentAt: Date; expiresAt: Date }): Promise<boolean>;
+  /**
+   * Counts one submission before the code is compared, in one guarded write: pending, unexpired and
+   * under budget, or nothing changes. Concurrent submissions can never exceed the budget.
+   */
+  countAttempt(id: string, now: Date): Promise<CountedAttempt>;
+  /** pending -> verified; false when another request got there first (one success per code). */
+  markVerified(id: string, now: Date): Promise<Verification | null>;
+  /** pending -> locked. */
+  lock(id: string): Promise<void>;
+  /** Deletes verifications that expired before `before`. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+export interface SendLogRepository {
+  /**
+   * Records a send for the phone if fewer than `limit` were recorded since `since`; atomically, so
+   * concurrent requests cannot overshoot. Returns the time the oldest counted send leaves the window
+   * when refused.
+   */
+  reserve(phone: PhoneNumber, now: Date, since: Date, limit: number): Promise<{ ok: true } | { ok: false; oldest: Date }>;
+}
+
+export interface DeliveryAttemptRecord {
+  verificationId: string;
+  handler: string;
+  attempt: number;
+  result: string;
+  latencyMs: number;
+  providerMessageId: string | null;
+  detail: string | null;
+  createdAt: Date;
+}
+
+export interface DeliveryAttemptRepository {
+  insertMany(records: DeliveryAttemptRecord[]): Promise<void>;
+  forVerification(verificationId: string): Promise<DeliveryAttemptRecord[]>;
+}
+
+export interface ClientRepository {
+  upsert(client: Omit<OAuthClient, 'siteId'>): Promise<void>;
+  byId(clientId: string): Promise<OAuthClient | null>;
+  list(): Promise<OAuthClient[]>;
+}
+
+export interface GrantRepository {
+  insertCode(code: Omit<AuthorizationCode, 'siteId'>): Promise<void>;
+  /** Marks the code used and returns it; null when unknown, expired or already used (one exchange per code). */
+  consumeCode(codeHash: string, now: Date): Promise<AuthorizationCode | null>;
+  insertToken(token: Omit<Token, 'siteId'>): Promise<void>;
+  tokenByHash(tokenHash: string): Promise<Token | null>;
+  /** Revokes an unrevoked token; false when it was already revoked (a concurrent rotation won). */
+  revokeToken(tokenHash: string, now: Date): Promise<boolean>;
+  revokeFamily(familyId: string, now: Date): Promise<void>;
+  revokeUserTokens(userId: string, now: Date): Promise<void>;
+  purgeExpired(before: Date): Promise<number>;
+}
+
+export interface SigningKeyRepository {
+  list(): Promise<SigningKey[]>;
+  insert(key: Omit<SigningKey, 'siteId'>): Promise<void>;
+}
+
+export interface SiteStore {
+  readonly siteId: string;
+  readonly users: UserRepository;
+  readonly verifications: VerificationRepository;
+  readonly sendLog: SendLogRepository;
+  readonly deliveryAttempts: DeliveryAttemptRepository;
+  readonly clients: ClientRepository;
+  readonly grants: GrantRepository;
+  readonly signingKeys: SigningKeyRepository;
+}
+
+export interface SiteRepository {
+  upsert(site: Site, now: Date): Promise<void>;
+  byId(id: string): Promise<Site | null>;
+  list(): Promise<Site[]>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly sites: SiteRepository;
+  forSite(siteId: string): SiteStore;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
