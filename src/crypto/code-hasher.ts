@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface HmacSecret {
   id: string;
@@ -38,9 +38,13 @@ export function createCodeHasher(secrets: readonly HmacSecret[]): CodeHasher {
   };
 }
 
-/** A keyed hash for other bearer secrets we look up by value (tokens, authorization codes, client secrets). */
-export function hashToken(secret: string, token: string): string {
-  return createHmac('sha256', secret).update(token).digest('base64url');
+/**
+ * The stored form of a bearer secret we look up by value (tokens, authorization codes, client secrets).
+ * Unkeyed on purpose: these are high-entropy, so a plain SHA-256 cannot be reversed, and lookups keep
+ * working when the HMAC secrets rotate. Pass a namespace to keep kinds apart.
+ */
+export function hashToken(namespace: string, token: string): string {
+  return createHash('sha256').update(namespace).update('\x00').update(token).digest('base64url');
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

@@ -35,8 +35,8 @@ export type CountedAttempt =
 export interface VerificationRepository {
   insert(verification: Omit<Verification, 'siteId'>): Promise<void>;
   byId(id: string): Promise<Verification | null>;
-  /** The newest pending, unexpired verification for this use case, phone and user (for resends). */
-  findResendable(query: { useCase: Verification['useCase']; phone: PhoneNumber; userId: string | null; now: Date }): Promise<Verification | null>;
+  /** The newest pending, unexpired verification for this use case and user (and phone, when given): resends reuse it. */
+  findResendable(query: { useCase: Verification['useCase']; phone?: PhoneNumber; userId: string | null; now: Date }): Promise<Verification | null>;
   /** Replaces the code of a pending verification. Attempts are kept: a resend never resets them. */
   recordResend(id: string, change: { codeHash: string; keyId: string; sentAt: Date; expiresAt: Date }): Promise<boolean>;
   /**

@@ -1,0 +1,156 @@
+/**
+ * The one configuration schema: types, defaults, bounds and the descriptions that
+ * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
+ */
+import { z } from 'zod';
+import { USE_CASES } from '../domain/use-case.js';
+
+const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
+
+export const policySchema = z
+  .object({
+    codeLength: z.number().int().min(4).max(10).default(6).describe('Digits in a code.'),
+    ttlSeconds: z.number().int().min(30).max(86_400).default(600).describe('Seconds a code stays valid after it is sent.'),
+    maxAttempts: z.number().int().min(1).max(20).default(5).describe('Wrong codes allowed per verification before it locks. A resend never resets it.'),
+    resendIntervalSeconds: z.number().int().min(0).max(3600).default(30).describe('Minimum seconds between two sends of the same verification.'),
+    maxSendsPerPhonePerHour: z.number().int().min(1).max(1000).default(5).describe('Sends allowed to one phone number per rolling hour, per site.'),
+    allowedCountries: z.array(country).default([]).describe('Countries codes may be sent to (empty: all).'),
+    deniedCountries: z.array(country).default([]).describe('Countries codes are never sent to.'),
+  })
+  .strict();
+
+const policyOverrideSchema = policySchema.partial().strict();
+
+const moduleHandlerSchema = z
+  .object({
+    type: z.literal('module'),
+    name: z.string().min(1).optional().describe('Name shown in attempt logs (default: the file name).'),
+    path: z.string().min(1).describe('Path of a .js, .mjs or .ts module whose default export has sendOneTimePassword; relative to the config file.'),
+    options: z.record(z.unknown()).optional().describe('Passed to a default export that is a factory function.'),
+  })
+  .strict();
+
+const handlerSchema = z.union([
+  z.literal('console').transform(() => ({ type: 'console' as const })),
+  z
+    .string()
+    .min(1)
+    .refine((s) => s !== 'console')
+    .transform((path) => ({ type: 'module' as const, path })),
+  z.object({ type: z.literal('console'), name: z.string().optional() }).strict(),
+  moduleHandlerSchema,
+]);
+
+const clientSchema = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits and . _ ~ - only').describe('OAuth client_id.'),
+    name: z.string().min(1).default('').describe('Shown to people and in logs.'),
+    clientSecret: z.string().min(16).optional().describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
+    redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
+  })
+  .strict();
+
+export const siteSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes').describe('Site id, also its URL path prefix (/{id}/services/...).'),
+    name: z.string().min(1).max(200).describe('Shown in messages and pages.'),
+    enabled: z.boolean().default(true),
+    experienceId: z.string().max(200).nullable().default(null).describe('Passed through to the delivery handler as experienceId.'),
+    locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en').describe('Locale of messages for users without one.'),
+    defaultCountry: country.nullable().default(null).describe('Country assumed for numbers typed without a leading +.'),
+    passwordlessLoginEnabled: z.boolean().default(true),
+    registrationEnabled: z.boolean().default(true),
+    policy: policyOverrideSchema.default({}).describe('Overrides of defaults.policy for every use case of this site.'),
+    useCasePolicies: z
+      .object(Object.fromEntries(USE_CASES.map((u) => [u, policyOverrideSchema.optional()])) as Record<(typeof USE_CASES)[number], z.ZodOptional<typeof policyOverrideSchema>>)
+      .strict()
+      .default({})
+      .describe('Overrides per use case (passwordless_login, self_registration, identity_verification, phone_registration).'),
+    handlers: z.array(handlerSchema).default([]).describe('Delivery chain, primary first: "console", a module path, or {type, ...}. Empty: delivery.defaultHandler.'),
+    userDiscoveryHandler: z.string().nullable().default(null).describe('Module mapping a login hint to a user (default: by E.164 phone, then username).'),
+    registrationHandler: z.string().nullable().default(null).describe('Module creating the user after the registration code is verified (default: store the userdata).'),
+    clients: z.array(clientSchema).default([]),
+    tokens: z
+      .object({
+        accessTokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
+        refreshTokenTtlSeconds: z.number().int().min(300).max(31_536_000).default(2_592_000),
+        authorizationCodeTtlSeconds: z.number().int().min(10).max(600).default(60),
+      })
+      .strict()
+      .default({}),
+    branding: z.object({ logoUrl: z.string().url().optional(), primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional() }).strict().default({}),
+  })
+  .strict();
+
+const credentialAuthSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('bearer'), token: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().min(1) }).strict(),
+]);
+
+const hmacSecretSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).describe('Key id stored beside each hash.'),
+  secret: z.string().min(16, 'at least 16 characters (32+ in production)'),
+});
+
+export const configSchema = z
+  .object({
+    mode: z.enum(['development', 'production']).default('development').describe('production refuses the console handler and weak secrets. Env OTPGATE_MODE.'),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1').describe('Listen address. Env OTPGATE_HOST.'),
+        port: z.number().int().min(0).max(65_535).default(8080).describe('Listen port (0: any free port). Env OTPGATE_PORT.'),
+        baseUrl: z.string().url().nullable().default(null).describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
+        bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
+        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* (behind a TLS-terminating proxy).'),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Env OTPGATE_LOG_LEVEL.'),
+      })
+      .strict()
+      .default({}),
+    database: z
+      .object({
+        url: z.string().min(1).default('sqlite:./otpgate.db').describe('sqlite:PATH (sqlite::memory: for tests) or postgres://... Env OTPGATE_DATABASE_URL.'),
+      })
+      .strict()
+      .default({}),
+    secrets: z
+      .object({
+        hmac: z.array(hmacSecretSchema).min(1).describe('Secrets for code and token hashes, current first; keep old ones to verify during rotation. Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.'),
+      })
+      .strict(),
+    delivery: z
+      .object({
+        deadlineMs: z.number().int().min(100).max(60_000).default(10_000).describe('Time budget of one send across retries and fail-over.'),
+        retries: z.number().int().min(0).max(5).default(2).describe('Retries of one handler after PROVIDER_ERROR, EXCEPTION or a throw.'),
+        backoffMs: z.number().int().min(0).max(10_000).default(250).describe('First retry delay; doubles each retry, with jitter.'),
+        defaultHandler: handlerSchema.default('console').describe('Chain used by sites without handlers.'),
+        allowConsoleInProduction: z.boolean().default(false).describe('The console handler prints codes; production refuses it unless this is true.'),
+      })
+      .strict()
+      .default({}),
+    namedCredentials: z
+      .record(z.string().regex(/^[A-Za-z0-9_]+$/), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
+      .default({})
+      .describe('Callout targets by name; write secrets as ${ENV_VAR}.'),
+    defaults: z.object({ policy: policySchema.default({}) }).strict().default({}),
+    sites: z.array(siteSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sites.forEach((site, i) => {
+      if (seen.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
+      seen.add(site.id);
+    });
+    if (config.mode === 'production') {
+      config.secrets.hmac.forEach((s, i) => {
+        if (s.secret.length < 32 || s.secret.startsWith('dev-only'))
+          ctx.addIssue({ code: 'custom', path: ['secrets', 'hmac', i, 'secret'], message: 'production needs a secret of 32+ characters that is not the demo one' });
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type SiteConfig = z.infer<typeof siteSchema>;

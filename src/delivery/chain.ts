@@ -1,0 +1,44 @@
+import type { HandlerSpec, Site } from '../domain/site.js';
+import { createConsoleHandler } from './builtin/console-handler.js';
+import type { OneTimePasswordDeliveryHandler } from './contract.js';
+import type { ChainLink } from './dispatcher.js';
+import { loadModuleExport, moduleName } from './module-loader.js';
+
+export interface ChainSettings {
+  production: boolean;
+  allowConsoleInProduction: boolean;
+  defaultHandler: HandlerSpec;
+  /** Where the console handler writes (tests capture it). */
+  consoleWrite?: (line: string) => void;
+}
+
+const isHandler = (v: unknown): v is OneTimePasswordDeliveryHandler =>
+  !!v && typeof (v as OneTimePasswordDeliveryHandler).sendOneTimePassword === 'function';
+
+/** Turns a site's configured chain into handler objects; modules are loaded once and kept. */
+export function createChainResolver(settings: ChainSettings) {
+  const cache = new Map<string, Promise<ChainLink>>();
+  const resolveLink = (spec: HandlerSpec): Promise<ChainLink> => {
+    if (spec.type === 'console') {
+      if (settings.production && !settings.allowConsoleInProduction)
+        return Promise.reject(new Error('the console handler prints codes and is refused in production mode (set delivery.allowConsoleInProduction to override)'));
+      return Promise.resolve({ name: spec.name ?? 'console', handler: createConsoleHandler(settings.consoleWrite) });
+    }
+    const key = `${spec.path}\n${JSON.stringify(spec.options ?? {})}`;
+    let link = cache.get(key);
+    if (!link) {
+      link = loadModuleExport(spec.path, spec.options, isHandler, 'delivery handler').then((handler) => ({ name: spec.name ?? moduleName(spec.path), handler }));
+      link.catch(() => cache.delete(key)); // a fixed file may load on the next try
+      cache.set(key, link);
+    }
+    return link;
+  };
+  return {
+    async chainFor(site: Site): Promise<ChainLink[]> {
+      const specs = site.handlers.length > 0 ? site.handlers : [settings.defaultHandler];
+      return Promise.all(specs.map(resolveLink));
+    },
+  };
+}
+
+export type ChainResolver = ReturnType<typeof createChainResolver>;

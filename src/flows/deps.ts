@@ -1,0 +1,33 @@
+import type { CodeHasher } from '../crypto/code-hasher.js';
+import type { ChainResolver } from '../delivery/chain.js';
+import type { DispatchSettings } from '../delivery/dispatcher.js';
+import type { NamedCredentials } from '../delivery/named-credentials.js';
+import type { BaseLogger } from '../delivery/safe-log.js';
+import type { Clock } from '../domain/clock.js';
+import type { Store } from '../domain/repositories.js';
+import type { Site } from '../domain/site.js';
+import type { SiteHooks } from './site-hooks.js';
+
+/** Everything the flows need, built once by the app. */
+export interface FlowDeps {
+  store: Store;
+  clock: Clock;
+  hasher: CodeHasher;
+  chains: ChainResolver;
+  hooks: SiteHooks;
+  credentials: NamedCredentials;
+  dispatch: DispatchSettings;
+  logger: BaseLogger;
+  /** Host name for the WebOTP line of the default text. */
+  publicHost: string;
+}
+
+/** Who is asking: passed to handlers (rate decisions, fraud checks) and never required. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const noMeta: RequestMeta = { ip: null, userAgent: null };
+
+export type { Site };

@@ -1,0 +1,57 @@
+import { OtpgateError } from '../domain/errors.js';
+import { parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
+import type { User } from '../domain/user.js';
+import { hashToken } from '../crypto/code-hasher.js';
+import type { FlowDeps, RequestMeta, Site } from './deps.js';
+import { sendCode } from './send-code.js';
+import { verifyCode } from './verify-code.js';
+
+/**
+ * Starts a passwordless login from a login hint (phone or username). An unknown hint, or a user without
+ * a verified phone, gets the same answer as a known one and no message: phone numbers cannot be enumerated.
+ */
+export async function initPasswordlessLogin(
+  deps: FlowDeps,
+  site: Site,
+  input: ({ loginHint: string } | { userId: string }) & { customData?: Record<string, unknown>; meta: RequestMeta },
+): Promise<{ identifier: string }> {
+  if (!site.passwordlessLoginEnabled) throw new OtpgateError('passwordless_disabled');
+  const hint = 'loginHint' in input ? input.loginHint.trim() : input.userId;
+  if (!hint || hint.length > 200) throw new OtpgateError('invalid_request', 'username is required (a phone number or username, at most 200 characters).');
+  const users = deps.store.forSite(site.id).users;
+  let userId: string | null = 'userId' in input ? input.userId : null;
+  if ('loginHint' in input) {
+    const discovery = await deps.hooks.discoveryFor(site);
+    ({ userId } = await discovery.discoverUserFromLoginHint(
+      { siteId: site.id, loginHint: hint, verificationAction: 'sms', customData: input.customData ?? {}, ip: input.meta.ip, userAgent: input.meta.userAgent },
+      { users, parsePhone: deps.hooks.parsePhoneFor(site) },
+    ));
+  }
+  const user = userId ? await users.byId(userId) : null;
+  const usable = user && user.status === 'active' && user.phone && user.phoneVerified ? user : null;
+  const phone: ParsedPhone = usable ? { e164: usable.phone!, country: parsePhone(usable.phone!)?.country ?? null } : pseudoPhone(deps, site, hint);
+  return sendCode(deps, site, {
+    useCase: 'passwordless_login',
+    phone,
+    userId: usable?.id ?? null,
+    deliverable: usable !== null,
+    locale: usable?.locale ?? null,
+    payload: {},
+    meta: input.meta,
+  });
+}
+
+/** For an unknown hint: the hint's own number when it is one, else a keyed stand-in, so rate limits still apply. */
+function pseudoPhone(deps: FlowDeps, site: Site, hint: string): ParsedPhone {
+  const parsed = parsePhone(hint, site.defaultCountry ?? undefined);
+  if (parsed) return parsed;
+  return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null };
+}
+
+export async function verifyPasswordlessLogin(deps: FlowDeps, site: Site, input: { identifier: string; code: string; userId?: string }): Promise<User> {
+  const verification = await verifyCode(deps, site, { identifier: input.identifier, code: input.code, useCase: 'passwordless_login', ...(input.userId ? { userId: input.userId } : {}) });
+  const user = verification.userId ? await deps.store.forSite(site.id).users.byId(verification.userId) : null;
+  if (!user) throw new OtpgateError('user_not_found');
+  if (user.status !== 'active') throw new OtpgateError('user_inactive');
+  return user;
+}

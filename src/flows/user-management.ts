@@ -1,0 +1,106 @@
+/**
+ * The library API: Salesforce's UserManagement operations for one site, for servers that embed otpgate.
+ *
+ * @example
+ * const otpgate = await createOtpgate({ config });
+ * const um = otpgate.userManagement('demo');
+ * const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550101', firstName: 'Ada' });
+ * const result = await um.verifySelfRegistration('SMS', identifier, codeTheUserTyped, '/welcome');
+ * // result: { success: true, redirect: '/welcome', message: 'Token is valid', userId: '...' }
+ */
+import { isOtpgateError, OtpgateError } from '../domain/errors.js';
+import { formatPhoneNumber } from '../domain/phone.js';
+import type { FlowDeps, RequestMeta, Site } from './deps.js';
+import { noMeta } from './deps.js';
+import { initIdentityVerification, verifyIdentityVerification } from './identity-verification.js';
+import { initPasswordlessLogin, verifyPasswordlessLogin } from './passwordless-login.js';
+import { initPhoneRegistration, verifyPhoneRegistration } from './phone-registration.js';
+import { initSelfRegistration, verifySelfRegistration } from './self-registration.js';
+import type { RegistrationUserData } from './site-hooks.js';
+
+export type VerificationMethod = 'SMS';
+
+export interface VerificationResult {
+  success: boolean;
+  /** Where to send the user next: the start URL, or the site's home. */
+  redirect: string;
+  /** "Token is valid" on success, else a sentence a person understands. */
+  message: string;
+  /** The stable error code on failure. */
+  error?: string;
+  userId?: string;
+}
+
+const SUCCESS_MESSAGE = 'Token is valid';
+
+function requireSms(method: string): void {
+  if (String(method).toUpperCase() !== 'SMS') throw new OtpgateError('unsupported_verification_method');
+}
+
+export function createUserManagement(deps: FlowDeps, site: () => Promise<Site>, home: string, meta: RequestMeta = noMeta) {
+  const result = async (run: () => Promise<string | undefined>, startUrl?: string | null): Promise<VerificationResult> => {
+    const redirect = startUrl || home;
+    try {
+      const userId = await run();
+      return { success: true, redirect, message: SUCCESS_MESSAGE, ...(userId ? { userId } : {}) };
+    } catch (error) {
+      if (!isOtpgateError(error)) throw error;
+      return { success: false, redirect, message: error.message, error: error.code };
+    }
+  };
+  const errorMessage = async (run: () => Promise<unknown>): Promise<string | null> => {
+    try {
+      await run();
+      return null;
+    } catch (error) {
+      if (!isOtpgateError(error)) throw error;
+      return error.message;
+    }
+  };
+  return {
+    async initPasswordlessLogin(userId: string, method: VerificationMethod): Promise<string> {
+      requireSms(method);
+      return (await initPasswordlessLogin(deps, await site(), { userId, meta })).identifier;
+    },
+    async verifyPasswordlessLogin(userId: string, method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
+      requireSms(method);
+      return result(async () => (await verifyPasswordlessLogin(deps, await site(), { identifier, code, userId })).id, startUrl);
+    },
+    async initSelfRegistration(method: VerificationMethod, user: RegistrationUserData & { locale?: string; customdata?: Record<string, unknown> }): Promise<string> {
+      requireSms(method);
+      const { locale, customdata, ...userdata } = user;
+      return (await initSelfRegistration(deps, await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta })).identifier;
+    },
+    async verifySelfRegistration(method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
+      requireSms(method);
+      return result(async () => (await verifySelfRegistration(deps, await site(), { identifier, code })).id, startUrl);
+    },
+    /** Second factor for the signed-in user `userId`. */
+    async initVerificationMethod(userId: string, method: VerificationMethod): Promise<string> {
+      requireSms(method);
+      return (await initIdentityVerification(deps, await site(), { userId, meta })).identifier;
+    },
+    async verifyVerificationMethod(userId: string, identifier: string, code: string, method: VerificationMethod) {
+      requireSms(method);
+      return result(async () => {
+        await verifyIdentityVerification(deps, await site(), { userId, identifier, code });
+        return userId;
+      });
+    },
+    /** Sends a code to a new phone for `userId`. Returns null on success, else the error message (as Salesforce does). */
+    async initRegisterVerificationMethod(userId: string, method: VerificationMethod, phone: string): Promise<string | null> {
+      requireSms(method);
+      return errorMessage(async () => initPhoneRegistration(deps, await site(), { userId, phone, meta }));
+    },
+    /** Returns null when the code was right and the phone is now the user's verified phone, else the error message. */
+    async verifyRegisterVerificationMethod(userId: string, code: string, method: VerificationMethod): Promise<string | null> {
+      requireSms(method);
+      return errorMessage(async () => verifyPhoneRegistration(deps, await site(), { userId, code }));
+    },
+    formatPhoneNumber(countryCode: string, phoneNumber: string): string | null {
+      return formatPhoneNumber(countryCode, phoneNumber);
+    },
+  };
+}
+
+export type UserManagement = ReturnType<typeof createUserManagement>;

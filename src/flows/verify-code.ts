@@ -1,0 +1,48 @@
+import { OtpgateError } from '../domain/errors.js';
+import type { UseCase } from '../domain/use-case.js';
+import type { Verification } from '../domain/verification.js';
+import type { FlowDeps, Site } from './deps.js';
+
+/**
+ * Checks one submitted code. The attempt is counted before the comparison (a guarded write, so
+ * concurrent guesses cannot exceed the budget), the comparison is constant-time, and success is a
+ * second guarded write pending -> verified: of any number of concurrent correct submissions, one wins.
+ */
+export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier: string; code: string; useCase: UseCase; userId?: string }): Promise<Verification> {
+  const store = deps.store.forSite(site.id).verifications;
+  const now = deps.clock.now();
+  if (typeof input.identifier !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input.identifier)) throw new OtpgateError('verification_not_found');
+
+  const counted = await store.countAttempt(input.identifier, now);
+  switch (counted.kind) {
+    case 'not_found':
+      throw new OtpgateError('verification_not_found');
+    case 'expired':
+      throw new OtpgateError('code_expired');
+    case 'exhausted':
+      await store.lock(input.identifier);
+      throw new OtpgateError('verification_locked');
+    case 'not_pending':
+      if (counted.verification.useCase !== input.useCase) throw new OtpgateError('verification_not_found');
+      throw new OtpgateError(counted.verification.state === 'locked' ? 'verification_locked' : 'already_used');
+  }
+  const verification = counted.verification;
+  // A verification of another use case or user is not revealed to exist.
+  if (verification.useCase !== input.useCase || (input.userId !== undefined && verification.userId !== input.userId))
+    throw new OtpgateError('verification_not_found');
+
+  const code = typeof input.code === 'string' ? input.code.trim() : '';
+  // The HMAC is computed whatever the format or deliverability, so timing tells nothing either.
+  const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
+  if (!matches || !verification.deliverable || !/^\d{4,10}$/.test(code)) {
+    const remaining = verification.maxAttempts - verification.attempts;
+    if (remaining <= 0) {
+      await store.lock(verification.id);
+      throw new OtpgateError('verification_locked');
+    }
+    throw new OtpgateError('invalid_code', `The code is wrong; ${remaining} attempt${remaining === 1 ? '' : 's'} left.`, { attempts_remaining: remaining });
+  }
+  const verified = await store.markVerified(verification.id, now);
+  if (!verified) throw new OtpgateError('already_used');
+  return verified;
+}

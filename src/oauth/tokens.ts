@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { constantTimeEqual, hashToken } from '../crypto/code-hasher.js';
+import { randomToken } from '../crypto/random.js';
+import type { Clock } from '../domain/clock.js';
+import { OtpgateError } from '../domain/errors.js';
+import type { OAuthClient, Token } from '../domain/oauth.js';
+import type { Store } from '../domain/repositories.js';
+import type { Site } from '../domain/site.js';
+import type { User } from '../domain/user.js';
+import { SIGNING_ALG, type Keyring } from './signing-keys.js';
+
+export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'refresh_token', 'offline_access'] as const;
+const DEFAULT_SCOPE = 'openid api refresh_token';
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  token_type: 'Bearer';
+  scope: string;
+  expires_in: number;
+  issued_at: string;
+  id: string;
+  instance_url: string;
+  sfdc_community_url: string;
+  sfdc_community_id: string;
+}
+
+export const hashClientSecret = (secret: string) => hashToken('client-secret', secret);
+
+/** Authorization codes, access and refresh tokens, id_tokens: issued, exchanged, rotated, revoked. */
+export function createTokenService(store: Store, keyring: Keyring, clock: Clock, siteUrl: (site: Site) => string) {
+  const grants = (site: Site) => store.forSite(site.id).grants;
+
+  /** Checks scope names; the default stands in for none. */
+  function normaliseScope(scope: string | undefined): string {
+    const names = (scope ?? '').split(/\s+/).filter(Boolean);
+    if (names.length === 0) return DEFAULT_SCOPE;
+    const unknown = names.filter((n) => !(SUPPORTED_SCOPES as readonly string[]).includes(n));
+    if (unknown.length) throw new OtpgateError('invalid_scope', `Unknown scope: ${unknown.join(' ')}.`);
+    return [...new Set(names)].join(' ');
+  }
+
+  async function issueTokens(site: Site, client: OAuthClient, user: User, scope: string, nonce: string | null, familyId: string): Promise<TokenResponse> {
+    const now = clock.now();
+    const accessToken = randomToken(32);
+    const base = { clientId: client.clientId, userId: user.id, scope, familyId, revokedAt: null, createdAt: now };
+    await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: new Date(now.getTime() + site.tokens.accessTokenTtlSeconds * 1000) });
+    const scopes = scope.split(' ');
+    let refreshToken: string | undefined;
+    if (scopes.includes('refresh_token') || scopes.includes('offline_access')) {
+      refreshToken = randomToken(32);
+      await grants(site).insertToken({ ...base, tokenHash: hashToken('refresh', refreshToken), kind: 'refresh', expiresAt: new Date(now.getTime() + site.tokens.refreshTokenTtlSeconds * 1000) });
+    }
+    const url = siteUrl(site);
+    const response: TokenResponse = {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      scope,
+      expires_in: site.tokens.accessTokenTtlSeconds,
+      issued_at: String(now.getTime()),
+      id: `${url}/id/${user.id}`,
+      instance_url: url,
+      sfdc_community_url: url,
+      sfdc_community_id: site.id,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    };
+    if (scopes.includes('openid')) response.id_token = await idToken(site, client, user, scopes, nonce, accessToken, now);
+    return response;
+  }
+
+  async function idToken(site: Site, client: OAuthClient, user: User, scopes: string[], nonce: string | null, accessToken: string, now: Date): Promise<string> {
+    const key = await keyring.signingKey(site.id);
+    const atHash = createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+    const seconds = Math.floor(now.getTime() / 1000);
+    return new SignJWT({ ...userClaims(user, scopes), at_hash: atHash, ...(nonce ? { nonce } : {}) })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
+      .setIssuer(siteUrl(site))
+      .setSubject(user.id)
+      .setAudience(client.clientId)
+      .setIssuedAt(seconds)
+      .setExpirationTime(seconds + site.tokens.accessTokenTtlSeconds)
+      .sign(key.privateKey);
+  }
+
+  return {
+    normaliseScope,
+
+    async issueCode(site: Site, input: { client: OAuthClient; user: User; redirectUri: string; scope: string; codeChallenge: string | null; nonce: string | null }): Promise<string> {
+      const code = randomToken(32);
+      await grants(site).insertCode({
+        codeHash: hashToken('code', code),
+        clientId: input.client.clientId,
+        userId: input.user.id,
+        redirectUri: input.redirectUri,
+        scope: input.scope,
+        codeChallenge: input.codeChallenge,
+        nonce: input.nonce,
+        expiresAt: new Date(clock.now().getTime() + site.tokens.authorizationCodeTtlSeconds * 1000),
+      });
+      return code;
+    },
+
+    async exchangeCode(site: Site, input: { client: OAuthClient; code: string; redirectUri: string | undefined; codeVerifier: string | undefined }): Promise<TokenResponse> {
+      const grant = await grants(site).consumeCode(hashToken('code', input.code), clock.now());
+      if (!grant || grant.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
+      if (input.redirectUri !== undefined && input.redirectUri !== grant.redirectUri) throw new OtpgateError('invalid_grant', 'redirect_uri does not match the authorization request.');
+      if (grant.codeChallenge !== null) {
+        if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(input.codeVerifier)) throw new OtpgateError('invalid_grant', 'code_verifier is missing or malformed.');
+        const computed = createHash('sha256').update(input.codeVerifier).digest('base64url');
+        if (!constantTimeEqual(computed, grant.codeChallenge)) throw new OtpgateError('invalid_grant', 'code_verifier does not match code_challenge.');
+      }
+      const user = await store.forSite(site.id).users.byId(grant.userId);
+      if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
+      return issueTokens(site, input.client, user, grant.scope, grant.nonce, randomToken(16));
+    },
+
+    /** Rotates: the old refresh token dies; presenting a dead one again revokes the whole family (theft signal). */
+    async refresh(site: Site, input: { client: OAuthClient; refreshToken: string; scope?: string }): Promise<TokenResponse> {
+      const now = clock.now();
+      const hash = hashToken('refresh', input.refreshToken);
+      const token = await grants(site).tokenByHash(hash);
+      if (!token || token.kind !== 'refresh' || token.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
+      if (token.revokedAt || token.expiresAt <= now || !(await grants(site).revokeToken(hash, now))) {
+        if (token.revokedAt) await grants(site).revokeFamily(token.familyId, now);
+        throw new OtpgateError('invalid_grant');
+      }
+      let scope = token.scope;
+      if (input.scope) {
+        const asked = normaliseScope(input.scope).split(' ');
+        const granted = token.scope.split(' ');
+        if (asked.some((s) => !granted.includes(s))) throw new OtpgateError('invalid_scope', 'A refresh cannot widen the scope.');
+        scope = asked.join(' ');
+      }
+      const user = await store.forSite(site.id).users.byId(token.userId);
+      if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
+      return issueTokens(site, input.client, user, scope, null, token.familyId);
+    },
+
+    /** The live access token behind a Bearer value, or an invalid_token error. */
+    async authenticate(site: Site, accessToken: string): Promise<{ token: Token; user: User }> {
+      const token = await grants(site).tokenByHash(hashToken('access', accessToken));
+      const now = clock.now();
+      if (!token || token.kind !== 'access' || token.revokedAt || token.expiresAt <= now) throw new OtpgateError('invalid_token');
+      const user = await store.forSite(site.id).users.byId(token.userId);
+      if (!user || user.status !== 'active') throw new OtpgateError('invalid_token');
+      return { token, user };
+    },
+
+    /** RFC 7009: unknown tokens are not an error. Revoking a refresh token ends its whole login. */
+    async revoke(site: Site, client: OAuthClient, value: string): Promise<void> {
+      const now = clock.now();
+      for (const kind of ['refresh', 'access'] as const) {
+        const token = await grants(site).tokenByHash(hashToken(kind, value));
+        if (token && token.clientId === client.clientId) {
+          if (kind === 'refresh') await grants(site).revokeFamily(token.familyId, now);
+          else await grants(site).revokeToken(token.tokenHash, now);
+          return;
+        }
+      }
+    },
+
+    userClaims,
+  };
+}
+
+/** OIDC standard claims, by scope. */
+export function userClaims(user: User, scopes: string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id, user_id: user.id, preferred_username: user.username };
+  if (scopes.includes('profile') || scopes.includes('api')) {
+    const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+    Object.assign(claims, { name: name || user.username, given_name: user.firstName ?? undefined, family_name: user.lastName ?? undefined, locale: user.locale ?? undefined, updated_at: Math.floor(user.updatedAt.getTime() / 1000) });
+  }
+  if ((scopes.includes('email') || scopes.includes('api')) && user.email) Object.assign(claims, { email: user.email, email_verified: false });
+  if ((scopes.includes('phone') || scopes.includes('api')) && user.phone) Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
+  return JSON.parse(JSON.stringify(claims)) as Record<string, unknown>;
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

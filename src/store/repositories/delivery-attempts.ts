@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { DeliveryAttemptRepository } from '../../domain/repositories.js';
+import { toDate, type Database } from '../schema.js';
+
+export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: string): DeliveryAttemptRepository {
+  return {
+    async insertMany(records) {
+      if (records.length === 0) return;
+      await db
+        .insertInto('delivery_attempts')
+        .values(
+          records.map((r) => ({
+            site_id: siteId,
+            verification_id: r.verificationId,
+            handler: r.handler,
+            attempt: r.attempt,
+            result: r.result,
+            latency_ms: Math.round(r.latencyMs),
+            provider_message_id: r.providerMessageId,
+            detail: r.detail,
+            created_at: r.createdAt.getTime(),
+          })),
+        )
+        .execute();
+    },
+    async forVerification(verificationId) {
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('verification_id', '=', verificationId)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        verificationId: r.verification_id,
+        handler: r.handler,
+        attempt: Number(r.attempt),
+        result: r.result,
+        latencyMs: Number(r.latency_ms),
+        providerMessageId: r.provider_message_id,
+        detail: r.detail,
+        createdAt: toDate(r.created_at),
+      }));
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { TokenKind } from '../../domain/oauth.js';
+import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
+import { toDate, toDateOrNull, type Database, type TokensTable } from '../schema.js';
+
+export function createClientRepository(db: Kysely<Database>, siteId: string): ClientRepository {
+  const toClient = (r: { site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string }) => ({
+    siteId: r.site_id,
+    clientId: r.client_id,
+    name: r.name,
+    secretHash: r.secret_hash,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+  });
+  return {
+    async upsert(client) {
+      const values = { name: client.name, secret_hash: client.secretHash, redirect_uris: JSON.stringify(client.redirectUris) };
+      await db
+        .insertInto('oauth_clients')
+        .values({ site_id: siteId, client_id: client.clientId, ...values })
+        .onConflict((oc) => oc.columns(['site_id', 'client_id']).doUpdateSet(values))
+        .execute();
+    },
+    async byId(clientId) {
+      const row = await db.selectFrom('oauth_clients').selectAll().where('site_id', '=', siteId).where('client_id', '=', clientId).executeTakeFirst();
+      return row ? toClient(row) : null;
+    },
+    async list() {
+      const rows = await db.selectFrom('oauth_clients').selectAll().where('site_id', '=', siteId).orderBy('client_id').execute();
+      return rows.map(toClient);
+    },
+  };
+}
+
+export function createGrantRepository(db: Kysely<Database>, siteId: string): GrantRepository {
+  return {
+    async insertCode(code) {
+      await db
+        .insertInto('authorization_codes')
+        .values({
+          code_hash: code.codeHash,
+          site_id: siteId,
+          client_id: code.clientId,
+          user_id: code.userId,
+          redirect_uri: code.redirectUri,
+          scope: code.scope,
+          code_challenge: code.codeChallenge,
+          nonce: code.nonce,
+          expires_at: code.expiresAt.getTime(),
+          used_at: null,
+        })
+        .execute();
+    },
+    async consumeCode(codeHash, now) {
+      // Guarded write: of two concurrent exchanges of one code, exactly one sees the row.
+      const row = await db
+        .updateTable('authorization_codes')
+        .set({ used_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.getTime())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        codeHash: row.code_hash,
+        siteId: row.site_id,
+        clientId: row.client_id,
+        userId: row.user_id,
+        redirectUri: row.redirect_uri,
+        scope: row.scope,
+        codeChallenge: row.code_challenge,
+        nonce: row.nonce,
+        expiresAt: toDate(row.expires_at),
+      };
+    },
+    async insertToken(token) {
+      await db
+        .insertInto('tokens')
+        .values({
+          token_hash: token.tokenHash,
+          site_id: siteId,
+          kind: token.kind,
+          client_id: token.clientId,
+          user_id: token.userId,
+          scope: token.scope,
+          family_id: token.familyId,
+          expires_at: token.expiresAt.getTime(),
+          revoked_at: token.revokedAt?.getTime() ?? null,
+          created_at: token.createdAt.getTime(),
+        })
+        .execute();
+    },
+    async tokenByHash(tokenHash) {
+      const row = await db.selectFrom('tokens').selectAll().where('site_id', '=', siteId).where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row ? toToken(row) : null;
+    },
+    async revokeToken(tokenHash, now) {
+      const result = await db
+        .updateTable('tokens')
+        .set({ revoked_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async revokeFamily(familyId, now) {
+      await db.updateTable('tokens').set({ revoked_at: now.getTime() }).where('site_id', '=', siteId).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+    },
+    async revokeUserTokens(userId, now) {
+      await db.updateTable('tokens').set({ revoked_at: now.getTime() }).where('site_id', '=', siteId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    },
+    async purgeExpired(before) {
+      const codes = await db.deleteFrom('authorization_codes').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
+      const tokens = await db.deleteFrom('tokens').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
+      return Number(codes.numDeletedRows) + Number(tokens.numDeletedRows);
+    },
+  };
+}
+
+function toToken(row: Selectable<TokensTable>) {
+  return {
+    tokenHash: row.token_hash,
+    siteId: row.site_id,
+    kind: row.kind as TokenKind,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    familyId: row.family_id,
+    expiresAt: toDate(row.expires_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+    createdAt: toDate(row.created_at),
+  };
+}
+
+export function createSigningKeyRepository(db: Kysely<Database>, siteId: string): SigningKeyRepository {
+  return {
+    async list() {
+      const rows = await db.selectFrom('signing_keys').selectAll().where('site_id', '=', siteId).orderBy('created_at', 'desc').execute();
+      return rows.map((r) => ({
+        siteId: r.site_id,
+        kid: r.kid,
+        alg: r.alg,
+        privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
+        publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
+        createdAt: toDate(r.created_at),
+      }));
+    },
+    async insert(key) {
+      await db
+        .insertInto('signing_keys')
+        .values({
+          site_id: siteId,
+          kid: key.kid,
+          alg: key.alg,
+          private_jwk: JSON.stringify(key.privateJwk),
+          public_jwk: JSON.stringify(key.publicJwk),
+          created_at: key.createdAt.getTime(),
+        })
+        .onConflict((oc) => oc.columns(['site_id', 'kid']).doNothing())
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { PhoneNumber } from '../../domain/phone.js';
+import type { UserRepository } from '../../domain/repositories.js';
+import type { User, UserStatus } from '../../domain/user.js';
+import { toDate, type Database, type UsersTable } from '../schema.js';
+import { asUniqueViolation } from './unique-violation.js';
+
+export function createUserRepository(db: Kysely<Database>, siteId: string): UserRepository {
+  const users = () => db.selectFrom('users').selectAll().where('site_id', '=', siteId);
+  return {
+    async create(user, now) {
+      const row = {
+        id: user.id,
+        site_id: siteId,
+        username: user.username,
+        phone: user.phone,
+        phone_verified: user.phoneVerified ? 1 : 0,
+        first_name: user.firstName,
+        last_name: user.lastName,
+        email: user.email,
+        locale: user.locale,
+        status: user.status,
+        custom_data: JSON.stringify(user.customData),
+        created_at: now.getTime(),
+        updated_at: now.getTime(),
+      };
+      try {
+        await db.insertInto('users').values(row).execute();
+      } catch (error) {
+        throw asUniqueViolation(error) ?? error;
+      }
+      return toUser(row);
+    },
+    async byId(id) {
+      const row = await users().where('id', '=', id).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async byUsername(username) {
+      const row = await users().where('username', '=', username).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async byPhone(phone) {
+      const row = await users().where('phone', '=', phone).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async list({ limit, offset }) {
+      const rows = await users().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+      return rows.map(toUser);
+    },
+    async setVerifiedPhone(id, phone, now) {
+      try {
+        const row = await db
+          .updateTable('users')
+          .set({ phone, phone_verified: 1, updated_at: now.getTime() })
+          .where('site_id', '=', siteId)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toUser(row) : null;
+      } catch (error) {
+        throw asUniqueViolation(error) ?? error;
+      }
+    },
+  };
+}
+
+function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    username: row.username,
+    phone: row.phone as PhoneNumber | null,
+    phoneVerified: Number(row.phone_verified) === 1,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    locale: row.locale,
+    status: row.status as UserStatus,
+    customData: JSON.parse(row.custom_data) as Record<string, unknown>,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}

@@ -1,0 +1,131 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { PhoneNumber } from '../../domain/phone.js';
+import type { VerificationRepository } from '../../domain/repositories.js';
+import type { UseCase } from '../../domain/use-case.js';
+import type { Verification, VerificationState } from '../../domain/verification.js';
+import { toDate, type Database, type VerificationsTable } from '../schema.js';
+
+export function createVerificationRepository(db: Kysely<Database>, siteId: string): VerificationRepository {
+  const byId = async (id: string) => {
+    const row = await db.selectFrom('verifications').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst();
+    return row ? toVerification(row) : null;
+  };
+  return {
+    byId,
+    async insert(v) {
+      await db
+        .insertInto('verifications')
+        .values({
+          id: v.id,
+          site_id: siteId,
+          use_case: v.useCase,
+          user_id: v.userId,
+          phone: v.phone,
+          code_hash: v.codeHash,
+          key_id: v.keyId,
+          state: v.state,
+          attempts: v.attempts,
+          max_attempts: v.maxAttempts,
+          sends: v.sends,
+          last_sent_at: v.lastSentAt.getTime(),
+          expires_at: v.expiresAt.getTime(),
+          created_at: v.createdAt.getTime(),
+          deliverable: v.deliverable ? 1 : 0,
+          locale: v.locale,
+          experience_id: v.experienceId,
+          payload: JSON.stringify(v.payload),
+        })
+        .execute();
+    },
+    async findResendable({ useCase, phone, userId, now }) {
+      let query = db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('use_case', '=', useCase)
+        .where('state', '=', 'pending')
+        .where('expires_at', '>', now.getTime());
+      if (phone !== undefined) query = query.where('phone', '=', phone);
+      query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
+      const row = await query.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      return row ? toVerification(row) : null;
+    },
+    async recordResend(id, change) {
+      const result = await db
+        .updateTable('verifications')
+        .set((eb) => ({
+          code_hash: change.codeHash,
+          key_id: change.keyId,
+          last_sent_at: change.sentAt.getTime(),
+          expires_at: change.expiresAt.getTime(),
+          sends: eb('sends', '+', 1),
+        }))
+        .where('site_id', '=', siteId)
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async countAttempt(id, now) {
+      // The guard is the whole point: the increment happens only while pending, unexpired and under budget,
+      // so N concurrent submissions can never spend more than max_attempts.
+      const row = await db
+        .updateTable('verifications')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('site_id', '=', siteId)
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .where('expires_at', '>', now.getTime())
+        .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+        .returningAll()
+        .executeTakeFirst();
+      if (row) return { kind: 'counted', verification: toVerification(row) };
+      const current = await byId(id);
+      if (!current) return { kind: 'not_found' };
+      if (current.state !== 'pending') return { kind: 'not_pending', verification: current };
+      if (now >= current.expiresAt) return { kind: 'expired' };
+      return { kind: 'exhausted' };
+    },
+    async markVerified(id) {
+      const row = await db
+        .updateTable('verifications')
+        .set({ state: 'verified' })
+        .where('site_id', '=', siteId)
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toVerification(row) : null;
+    },
+    async lock(id) {
+      await db.updateTable('verifications').set({ state: 'locked' }).where('site_id', '=', siteId).where('id', '=', id).where('state', '=', 'pending').execute();
+    },
+    async purgeExpired(before) {
+      const result = await db.deleteFrom('verifications').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toVerification(row: Selectable<VerificationsTable>): Verification {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    useCase: row.use_case as UseCase,
+    userId: row.user_id,
+    phone: row.phone as PhoneNumber,
+    codeHash: row.code_hash,
+    keyId: row.key_id,
+    state: row.state as VerificationState,
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    sends: Number(row.sends),
+    lastSentAt: toDate(row.last_sent_at),
+    expiresAt: toDate(row.expires_at),
+    createdAt: toDate(row.created_at),
+    deliverable: Number(row.deliverable) === 1,
+    locale: row.locale,
+    experienceId: row.experience_id,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,20 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Store } from '../domain/repositories.js';
+import { createKyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+
+/** `sqlite:PATH` or `sqlite::memory:`. WAL lets readers run beside the one writer; NORMAL sync is safe under WAL. */
+export function createSqliteStore(url: string): Store {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SqliteDatabase(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return createKyselyStore(db, 'sqlite');
+}
