@@ -1,0 +1,121 @@
+/**
+ * Composition: config -> store, crypto, delivery, flows, tokens. The HTTP server and the CLI both start here,
+ * and so does an application that embeds otpgate as a library.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { toSite } from './config/sites.js';
+import { createCodeHasher } from './crypto/code-hasher.js';
+import { createChainResolver } from './delivery/chain.js';
+import type { NamedCredential } from './delivery/named-credentials.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { OtpgateError } from './domain/errors.js';
+import type { Store } from './domain/repositories.js';
+import type { Site } from './domain/site.js';
+import type { FlowDeps, RequestMeta } from './flows/deps.js';
+import { createSiteHooks } from './flows/site-hooks.js';
+import { createUserManagement } from './flows/user-management.js';
+import { createKeyring } from './oauth/signing-keys.js';
+import { createTokenService, hashClientSecret } from './oauth/tokens.js';
+import { createLogger } from './observability/logger.js';
+import { openStore } from './store/open-store.js';
+
+export interface OtpgateOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** Where the console handler prints (tests capture it). */
+  consoleWrite?: (line: string) => void;
+  /** An already open store (tests share one); otherwise database.url is opened. */
+  store?: Store;
+}
+
+export type Otpgate = Awaited<ReturnType<typeof createOtpgate>>;
+
+const SITE_CACHE_MS = 5000;
+
+export async function createOtpgate(options: OtpgateOptions) {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  const store = options.store ?? (await openStore(config.database.url));
+  await store.migrate();
+  await syncConfiguredSites(store, config, clock);
+
+  const baseUrl = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
+  const siteUrl = (site: Site) => `${baseUrl}/${site.id}`;
+  const deps: FlowDeps = {
+    store,
+    clock,
+    hasher: createCodeHasher(config.secrets.hmac),
+    chains: createChainResolver({
+      production: config.mode === 'production',
+      allowConsoleInProduction: config.delivery.allowConsoleInProduction,
+      defaultHandler: config.delivery.defaultHandler,
+      ...(options.consoleWrite ? { consoleWrite: options.consoleWrite } : {}),
+    }),
+    hooks: createSiteHooks(),
+    credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
+    dispatch: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
+    logger,
+    publicHost: new URL(baseUrl).host,
+  };
+
+  // Sites change rarely and are read on every request: keep them for a few seconds, so a site made by
+  // `otpgate site create` shows up on a running server without a restart.
+  const siteCache = new Map<string, { site: Site | null; at: number }>();
+  async function findSite(id: string): Promise<Site | null> {
+    const cached = siteCache.get(id);
+    if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
+    const site = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) ? await store.sites.byId(id) : null;
+    siteCache.set(id, { site, at: Date.now() });
+    return site;
+  }
+  async function requireSite(id: string): Promise<Site> {
+    const site = await findSite(id);
+    if (!site || !site.enabled) throw new OtpgateError('site_not_found', `No site "${id}".`);
+    return site;
+  }
+
+  const keyring = createKeyring(store, clock);
+  const tokens = createTokenService(store, keyring, clock, siteUrl);
+
+  return {
+    config,
+    store,
+    deps,
+    clock,
+    logger,
+    baseUrl,
+    siteUrl,
+    findSite,
+    requireSite,
+    keyring,
+    tokens,
+    /** The UserManagement library API bound to one site. */
+    userManagement(siteId: string, meta?: RequestMeta) {
+      return createUserManagement(deps, () => requireSite(siteId), `${baseUrl}/${siteId}`, meta);
+    },
+    async close() {
+      await store.close();
+    },
+  };
+}
+
+/** Sites and clients in the config file are the truth for those ids: written to the database at every start. */
+async function syncConfiguredSites(store: Store, config: Config, clock: Clock): Promise<void> {
+  const now = clock.now();
+  for (const siteConfig of config.sites) {
+    const site = toSite(siteConfig, config);
+    // Client secrets go to oauth_clients as hashes only; the stored site never holds one.
+    await store.sites.upsert({ ...site, clients: [] }, now);
+    for (const client of site.clients) {
+      await store.forSite(site.id).clients.upsert({
+        clientId: client.clientId,
+        name: client.name,
+        secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,
+        redirectUris: client.redirectUris,
+      });
+    }
+  }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env -S node --import tsx
+/** The `otpgate` command. Each subcommand lives in its own file; this one only wires them. */
+import { Command } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { isOtpgateError } from '../domain/errors.js';
+import { registerServe } from './serve.js';
+import { registerMigrate } from './migrate.js';
+
+const program = new Command()
+  .name('otpgate')
+  .description('OTP identity server: SMS one-time passwords through your own delivery handlers')
+  .option('-c, --config <path>', 'configuration file (YAML or JSON); default $OTPGATE_CONFIG or ./otpgate.yaml')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServe(program);
+registerMigrate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+/** One line a person understands, a stable code, exit status 1 (2 for usage). Never a stack trace. */
+function reportError(error: unknown): number {
+  const e = error as { code?: string; exitCode?: number; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+  }
+  if (error instanceof ConfigError) process.stderr.write(`error: config_invalid\n${error.message}\n`);
+  else if (isOtpgateError(error)) process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+  else process.stderr.write(`error: ${e.message ?? String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,81 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Otpgate } from '../app.js';
+import { OtpgateError } from '../domain/errors.js';
+import { initPasswordlessLogin } from '../flows/passwordless-login.js';
+import { initSelfRegistration } from '../flows/self-registration.js';
+import type { RegistrationUserData } from '../flows/site-hooks.js';
+import { metaOf, preferredLanguage } from './request-meta.js';
+
+const method = { type: 'string', maxLength: 20 } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const shortString = { type: 'string', maxLength: 200 } as const;
+
+/** Unknown fields (recaptcha, emailtemplate, ...) are accepted and ignored, as Salesforce clients send them. */
+export const passwordlessLoginSchema = {
+  body: {
+    type: 'object',
+    required: ['username', 'verificationmethod'],
+    properties: { username: { type: 'string', minLength: 1, maxLength: 200 }, verificationmethod: method, customdata: anyObject },
+    additionalProperties: true,
+  },
+} as const;
+
+export const registrationSchema = {
+  body: {
+    type: 'object',
+    required: ['userdata'],
+    properties: {
+      userdata: {
+        type: 'object',
+        required: ['mobilePhone'],
+        properties: {
+          firstName: shortString,
+          lastName: shortString,
+          email: { type: 'string', maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
+          username: { type: 'string', minLength: 1, maxLength: 200 },
+          mobilePhone: { type: 'string', minLength: 3, maxLength: 64 },
+        },
+        additionalProperties: true,
+      },
+      customdata: anyObject,
+      verificationmethod: method,
+      // One iOS SDK version spells it in camel case.
+      verificationMethod: method,
+    },
+    additionalProperties: true,
+  },
+} as const;
+
+function requireSms(value: string | undefined): void {
+  if (!value) throw new OtpgateError('invalid_request', 'verificationmethod is required ("sms").');
+  if (value.toLowerCase() !== 'sms') throw new OtpgateError('unsupported_verification_method');
+}
+
+export function headlessHandlers(app: Otpgate) {
+  return {
+    async passwordlessLogin(request: FastifyRequest<{ Body: { username: string; verificationmethod: string; customdata?: Record<string, unknown> } }>, reply: FastifyReply) {
+      requireSms(request.body.verificationmethod);
+      const { identifier } = await initPasswordlessLogin(app.deps, request.site, {
+        loginHint: request.body.username,
+        customData: request.body.customdata ?? {},
+        meta: metaOf(request),
+      });
+      return reply.header('cache-control', 'no-store').send({ identifier, status: 'success' });
+    },
+
+    async registration(
+      request: FastifyRequest<{ Body: { userdata: RegistrationUserData & { locale?: string }; customdata?: Record<string, unknown>; verificationmethod?: string; verificationMethod?: string } }>,
+      reply: FastifyReply,
+    ) {
+      requireSms(request.body.verificationmethod ?? request.body.verificationMethod);
+      const { locale, ...userdata } = request.body.userdata;
+      const result = await initSelfRegistration(app.deps, request.site, {
+        userdata,
+        customdata: request.body.customdata ?? {},
+        locale: (typeof locale === 'string' ? locale : null) ?? preferredLanguage(request),
+        meta: metaOf(request),
+      });
+      return reply.header('cache-control', 'no-store').send({ email: result.email, identifier: result.identifier });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Otpgate } from '../app.js';
+import { randomToken } from '../crypto/random.js';
+import type { Site } from '../domain/site.js';
+import { OtpgateError } from '../domain/errors.js';
+import { replyError } from './reply-error.js';
+import { registerRoutes } from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    site: Site;
+  }
+}
+
+export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
+  const { server: settings } = app.config;
+  const server = Fastify({
+    loggerInstance: app.logger as FastifyBaseLogger,
+    bodyLimit: settings.bodyLimitBytes,
+    trustProxy: settings.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomToken(9),
+    // Request bodies carry codes and phone numbers: log the route, never the payload.
+    disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  await server.register(formbody, { bodyLimit: settings.bodyLimitBytes });
+  server.decorateRequest('site', null as unknown as Site);
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const siteId = (request.params as { site?: string } | undefined)?.site;
+    if (siteId !== undefined) request.site = await app.requireSite(siteId);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
+  });
+
+  server.setErrorHandler((error, request, reply) => replyError(request, reply, error));
+  server.setNotFoundHandler((request, reply) => replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)));
+
+  registerRoutes(server, app);
+  return server;
+}
