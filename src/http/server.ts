@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Otpgate } from '../app.js';
 import { randomToken } from '../crypto/random.js';
 import type { Site } from '../domain/site.js';
@@ -22,7 +22,7 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomToken(9),
     // Request bodies carry codes and phone numbers: log the route, never the payload.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
