@@ -44,7 +44,7 @@ const handlerSchema = z.union([
 const clientSchema = z
   .object({
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits and . _ ~ - only').describe('OAuth client_id.'),
-    name: z.string().min(1).default('').describe('Shown to people and in logs.'),
+    name: z.string().max(200).default('').describe('Shown to people and in logs (default: the client id).'),
     clientSecret: z.string().min(16).optional().describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
   })

@@ -1,0 +1,61 @@
+import { Option, type Command } from 'commander';
+import { formatZodError } from '../config/load.js';
+import { siteSchema } from '../config/schema.js';
+import { toSite } from '../config/sites.js';
+import { moduleName } from '../delivery/module-loader.js';
+import { OtpgateError } from '../domain/errors.js';
+import type { HandlerSpec } from '../domain/site.js';
+import { withOtpgate } from './config-option.js';
+import { printRows } from './output.js';
+
+interface CreateOptions {
+  id: string;
+  name: string;
+  locale: string;
+  registration: 'on' | 'off';
+}
+
+export function registerSite(program: Command): void {
+  const site = program.command('site').description('manage sites (tenants)');
+
+  site
+    .command('create')
+    .description('create a site with the default policy and delivery chain')
+    .requiredOption('--id <id>', 'site id, also its URL prefix: lowercase letters, digits and dashes')
+    .requiredOption('--name <name>', 'name shown in messages and pages')
+    .option('--locale <locale>', 'locale of messages for users without one', 'en')
+    .addOption(new Option('--registration <state>', 'self-registration').choices(['on', 'off']).default('on'))
+    .action(async (options: CreateOptions, command: Command) => {
+      // The config schema is the one source of what a valid site is; the CLI asks it rather than repeat its rules.
+      const parsed = siteSchema.safeParse({ id: options.id, name: options.name, locale: options.locale, registrationEnabled: options.registration === 'on' });
+      if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid site: ${formatZodError(parsed.error).join('; ')}.`);
+      await withOtpgate(command, async (app) => {
+        // sites.upsert would silently replace an existing site, so look first.
+        if (await app.store.sites.byId(parsed.data.id)) throw new OtpgateError('invalid_request', `Site "${parsed.data.id}" already exists.`);
+        const created = toSite(parsed.data, app.config);
+        await app.store.sites.upsert(created, app.clock.now());
+        process.stdout.write(`created site ${created.id} at ${app.siteUrl(created)}\n`);
+      });
+    });
+
+  site
+    .command('list')
+    .description('list sites with their delivery chain')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withOtpgate(command, async (app) => {
+        const sites = await app.store.sites.list();
+        const fallback = app.config.delivery.defaultHandler;
+        const rows = sites.map((s) => ({
+          id: s.id,
+          name: s.name,
+          handlers: s.handlers.length > 0 ? s.handlers.map(handlerName).join(' > ') : `${handlerName(fallback)} (default)`,
+          enabled: s.enabled,
+        }));
+        printRows(rows, { json: options.json, empty: 'no sites (create one with `otpgate site create`)' });
+      });
+    });
+}
+
+const handlerName = (spec: HandlerSpec) => spec.name ?? (spec.type === 'console' ? 'console' : moduleName(spec.path));
+
