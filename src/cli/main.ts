@@ -5,6 +5,10 @@ import { ConfigError } from '../config/load.js';
 import { isOtpgateError } from '../domain/errors.js';
 import { registerServe } from './serve.js';
 import { registerMigrate } from './migrate.js';
+import { registerSite } from './site.js';
+import { registerUser } from './user.js';
+import { registerClient } from './client.js';
+import { registerHandler } from './handler-test.js';
 
 const program = new Command()
   .name('otpgate')
@@ -15,6 +19,10 @@ const program = new Command()
 
 registerServe(program);
 registerMigrate(program);
+registerSite(program);
+registerUser(program);
+registerClient(program);
+registerHandler(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 /** How list commands print: an aligned table for people, or JSON (`--json`) for scripts. */
-export type Row = Record<string, string | number | boolean | null>;
+export type Row = Record<string, string | number | boolean | null | string[]>;
 
 export function printRows(rows: Row[], options: { json?: boolean; empty: string }): void {
   if (options.json) {
@@ -12,7 +12,7 @@ export function printRows(rows: Row[], options: { json?: boolean; empty: string 
     return;
   }
   const columns = Object.keys(first);
-  const cell = (value: Row[string]) => (value === null || value === '' ? '-' : String(value));
+  const cell = (value: Row[string]) => (value === null || value === '' ? '-' : Array.isArray(value) ? value.join(' ') : String(value));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? null).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? null))))];

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { formatZodError } from '../config/load.js';
+import { siteSchema } from '../config/schema.js';
+import { randomToken } from '../crypto/random.js';
+import { OtpgateError } from '../domain/errors.js';
+import { hashClientSecret } from '../oauth/tokens.js';
+import { withOtpgate } from './config-option.js';
+import { printRows } from './output.js';
+import { siteForAdmin } from './site-lookup.js';
+
+/** The config file's client rules (id characters, absolute redirect URIs), so both ways of adding a client agree. */
+const clientSchema = siteSchema.shape.clients.removeDefault().element;
+
+interface AddOptions {
+  site: string;
+  id: string;
+  name?: string;
+  redirectUri: string[];
+  confidential?: boolean;
+}
+
+export function registerClient(program: Command): void {
+  const client = program.command('client').description("manage a site's OAuth clients");
+
+  client
+    .command('add')
+    .description('register an OAuth client (public with PKCE by default)')
+    .requiredOption('--site <id>', 'site id')
+    .requiredOption('--id <client_id>', 'OAuth client_id: letters, digits and . _ ~ -')
+    .requiredOption('--redirect-uri <uri>', 'an exact redirect URI; repeat for more', (uri: string, previous?: string[]) => [...(previous ?? []), uri])
+    .option('--name <name>', 'shown to people and in logs (default: the client id)')
+    .option('--confidential', 'generate a client secret (server-side apps)')
+    .action(async (options: AddOptions, command: Command) => {
+      const parsed = clientSchema.safeParse({ clientId: options.id, name: options.name ?? options.id, redirectUris: options.redirectUri });
+      if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid client: ${formatZodError(parsed.error).join('; ')}.`);
+      await withOtpgate(command, async (app) => {
+        const site = await siteForAdmin(app, options.site);
+        const clients = app.store.forSite(site.id).clients;
+        // upsert would replace the client, and with it a secret its app already uses.
+        if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('invalid_request', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
+        const secret = options.confidential ? randomToken(32) : null;
+        // Only the hash is stored: a database leak must not hand out working client credentials.
+        await clients.upsert({ clientId: parsed.data.clientId, name: parsed.data.name, secretHash: secret && hashClientSecret(secret), redirectUris: parsed.data.redirectUris });
+        if (secret) {
+          process.stdout.write(`added confidential client ${parsed.data.clientId} on site ${site.id}\n`);
+          process.stdout.write(`client_secret: ${secret}\n`);
+          process.stdout.write('Save this secret now: it will not be shown again (only its hash is stored).\n');
+        } else {
+          process.stdout.write(`added public client ${parsed.data.clientId} on site ${site.id} (it must use PKCE)\n`);
+        }
+      });
+    });
+
+  client
+    .command('list')
+    .description("list a site's OAuth clients (secrets are never shown)")
+    .requiredOption('--site <id>', 'site id')
+    .option('--json', 'print JSON')
+    .action(async (options: { site: string; json?: boolean }, command: Command) => {
+      await withOtpgate(command, async (app) => {
+        const site = await siteForAdmin(app, options.site);
+        const rows = (await app.store.forSite(site.id).clients.list()).map((c) => ({
+          clientId: c.clientId,
+          name: c.name,
+          type: c.secretHash ? 'confidential' : 'public',
+          redirectUris: c.redirectUris,
+        }));
+        printRows(rows, { json: options.json, empty: `no clients on site ${site.id}` });
+      });
+    });
+}
