@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createOtpgate, type Otpgate } from '../app.js';
+import { createOtpgate, type Otpgate, type OtpgateOptions } from '../app.js';
 import { loadConfig } from '../config/load.js';
 
 /** The config path from -c, $OTPGATE_CONFIG, or ./otpgate.yaml when it exists. */
@@ -11,9 +11,14 @@ export function configPath(command: Command): string | null {
 }
 
 /** Loads the config and opens otpgate for one CLI command, closing it afterwards. */
-export async function withOtpgate<T>(command: Command, run: (app: Otpgate) => Promise<T>, overrides: Record<string, unknown> = {}): Promise<T> {
+export async function withOtpgate<T>(
+  command: Command,
+  run: (app: Otpgate) => Promise<T>,
+  overrides: Record<string, unknown> = {},
+  appOptions: Omit<OtpgateOptions, 'config'> = {},
+): Promise<T> {
   const { config } = loadConfig({ path: configPath(command), overrides: { 'server.logLevel': 'warn', ...overrides } });
-  const app = await createOtpgate({ config });
+  const app = await createOtpgate({ ...appOptions, config });
   try {
     return await run(app);
   } finally {

@@ -10,6 +10,9 @@ import { siteForAdmin } from './site-lookup.js';
 
 const USE_CASE = 'identity_verification';
 
+// With --json, stdout must hold only the JSON, so the console handler's message goes to stderr instead.
+const jsonSafeConsole = { consoleWrite: (line: string) => void process.stderr.write(line) };
+
 export function registerHandler(program: Command): void {
   const handler = program.command('handler').description("work with a site's delivery handlers");
 
@@ -70,6 +73,6 @@ export function registerHandler(program: Command): void {
         printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
         if (report.result !== 'SUCCESS') throw new OtpgateError('delivery_failed', `The test message was not delivered (last result ${report.result}).`);
         if (!options.json) process.stdout.write(`delivered to ${phone.e164} (provider message id ${report.providerMessageId ?? 'none'})\n`);
-      });
+      }, {}, options.json ? jsonSafeConsole : {});
     });
 }

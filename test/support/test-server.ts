@@ -5,6 +5,7 @@ import { createOtpgate, type Otpgate } from '../../src/app.js';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import type { Clock } from '../../src/domain/clock.js';
+import type { Logger } from 'pino';
 
 export interface SentMessage {
   phone: string;
@@ -13,13 +14,13 @@ export interface SentMessage {
 }
 
 /** A fresh otpgate on a fresh SQLite file, listening on a loopback port; messages are captured from the console handler. */
-export async function startTestServer(overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] } = {}, options: { clock?: Clock } = {}) {
+export async function startTestServer(overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] } = {}, options: { clock?: Clock; logger?: Logger } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
   const messages: SentMessage[] = [];
   const config = configSchema.parse({
     server: { logLevel: 'silent', port: 0, baseUrl: 'http://otpgate.test', ...(overrides.server ?? {}) },
     database: { url: `sqlite:${join(dir, 'otpgate.db')}` },
-    secrets: { hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef' }] },
+    secrets: { hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }] },
     delivery: { backoffMs: 0, ...(overrides.delivery ?? {}) },
     ...overrides,
     sites: overrides.sites ?? [
@@ -37,6 +38,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> & { sites?
   const app: Otpgate = await createOtpgate({
     config,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     consoleWrite: (line) => {
       const phone = /SMS to (\+\d+)/.exec(line)?.[1];
       const code = /#(\d+)\s*$/.exec(line.trim())?.[1];

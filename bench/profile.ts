@@ -1,0 +1,173 @@
+/**
+ * Reads a V8 .cpuprofile (what `node --cpu-prof` writes) and summarises where the time went:
+ * top functions by self time, time by package / area, and src/ functions by inclusive time.
+ *
+ * Standalone: node --import tsx bench/profile.ts <file.cpuprofile> [top]
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface ProfileRow {
+  key: string;
+  ms: number;
+  percent: number;
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  idleMs: number;
+  samples: number;
+  self: ProfileRow[];
+  areas: ProfileRow[];
+  inclusiveSrc: ProfileRow[];
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function shortUrl(url: string): string {
+  if (!url) return '';
+  let u = url.replace(/^file:\/\//, '');
+  if (u.startsWith(repoRoot)) u = u.slice(repoRoot.length);
+  const nm = u.lastIndexOf('node_modules/');
+  if (nm !== -1) u = u.slice(nm + 'node_modules/'.length);
+  return u;
+}
+
+function frameKey(f: CallFrame): string {
+  const name = f.functionName || '(anonymous)';
+  const url = shortUrl(f.url);
+  return url ? `${name} ${url}:${f.lineNumber + 1}` : name;
+}
+
+/** Which package or part of the tree a frame belongs to. */
+function areaOf(f: CallFrame): string {
+  const name = f.functionName;
+  if (!f.url) {
+    if (name === '(garbage collector)') return '(garbage collector)';
+    if (name === '(idle)' || name === '(program)' || name === '(root)') return name;
+    return '(native / V8 builtins)';
+  }
+  const url = f.url.replace(/^file:\/\//, '');
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  if (url.startsWith('node:')) {
+    const m = /^node:internal\/([a-z_]+)/.exec(url);
+    return m ? `node:${m[1]}` : url;
+  }
+  if (url.startsWith(repoRoot)) {
+    const rel = url.slice(repoRoot.length);
+    const parts = rel.split('/');
+    return parts.length > 2 ? `${parts[0]}/${parts[1]}` : rel;
+  }
+  return url;
+}
+
+export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) byId.set(n.id, n);
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+  // Time per node: prefer samples + timeDeltas (exact), fall back to hitCount x mean interval.
+  const nodeMs = new Map<number, number>();
+  if (profile.samples && profile.timeDeltas && profile.samples.length === profile.timeDeltas.length) {
+    for (let i = 0; i < profile.samples.length; i++) {
+      const id = profile.samples[i]!;
+      // timeDeltas[i] is the gap before sample i; attribute the gap after it instead (next delta) when we can.
+      const delta = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i]!) / 1000;
+      nodeMs.set(id, (nodeMs.get(id) ?? 0) + Math.max(0, delta));
+    }
+  } else {
+    const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
+    const per = hits ? (profile.endTime - profile.startTime) / 1000 / hits : 0;
+    for (const n of profile.nodes) if (n.hitCount) nodeMs.set(n.id, n.hitCount * per);
+  }
+
+  let totalMs = 0;
+  let idleMs = 0;
+  const self = new Map<string, number>();
+  const areas = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  for (const [id, ms] of nodeMs) {
+    const node = byId.get(id)!;
+    totalMs += ms;
+    if (node.callFrame.functionName === '(idle)') {
+      idleMs += ms;
+      continue;
+    }
+    const key = frameKey(node.callFrame);
+    self.set(key, (self.get(key) ?? 0) + ms);
+    const area = areaOf(node.callFrame);
+    areas.set(area, (areas.get(area) ?? 0) + ms);
+    // Inclusive time of src/ functions: each key counted once per stack (recursion is not double counted).
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (!f.url.includes('/src/') || !f.url.startsWith(`file://${repoRoot}src/`)) continue;
+      const k = frameKey(f);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + ms);
+    }
+  }
+  const busy = totalMs - idleMs;
+  const rows = (m: Map<string, number>, n: number): ProfileRow[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, ms]) => ({ key, ms, percent: busy > 0 ? (100 * ms) / busy : 0 }));
+  return { totalMs, idleMs, samples: profile.samples?.length ?? 0, self: rows(self, top), areas: rows(areas, 20), inclusiveSrc: rows(inclusive, 25) };
+}
+
+export function loadProfile(path: string): CpuProfile {
+  return JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+}
+
+export function formatSummary(s: ProfileSummary): string {
+  const busy = s.totalMs - s.idleMs;
+  const line = (r: ProfileRow) => `  ${r.ms.toFixed(0).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%  ${r.key}`;
+  return [
+    `profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / Math.max(1, s.totalMs)).toFixed(0)}% of the main thread), ${s.samples} samples; % are of busy time`,
+    '',
+    `top ${s.self.length} functions by self time:`,
+    ...s.self.map(line),
+    '',
+    'self time by area (package, node internals, src/ folder):',
+    ...s.areas.map(line),
+    '',
+    'src/ functions by inclusive time (self + callees):',
+    ...s.inclusiveSrc.map(line),
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [file, top] = process.argv.slice(2);
+  if (!file) {
+    process.stderr.write('usage: node --import tsx bench/profile.ts <file.cpuprofile> [top]\n');
+    process.exit(2);
+  }
+  process.stdout.write(formatSummary(summariseProfile(loadProfile(file), Number(top ?? 25))) + '\n');
+}
