@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { createManualClock } from '../src/domain/clock.js';
+import { formatPhoneNumber } from '../src/domain/phone.js';
+import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
+
+describe('signed-in use cases: second factor and phone change', () => {
+  let t: TestServer;
+  afterEach(() => t.close());
+
+  /** Registers over HTTP and returns an access token. */
+  async function signedIn(phone: string): Promise<string> {
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+    const authorized = await postForm(
+      `${t.url}/demo/services/oauth2/authorize`,
+      { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback' },
+      { 'Auth-Request-Type': 'user-registration', 'Auth-Verification-Type': 'sms', Authorization: basic(String(init.body.identifier), t.lastCode(phone)) },
+    );
+    const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
+    const tokens = await postForm(`${t.url}/demo/services/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' }, { authorization: basic('server-app', 'server-app-secret-123456') });
+    return String(tokens.body.access_token);
+  }
+
+  test('identity verification sends to the verified phone and accepts its code once', async () => {
+    const clock = createManualClock(new Date());
+    t = await startTestServer({}, { clock });
+    const token = await signedIn('+14155550130');
+    const auth = { authorization: `Bearer ${token}` };
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, auth);
+    assert.equal(init.status, 200, JSON.stringify(init.body));
+    const code = t.lastCode('+14155550130');
+    const wrong = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code === '000000' ? '111111' : '000000' }, auth);
+    assert.equal(wrong.body.error, 'invalid_code');
+    const ok = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code }, auth);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.status, 'success');
+    const replay = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code }, auth);
+    assert.equal(replay.body.error, 'already_used');
+  });
+
+  test('another user cannot use my verification', async () => {
+    t = await startTestServer();
+    const mine = await signedIn('+14155550131');
+    const theirs = await signedIn('+14155550132');
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, { authorization: `Bearer ${mine}` });
+    const stolen = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: t.lastCode('+14155550131') }, { authorization: `Bearer ${theirs}` });
+    assert.equal(stolen.body.error, 'verification_not_found');
+  });
+
+  test('changing the phone keeps the old one until the new one is verified', async () => {
+    t = await startTestServer();
+    const token = await signedIn('+14155550133');
+    const auth = { authorization: `Bearer ${token}` };
+    await signedIn('+14155550134'); // someone else holds this one
+    assert.equal((await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth)).body.error, 'phone_taken');
+    assert.equal((await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: 'not a phone' }, auth)).body.error, 'invalid_phone_number');
+
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+1 (415) 555-0135' }, auth);
+    assert.equal(init.status, 200, JSON.stringify(init.body));
+    const userinfo = async () => (await (await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: auth })).json()) as Record<string, unknown>;
+    assert.equal((await userinfo()).phone_number, '+14155550133', 'old phone stays until verified');
+    const done = await postJson(`${t.url}/demo/services/auth/headless/verify/phone`, { identifier: init.body.identifier, otp: t.lastCode('+14155550135') }, auth);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.phone_number, '+14155550135');
+    assert.equal((await userinfo()).phone_number, '+14155550135');
+    assert.equal((await userinfo()).phone_number_verified, true);
+  });
+
+  test('library API: the UserManagement operations', async () => {
+    t = await startTestServer();
+    const um = t.app.userManagement('demo');
+    assert.equal(um.formatPhoneNumber('1', '4155551234'), '+14155551234');
+    assert.equal(um.formatPhoneNumber('+1', '(415) 555-1234'), '+14155551234');
+    assert.equal(um.formatPhoneNumber('1', '12'), null);
+    assert.equal(formatPhoneNumber('44', '7700 900123'), null, 'Ofcom drama range is not a real number');
+
+    const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550136', firstName: 'Lin', locale: 'de' });
+    assert.match(t.messages.at(-1)!.text, /Ihr Demo-Code/);
+    const bad = await um.verifySelfRegistration('SMS', identifier, '000000', '/welcome');
+    assert.deepEqual({ success: bad.success, redirect: bad.redirect, error: bad.error }, { success: false, redirect: '/welcome', error: 'invalid_code' });
+    const registered = await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550136'), '/welcome');
+    assert.equal(registered.success, true);
+    assert.equal(registered.message, 'Token is valid');
+    const userId = registered.userId!;
+
+    const mfa = await um.initVerificationMethod(userId, 'SMS');
+    assert.equal((await um.verifyVerificationMethod(userId, mfa, t.lastCode('+14155550136'), 'SMS')).success, true);
+
+    assert.equal(await um.initRegisterVerificationMethod(userId, 'SMS', '+14155550137'), null);
+    assert.match(String(await um.verifyRegisterVerificationMethod(userId, '000000', 'SMS')), /wrong/);
+    assert.equal(await um.verifyRegisterVerificationMethod(userId, t.lastCode('+14155550137'), 'SMS'), null);
+
+    const login = await um.initPasswordlessLogin(userId, 'SMS');
+    assert.equal(t.messages.at(-1)!.phone, '+14155550137');
+    const result = await um.verifyPasswordlessLogin(userId, 'SMS', login, t.lastCode('+14155550137'), null);
+    assert.deepEqual({ success: result.success, redirect: result.redirect }, { success: true, redirect: 'http://otpgate.test/demo' });
+    await assert.rejects(um.initVerificationMethod(userId, 'EMAIL' as 'SMS'), /Only the sms/);
+  });
+});
