@@ -34,6 +34,8 @@ export interface ProfileRow {
 }
 
 export interface ProfileSummary {
+  /** True when only the samples inside the requested window were counted. */
+  windowed?: boolean;
   totalMs: number;
   idleMs: number;
   samples: number;
@@ -85,7 +87,11 @@ function areaOf(f: CallFrame): string {
   return url;
 }
 
-export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
+/**
+ * `window` (microseconds on CLOCK_MONOTONIC, the clock of both V8's profile timestamps and
+ * process.hrtime on Linux) keeps only the samples taken inside it, e.g. the measured phase of a run.
+ */
+export function summariseProfile(profile: CpuProfile, top = 25, window?: { startUs: number; endUs: number }): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const n of profile.nodes) byId.set(n.id, n);
@@ -93,8 +99,19 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
 
   // Time per node: prefer samples + timeDeltas (exact), fall back to hitCount x mean interval.
   const nodeMs = new Map<number, number>();
+  let windowed = false;
+  let kept = 0;
   if (profile.samples && profile.timeDeltas && profile.samples.length === profile.timeDeltas.length) {
+    const inWindow: boolean[] = [];
+    let t = profile.startTime;
+    for (const d of profile.timeDeltas) {
+      t += d;
+      inWindow.push(!window || (t >= window.startUs && t <= window.endUs));
+    }
+    windowed = !!window && inWindow.some(Boolean);
     for (let i = 0; i < profile.samples.length; i++) {
+      if (windowed && !inWindow[i]) continue;
+      kept++;
       const id = profile.samples[i]!;
       // timeDeltas[i] is the gap before sample i; attribute the gap after it instead (next delta) when we can.
       const delta = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i]!) / 1000;
@@ -104,6 +121,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
     const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
     const per = hits ? (profile.endTime - profile.startTime) / 1000 / hits : 0;
     for (const n of profile.nodes) if (n.hitCount) nodeMs.set(n.id, n.hitCount * per);
+    kept = hits;
   }
 
   let totalMs = 0;
@@ -139,7 +157,7 @@ export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([key, ms]) => ({ key, ms, percent: busy > 0 ? (100 * ms) / busy : 0 }));
-  return { totalMs, idleMs, samples: profile.samples?.length ?? 0, self: rows(self, top), areas: rows(areas, 20), inclusiveSrc: rows(inclusive, 25) };
+  return { totalMs, idleMs, samples: kept, windowed, self: rows(self, top), areas: rows(areas, 20), inclusiveSrc: rows(inclusive, 25) };
 }
 
 export function loadProfile(path: string): CpuProfile {
@@ -150,7 +168,7 @@ export function formatSummary(s: ProfileSummary): string {
   const busy = s.totalMs - s.idleMs;
   const line = (r: ProfileRow) => `  ${r.ms.toFixed(0).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%  ${r.key}`;
   return [
-    `profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / Math.max(1, s.totalMs)).toFixed(0)}% of the main thread), ${s.samples} samples; % are of busy time`,
+    `profile${s.windowed ? ' (measured phase only)' : ' (whole process lifetime)'}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / Math.max(1, s.totalMs)).toFixed(0)}% of the main thread), ${s.samples} samples; % are of busy time`,
     '',
     `top ${s.self.length} functions by self time:`,
     ...s.self.map(line),

@@ -40,7 +40,7 @@ export function registerSite(program: Command): void {
 
   site
     .command('list')
-    .description('list sites with their delivery chain')
+    .description('list sites with their delivery chain (primary first)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withOtpgate(command, async (app) => {
@@ -51,6 +51,8 @@ export function registerSite(program: Command): void {
           name: s.name,
           handlers: s.handlers.length > 0 ? s.handlers.map(handlerName).join(' > ') : `${handlerName(fallback)} (default)`,
           enabled: s.enabled,
+          locale: s.locale,
+          registration: s.registrationEnabled ? 'on' : 'off',
         }));
         printRows(rows, { json: options.json, empty: 'no sites (create one with `otpgate site create`)' });
       });

@@ -1,0 +1,690 @@
+/**
+ * The store contract: every Store implementation (SQLite now, PostgreSQL later) must pass this suite
+ * unchanged. It only speaks the interfaces of src/domain/repositories.ts; each test opens its own store.
+ *
+ * @example
+ * runStoreContract('sqlite memory', async () => createSqliteStore('sqlite::memory:'));
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test, type TestContext } from 'node:test';
+import type { AuthorizationCode, Token } from '../src/domain/oauth.js';
+import { parsePhone, type PhoneNumber } from '../src/domain/phone.js';
+import type { SitePolicies } from '../src/domain/policy.js';
+import { UniqueViolation, type DeliveryAttemptRecord, type Store } from '../src/domain/repositories.js';
+import type { Site } from '../src/domain/site.js';
+import { USE_CASES } from '../src/domain/use-case.js';
+import type { NewUser } from '../src/domain/user.js';
+import type { Verification } from '../src/domain/verification.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** T0 plus `ms`: every test runs on fixed, readable times instead of the wall clock. */
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+function phone(input: string): PhoneNumber {
+  const parsed = parsePhone(input);
+  assert.ok(parsed, `test phone ${input} must parse`);
+  return parsed.e164;
+}
+
+const PHONE_A = phone('+14155550101');
+const PHONE_B = phone('+14155550102');
+const PHONE_C = phone('+12025550123');
+
+function newUser(overrides: Partial<Omit<NewUser, 'siteId'>> = {}): Omit<NewUser, 'siteId'> {
+  return {
+    id: randomUUID(),
+    username: `user-${randomUUID().slice(0, 8)}`,
+    phone: null,
+    phoneVerified: false,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: null,
+    locale: 'en',
+    status: 'active',
+    customData: { plan: 'free', tags: ['a'] },
+    ...overrides,
+  };
+}
+
+function newVerification(overrides: Partial<Omit<Verification, 'siteId'>> = {}): Omit<Verification, 'siteId'> {
+  return {
+    id: randomUUID().replace(/-/g, ''),
+    useCase: 'passwordless_login',
+    userId: 'user-1',
+    phone: PHONE_A,
+    codeHash: 'hash-1',
+    keyId: 'k1',
+    state: 'pending',
+    attempts: 0,
+    maxAttempts: 5,
+    sends: 1,
+    lastSentAt: T0,
+    expiresAt: at(10 * MINUTE),
+    createdAt: T0,
+    deliverable: true,
+    locale: 'en',
+    experienceId: null,
+    payload: { startUrl: '/home' },
+    ...overrides,
+  };
+}
+
+function newCode(overrides: Partial<Omit<AuthorizationCode, 'siteId'>> = {}): Omit<AuthorizationCode, 'siteId'> {
+  return {
+    codeHash: `code-${randomUUID()}`,
+    clientId: 'app',
+    userId: 'user-1',
+    redirectUri: 'https://app.example/cb',
+    scope: 'openid',
+    codeChallenge: 'challenge',
+    nonce: null,
+    expiresAt: at(MINUTE),
+    ...overrides,
+  };
+}
+
+function newToken(overrides: Partial<Omit<Token, 'siteId'>> = {}): Omit<Token, 'siteId'> {
+  return {
+    tokenHash: `token-${randomUUID()}`,
+    kind: 'refresh',
+    clientId: 'app',
+    userId: 'user-1',
+    scope: 'openid',
+    familyId: 'family-1',
+    expiresAt: at(HOUR),
+    revokedAt: null,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function attempt(verificationId: string, n: number, overrides: Partial<DeliveryAttemptRecord> = {}): DeliveryAttemptRecord {
+  return { verificationId, handler: 'console', attempt: n, result: 'SUCCESS', latencyMs: 12, providerMessageId: `msg-${n}`, detail: null, createdAt: at(n), ...overrides };
+}
+
+function newSite(id: string, name = `Site ${id}`): Site {
+  const policy = { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: ['KP'] };
+  return {
+    id,
+    name,
+    enabled: true,
+    experienceId: null,
+    locale: 'en',
+    defaultCountry: 'US',
+    passwordlessLoginEnabled: true,
+    registrationEnabled: true,
+    policies: Object.fromEntries(USE_CASES.map((u) => [u, { ...policy }])) as SitePolicies,
+    handlers: [{ type: 'console' }],
+    userDiscoveryHandler: null,
+    registrationHandler: null,
+    clients: [],
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 86_400, authorizationCodeTtlSeconds: 60 },
+    branding: {},
+  };
+}
+
+/** Asserts that `run` rejects with a UniqueViolation on `field`. */
+async function assertUniqueViolation(run: () => Promise<unknown>, field: UniqueViolation['field']): Promise<void> {
+  await assert.rejects(run, (error: unknown) => {
+    assert.ok(error instanceof UniqueViolation, `expected a UniqueViolation, got ${String(error)}`);
+    assert.equal(error.field, field);
+    return true;
+  });
+}
+
+const countWhere = <T>(items: T[], keep: (item: T) => boolean) => items.filter(keep).length;
+
+export function runStoreContract(name: string, open: () => Promise<Store>): void {
+  /** A fresh, migrated store for one test, closed when the test ends. */
+  async function fresh(t: TestContext): Promise<Store> {
+    const store = await open();
+    t.after(() => store.close());
+    await store.migrate();
+    return store;
+  }
+
+  describe(`store contract: ${name}`, () => {
+    describe('store', () => {
+      test('migrate is idempotent and ping answers', async (t) => {
+        const store = await fresh(t);
+        await store.migrate();
+        await store.ping();
+      });
+    });
+
+    describe('users', () => {
+      test('create returns the user and byId, byUsername, byPhone find it', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        const input = newUser({ username: 'ada', phone: PHONE_A, phoneVerified: true, email: 'ada@example.com' });
+        const created = await users.create(input, T0);
+        assert.deepEqual(created, { ...input, siteId: 'a', createdAt: T0, updatedAt: T0 });
+        assert.deepEqual(await users.byId(input.id), created);
+        assert.deepEqual(await users.byUsername('ada'), created);
+        assert.deepEqual(await users.byPhone(PHONE_A), created);
+      });
+
+      test('unknown id, username and phone give null', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        await users.create(newUser({ username: 'ada', phone: PHONE_A }), T0);
+        assert.equal(await users.byId('nobody'), null);
+        assert.equal(await users.byUsername('grace'), null);
+        assert.equal(await users.byPhone(PHONE_B), null);
+      });
+
+      test('list pages in creation order', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await users.create(newUser({ username: `u${i}` }), at(i * MINUTE))).id);
+        assert.deepEqual((await users.list({ limit: 10, offset: 0 })).map((u) => u.id), ids);
+        assert.deepEqual((await users.list({ limit: 2, offset: 0 })).map((u) => u.id), ids.slice(0, 2));
+        assert.deepEqual((await users.list({ limit: 2, offset: 2 })).map((u) => u.id), ids.slice(2, 4));
+        assert.deepEqual((await users.list({ limit: 2, offset: 4 })).map((u) => u.id), ids.slice(4));
+        assert.deepEqual(await users.list({ limit: 2, offset: 5 }), []);
+      });
+
+      test('a taken phone or username on the same site is a UniqueViolation naming the field', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        await users.create(newUser({ username: 'ada', phone: PHONE_A }), T0);
+        await assertUniqueViolation(() => users.create(newUser({ username: 'other', phone: PHONE_A }), T0), 'phone');
+        await assertUniqueViolation(() => users.create(newUser({ username: 'ada', phone: PHONE_B }), T0), 'username');
+        assert.equal((await users.list({ limit: 10, offset: 0 })).length, 1);
+      });
+
+      test('users without a phone do not collide', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        await users.create(newUser({ username: 'one', phone: null }), T0);
+        await users.create(newUser({ username: 'two', phone: null }), T0);
+        assert.equal((await users.list({ limit: 10, offset: 0 })).length, 2);
+      });
+
+      test('the same phone and username on two sites are two users', async (t) => {
+        const store = await fresh(t);
+        const a = await store.forSite('a').users.create(newUser({ username: 'ada', phone: PHONE_A }), T0);
+        const b = await store.forSite('b').users.create(newUser({ username: 'ada', phone: PHONE_A }), T0);
+        assert.notEqual(a.id, b.id);
+        assert.equal((await store.forSite('a').users.byPhone(PHONE_A))?.id, a.id);
+        assert.equal((await store.forSite('b').users.byPhone(PHONE_A))?.id, b.id);
+        assert.equal((await store.forSite('b').users.byUsername('ada'))?.siteId, 'b');
+      });
+
+      test('setVerifiedPhone sets the phone, marks it verified and bumps updatedAt', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        const user = await users.create(newUser({ phone: PHONE_A, phoneVerified: false }), T0);
+        const changed = await users.setVerifiedPhone(user.id, PHONE_B, at(MINUTE));
+        assert.deepEqual(changed, { ...user, phone: PHONE_B, phoneVerified: true, updatedAt: at(MINUTE) });
+        assert.deepEqual(await users.byId(user.id), changed);
+        assert.equal(await users.byPhone(PHONE_A), null);
+        assert.equal((await users.byPhone(PHONE_B))?.id, user.id);
+      });
+
+      test('setVerifiedPhone: unknown user gives null, a phone held by another user is a UniqueViolation', async (t) => {
+        const users = (await fresh(t)).forSite('a').users;
+        const holder = await users.create(newUser({ username: 'holder', phone: PHONE_A }), T0);
+        const other = await users.create(newUser({ username: 'other', phone: PHONE_B }), T0);
+        assert.equal(await users.setVerifiedPhone('nobody', PHONE_C, T0), null);
+        await assertUniqueViolation(() => users.setVerifiedPhone(other.id, PHONE_A, T0), 'phone');
+        assert.equal((await users.byPhone(PHONE_A))?.id, holder.id);
+        assert.equal((await users.byId(other.id))?.phone, PHONE_B);
+      });
+    });
+
+    describe('verifications', () => {
+      test('insert then byId returns it; unknown id gives null', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification({ experienceId: 'exp-1', deliverable: false, userId: null, payload: { userdata: { firstName: 'Ada' } } });
+        await verifications.insert(v);
+        assert.deepEqual(await verifications.byId(v.id), { ...v, siteId: 'a' });
+        assert.equal(await verifications.byId('missing'), null);
+      });
+
+      test('findResendable returns the newest pending, unexpired one for the use case, user and phone', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const older = newVerification({ createdAt: T0 });
+        const newer = newVerification({ createdAt: at(MINUTE) });
+        await verifications.insert(older);
+        await verifications.insert(newer);
+        await verifications.insert(newVerification({ useCase: 'identity_verification', createdAt: at(2 * MINUTE) }));
+        await verifications.insert(newVerification({ userId: 'user-2', createdAt: at(2 * MINUTE) }));
+        await verifications.insert(newVerification({ phone: PHONE_B, createdAt: at(2 * MINUTE) }));
+        const query = { useCase: 'passwordless_login', userId: 'user-1', now: at(2 * MINUTE) } as const;
+        assert.equal((await verifications.findResendable({ ...query, phone: PHONE_A }))?.id, newer.id);
+        assert.equal(await verifications.findResendable({ ...query, phone: PHONE_C }), null);
+        assert.equal(await verifications.findResendable({ ...query, userId: 'user-3' }), null);
+      });
+
+      test('findResendable without a phone matches any phone of the user', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification({ phone: PHONE_B });
+        await verifications.insert(v);
+        assert.equal((await verifications.findResendable({ useCase: 'passwordless_login', userId: 'user-1', now: T0 }))?.id, v.id);
+      });
+
+      test('findResendable with a null user matches only verifications without a user', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const anonymous = newVerification({ useCase: 'self_registration', userId: null });
+        await verifications.insert(newVerification({ useCase: 'self_registration', userId: 'user-1', createdAt: at(MINUTE) }));
+        await verifications.insert(anonymous);
+        const found = await verifications.findResendable({ useCase: 'self_registration', userId: null, phone: PHONE_A, now: at(MINUTE) });
+        assert.equal(found?.id, anonymous.id);
+      });
+
+      test('findResendable skips expired, verified and locked verifications', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const query = { useCase: 'passwordless_login', userId: 'user-1', phone: PHONE_A } as const;
+        const expiring = newVerification({ expiresAt: at(MINUTE) });
+        await verifications.insert(expiring);
+        assert.equal((await verifications.findResendable({ ...query, now: at(MINUTE - 1) }))?.id, expiring.id);
+        assert.equal(await verifications.findResendable({ ...query, now: at(MINUTE) }), null);
+
+        // Newer than `expiring`, so only the state filter keeps them out.
+        const verified = newVerification({ createdAt: at(1) });
+        await verifications.insert(verified);
+        await verifications.markVerified(verified.id, T0);
+        const locked = newVerification({ createdAt: at(2) });
+        await verifications.insert(locked);
+        await verifications.lock(locked.id);
+        await verifications.insert(newVerification({ state: 'locked', createdAt: at(3) }));
+        await verifications.insert(newVerification({ state: 'verified', createdAt: at(4) }));
+        assert.equal((await verifications.findResendable({ ...query, now: at(5) }))?.id, expiring.id);
+        await verifications.markVerified(expiring.id, at(5));
+        assert.equal(await verifications.findResendable({ ...query, now: at(5) }), null);
+      });
+
+      test('recordResend replaces the code, bumps sends and keeps the attempts', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification();
+        await verifications.insert(v);
+        await verifications.countAttempt(v.id, T0);
+        await verifications.countAttempt(v.id, T0);
+        const change = { codeHash: 'hash-2', keyId: 'k2', sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
+        assert.equal(await verifications.recordResend(v.id, change), true);
+        const after = await verifications.byId(v.id);
+        assert.deepEqual(after, { ...v, siteId: 'a', codeHash: 'hash-2', keyId: 'k2', lastSentAt: at(MINUTE), expiresAt: at(11 * MINUTE), sends: 2, attempts: 2 });
+      });
+
+      test('recordResend refuses unknown and non-pending verifications', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const change = { codeHash: 'hash-2', keyId: 'k2', sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
+        assert.equal(await verifications.recordResend('missing', change), false);
+        const locked = newVerification();
+        await verifications.insert(locked);
+        await verifications.lock(locked.id);
+        assert.equal(await verifications.recordResend(locked.id, change), false);
+        assert.equal((await verifications.byId(locked.id))?.codeHash, 'hash-1');
+      });
+
+      test('countAttempt counts while pending, unexpired and under budget', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification({ maxAttempts: 2 });
+        await verifications.insert(v);
+        const first = await verifications.countAttempt(v.id, T0);
+        assert.equal(first.kind, 'counted');
+        assert.equal(first.kind === 'counted' && first.verification.attempts, 1);
+        const second = await verifications.countAttempt(v.id, T0);
+        assert.equal(second.kind === 'counted' && second.verification.attempts, 2);
+        assert.deepEqual(await verifications.countAttempt(v.id, T0), { kind: 'exhausted' });
+        assert.equal((await verifications.byId(v.id))?.attempts, 2);
+      });
+
+      test('countAttempt: not_found, expired and not_pending', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        assert.deepEqual(await verifications.countAttempt('missing', T0), { kind: 'not_found' });
+
+        const expiring = newVerification({ expiresAt: at(MINUTE) });
+        await verifications.insert(expiring);
+        assert.deepEqual(await verifications.countAttempt(expiring.id, at(MINUTE)), { kind: 'expired' });
+        assert.equal((await verifications.byId(expiring.id))?.attempts, 0);
+
+        const verified = newVerification();
+        await verifications.insert(verified);
+        await verifications.markVerified(verified.id, T0);
+        const afterVerified = await verifications.countAttempt(verified.id, T0);
+        assert.equal(afterVerified.kind, 'not_pending');
+        assert.equal(afterVerified.kind === 'not_pending' && afterVerified.verification.state, 'verified');
+
+        const locked = newVerification();
+        await verifications.insert(locked);
+        await verifications.lock(locked.id);
+        const afterLocked = await verifications.countAttempt(locked.id, T0);
+        assert.equal(afterLocked.kind === 'not_pending' && afterLocked.verification.state, 'locked');
+        assert.equal((await verifications.byId(locked.id))?.attempts, 0);
+      });
+
+      test('markVerified succeeds once; the second call gives null', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification();
+        await verifications.insert(v);
+        const verified = await verifications.markVerified(v.id, T0);
+        assert.equal(verified?.id, v.id);
+        assert.equal(verified?.state, 'verified');
+        assert.equal(await verifications.markVerified(v.id, T0), null);
+        assert.equal(await verifications.markVerified('missing', T0), null);
+      });
+
+      test('lock moves pending to locked and never undoes a verification', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const pending = newVerification();
+        await verifications.insert(pending);
+        await verifications.lock(pending.id);
+        assert.equal((await verifications.byId(pending.id))?.state, 'locked');
+        assert.equal(await verifications.markVerified(pending.id, T0), null);
+
+        const verified = newVerification();
+        await verifications.insert(verified);
+        await verifications.markVerified(verified.id, T0);
+        await verifications.lock(verified.id);
+        assert.equal((await verifications.byId(verified.id))?.state, 'verified');
+        await verifications.lock('missing');
+      });
+
+      test('purgeExpired deletes only verifications that expired before the cutoff', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const old = newVerification({ expiresAt: at(MINUTE) });
+        const current = newVerification({ expiresAt: at(HOUR) });
+        await verifications.insert(old);
+        await verifications.insert(current);
+        assert.equal(await verifications.purgeExpired(at(MINUTE)), 0);
+        assert.equal(await verifications.purgeExpired(at(2 * MINUTE)), 1);
+        assert.equal(await verifications.byId(old.id), null);
+        assert.equal((await verifications.byId(current.id))?.id, current.id);
+      });
+    });
+
+    describe('send log', () => {
+      test('reserve allows `limit` sends per phone in the window, then refuses with the oldest send', async (t) => {
+        const sendLog = (await fresh(t)).forSite('a').sendLog;
+        for (let i = 0; i < 3; i++) assert.deepEqual(await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 3), { ok: true });
+        assert.deepEqual(await sendLog.reserve(PHONE_A, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: false, oldest: T0 });
+        assert.deepEqual(await sendLog.reserve(PHONE_B, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: true });
+      });
+
+      test('reserve forgets sends that left the window', async (t) => {
+        const sendLog = (await fresh(t)).forSite('a').sendLog;
+        for (let i = 0; i < 2; i++) await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 2);
+        const nearlyAnHour = at(HOUR - 1);
+        assert.deepEqual(await sendLog.reserve(PHONE_A, nearlyAnHour, at(-1), 2), { ok: false, oldest: T0 });
+        const later = at(HOUR + 30_000);
+        assert.deepEqual(await sendLog.reserve(PHONE_A, later, at(30_000), 2), { ok: true });
+        assert.deepEqual(await sendLog.reserve(PHONE_A, later, at(30_000), 2), { ok: false, oldest: at(MINUTE) });
+      });
+
+      test('a refused reservation records nothing', async (t) => {
+        const sendLog = (await fresh(t)).forSite('a').sendLog;
+        await sendLog.reserve(PHONE_A, T0, at(-HOUR), 1);
+        for (let i = 1; i <= 3; i++) assert.equal((await sendLog.reserve(PHONE_A, at(i), at(i - HOUR), 1)).ok, false);
+        // Had the refusals been recorded, they would still fill the window after the first send left it.
+        assert.equal((await sendLog.reserve(PHONE_A, at(HOUR + 1), at(1), 1)).ok, true);
+      });
+    });
+
+    describe('delivery attempts', () => {
+      test('insertMany then forVerification returns that verification’s attempts in insertion order', async (t) => {
+        const attempts = (await fresh(t)).forSite('a').deliveryAttempts;
+        await attempts.insertMany([]);
+        const first = [attempt('v1', 1, { result: 'PROVIDER_ERROR', detail: 'HTTP 503', providerMessageId: null }), attempt('v1', 2)];
+        const second = [attempt('v1', 1, { handler: 'backup', createdAt: at(0) })];
+        await attempts.insertMany(first);
+        await attempts.insertMany([attempt('v2', 1)]);
+        await attempts.insertMany(second);
+        assert.deepEqual(await attempts.forVerification('v1'), [...first, ...second]);
+        assert.deepEqual(await attempts.forVerification('v3'), []);
+      });
+    });
+
+    describe('clients', () => {
+      test('upsert inserts then updates; byId and list read them', async (t) => {
+        const clients = (await fresh(t)).forSite('a').clients;
+        const app = { clientId: 'app', name: 'App', secretHash: null, redirectUris: ['https://app.example/cb'] };
+        const web = { clientId: 'web', name: 'Web', secretHash: 'hash', redirectUris: ['https://web.example/cb', 'https://web.example/cb2'] };
+        await clients.upsert(app);
+        await clients.upsert(web);
+        assert.deepEqual(await clients.byId('app'), { ...app, siteId: 'a' });
+        assert.equal(await clients.byId('missing'), null);
+        const changed = { ...app, name: 'App 2', secretHash: 'new-hash', redirectUris: ['https://app.example/other'] };
+        await clients.upsert(changed);
+        assert.deepEqual(await clients.byId('app'), { ...changed, siteId: 'a' });
+        const listed = (await clients.list()).sort((x, y) => x.clientId.localeCompare(y.clientId));
+        assert.deepEqual(listed, [{ ...changed, siteId: 'a' }, { ...web, siteId: 'a' }]);
+      });
+    });
+
+    describe('grants', () => {
+      test('consumeCode returns the code once', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const code = newCode({ nonce: 'n-1' });
+        await grants.insertCode(code);
+        assert.deepEqual(await grants.consumeCode(code.codeHash, T0), { ...code, siteId: 'a' });
+        assert.equal(await grants.consumeCode(code.codeHash, T0), null);
+        assert.equal(await grants.consumeCode('missing', T0), null);
+      });
+
+      test('an expired code cannot be consumed', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const code = newCode({ expiresAt: at(MINUTE) });
+        await grants.insertCode(code);
+        assert.equal(await grants.consumeCode(code.codeHash, at(MINUTE)), null);
+      });
+
+      test('insertToken then tokenByHash returns it', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const refresh = newToken();
+        const access = newToken({ kind: 'access', revokedAt: at(MINUTE) });
+        await grants.insertToken(refresh);
+        await grants.insertToken(access);
+        assert.deepEqual(await grants.tokenByHash(refresh.tokenHash), { ...refresh, siteId: 'a' });
+        assert.deepEqual(await grants.tokenByHash(access.tokenHash), { ...access, siteId: 'a' });
+        assert.equal(await grants.tokenByHash('missing'), null);
+      });
+
+      test('revokeToken revokes once; the second call gives false', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const token = newToken();
+        await grants.insertToken(token);
+        assert.equal(await grants.revokeToken(token.tokenHash, at(MINUTE)), true);
+        assert.deepEqual((await grants.tokenByHash(token.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal(await grants.revokeToken(token.tokenHash, at(2 * MINUTE)), false);
+        assert.deepEqual((await grants.tokenByHash(token.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal(await grants.revokeToken('missing', T0), false);
+      });
+
+      test('revokeFamily revokes every token of the family and no other', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const earlier = newToken({ familyId: 'f1', revokedAt: T0 });
+        const current = newToken({ familyId: 'f1' });
+        const other = newToken({ familyId: 'f2' });
+        for (const token of [earlier, current, other]) await grants.insertToken(token);
+        await grants.revokeFamily('f1', at(MINUTE));
+        assert.deepEqual((await grants.tokenByHash(earlier.tokenHash))?.revokedAt, T0);
+        assert.deepEqual((await grants.tokenByHash(current.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal((await grants.tokenByHash(other.tokenHash))?.revokedAt, null);
+      });
+
+      test('revokeUserTokens revokes every token of the user and no other', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const access = newToken({ kind: 'access', userId: 'u1', familyId: 'f1' });
+        const refresh = newToken({ userId: 'u1', familyId: 'f2' });
+        const other = newToken({ userId: 'u2', familyId: 'f3' });
+        for (const token of [access, refresh, other]) await grants.insertToken(token);
+        await grants.revokeUserTokens('u1', at(MINUTE));
+        assert.deepEqual((await grants.tokenByHash(access.tokenHash))?.revokedAt, at(MINUTE));
+        assert.deepEqual((await grants.tokenByHash(refresh.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal((await grants.tokenByHash(other.tokenHash))?.revokedAt, null);
+      });
+
+      test('purgeExpired deletes codes and tokens that expired before the cutoff and counts them', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const oldCode = newCode({ expiresAt: at(MINUTE) });
+        const liveCode = newCode({ expiresAt: at(HOUR) });
+        const oldToken = newToken({ expiresAt: at(MINUTE) });
+        const liveToken = newToken({ expiresAt: at(HOUR) });
+        await grants.insertCode(oldCode);
+        await grants.insertCode(liveCode);
+        await grants.insertToken(oldToken);
+        await grants.insertToken(liveToken);
+        assert.equal(await grants.purgeExpired(at(2 * MINUTE)), 2);
+        assert.equal(await grants.tokenByHash(oldToken.tokenHash), null);
+        assert.equal((await grants.tokenByHash(liveToken.tokenHash))?.tokenHash, liveToken.tokenHash);
+        assert.equal((await grants.consumeCode(liveCode.codeHash, at(2 * MINUTE)))?.codeHash, liveCode.codeHash);
+        assert.equal(await grants.purgeExpired(at(2 * MINUTE)), 0);
+      });
+    });
+
+    describe('signing keys', () => {
+      test('insert then list returns keys newest first', async (t) => {
+        const keys = (await fresh(t)).forSite('a').signingKeys;
+        assert.deepEqual(await keys.list(), []);
+        const key = (kid: string, createdAt: Date) => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', d: `d-${kid}` }, publicJwk: { kty: 'EC', kid }, createdAt });
+        await keys.insert(key('middle', at(MINUTE)));
+        await keys.insert(key('oldest', T0));
+        await keys.insert(key('newest', at(2 * MINUTE)));
+        const listed = await keys.list();
+        assert.deepEqual(listed.map((k) => k.kid), ['newest', 'middle', 'oldest']);
+        assert.deepEqual(listed[0], { ...key('newest', at(2 * MINUTE)), siteId: 'a' });
+      });
+    });
+
+    describe('sites', () => {
+      test('upsert inserts then replaces; byId and list read them', async (t) => {
+        const sites = (await fresh(t)).sites;
+        assert.deepEqual(await sites.list(), []);
+        await sites.upsert(newSite('beta'), T0);
+        await sites.upsert(newSite('alpha'), T0);
+        assert.deepEqual(await sites.byId('alpha'), newSite('alpha'));
+        assert.equal(await sites.byId('missing'), null);
+        const renamed = { ...newSite('alpha', 'Alpha 2'), enabled: false, handlers: [{ type: 'module' as const, path: '/srv/sms.js' }] };
+        await sites.upsert(renamed, at(MINUTE));
+        assert.deepEqual(await sites.byId('alpha'), renamed);
+        const listed = (await sites.list()).sort((x, y) => x.id.localeCompare(y.id));
+        assert.deepEqual(listed, [renamed, newSite('beta')]);
+      });
+    });
+
+    describe('tenant isolation: a row written through forSite(a) is invisible through forSite(b)', () => {
+      test('users', async (t) => {
+        const store = await fresh(t);
+        const user = await store.forSite('a').users.create(newUser({ username: 'ada', phone: PHONE_A }), T0);
+        const b = store.forSite('b').users;
+        assert.equal(await b.byId(user.id), null);
+        assert.equal(await b.byUsername('ada'), null);
+        assert.equal(await b.byPhone(PHONE_A), null);
+        assert.deepEqual(await b.list({ limit: 10, offset: 0 }), []);
+        assert.equal(await b.setVerifiedPhone(user.id, PHONE_B, at(MINUTE)), null);
+        assert.deepEqual(await store.forSite('a').users.byId(user.id), user);
+      });
+
+      test('verifications', async (t) => {
+        const store = await fresh(t);
+        const a = store.forSite('a').verifications;
+        const b = store.forSite('b').verifications;
+        const v = newVerification({ expiresAt: at(MINUTE) });
+        await a.insert(v);
+        assert.equal(await b.byId(v.id), null);
+        assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, phone: v.phone, now: T0 }), null);
+        assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, now: T0 }), null);
+        assert.deepEqual(await b.countAttempt(v.id, T0), { kind: 'not_found' });
+        assert.equal(await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', sentAt: T0, expiresAt: at(HOUR) }), false);
+        assert.equal(await b.markVerified(v.id, T0), null);
+        await b.lock(v.id);
+        assert.equal(await b.purgeExpired(at(HOUR)), 0);
+        assert.deepEqual(await a.byId(v.id), { ...v, siteId: 'a' });
+      });
+
+      test('send log', async (t) => {
+        const store = await fresh(t);
+        assert.equal((await store.forSite('a').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, true);
+        assert.equal((await store.forSite('b').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, true);
+        assert.equal((await store.forSite('a').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, false);
+      });
+
+      test('delivery attempts', async (t) => {
+        const store = await fresh(t);
+        await store.forSite('a').deliveryAttempts.insertMany([attempt('v1', 1)]);
+        assert.deepEqual(await store.forSite('b').deliveryAttempts.forVerification('v1'), []);
+        assert.equal((await store.forSite('a').deliveryAttempts.forVerification('v1')).length, 1);
+      });
+
+      test('clients', async (t) => {
+        const store = await fresh(t);
+        const app = { clientId: 'app', name: 'App of a', secretHash: 'hash-a', redirectUris: ['https://a.example/cb'] };
+        await store.forSite('a').clients.upsert(app);
+        assert.equal(await store.forSite('b').clients.byId('app'), null);
+        assert.deepEqual(await store.forSite('b').clients.list(), []);
+        // The same client id on another site is another client: it must not overwrite a's.
+        await store.forSite('b').clients.upsert({ ...app, name: 'App of b', secretHash: 'hash-b' });
+        assert.deepEqual(await store.forSite('a').clients.byId('app'), { ...app, siteId: 'a' });
+        assert.equal((await store.forSite('b').clients.byId('app'))?.secretHash, 'hash-b');
+      });
+
+      test('grants', async (t) => {
+        const store = await fresh(t);
+        const a = store.forSite('a').grants;
+        const b = store.forSite('b').grants;
+        const code = newCode({ expiresAt: at(MINUTE) });
+        const token = newToken({ userId: 'u1', familyId: 'f1', expiresAt: at(MINUTE) });
+        await a.insertCode(code);
+        await a.insertToken(token);
+        assert.equal(await b.consumeCode(code.codeHash, T0), null);
+        assert.equal(await b.tokenByHash(token.tokenHash), null);
+        assert.equal(await b.revokeToken(token.tokenHash, T0), false);
+        await b.revokeFamily('f1', T0);
+        await b.revokeUserTokens('u1', T0);
+        assert.equal(await b.purgeExpired(at(HOUR)), 0);
+        assert.equal((await a.tokenByHash(token.tokenHash))?.revokedAt, null);
+        assert.equal((await a.consumeCode(code.codeHash, T0))?.codeHash, code.codeHash);
+      });
+
+      test('signing keys', async (t) => {
+        const store = await fresh(t);
+        await store.forSite('a').signingKeys.insert({ kid: 'k1', alg: 'ES256', privateJwk: { d: 'secret' }, publicJwk: { kid: 'k1' }, createdAt: T0 });
+        assert.deepEqual(await store.forSite('b').signingKeys.list(), []);
+        assert.equal((await store.forSite('a').signingKeys.list()).length, 1);
+      });
+
+      test('forSite returns a store bound to the asked site', async (t) => {
+        const store = await fresh(t);
+        assert.equal(store.forSite('a').siteId, 'a');
+        assert.equal(store.forSite('b').siteId, 'b');
+      });
+    });
+
+    describe('concurrency: guarded writes hold under parallel requests', () => {
+      test('50 concurrent countAttempt with maxAttempts 5: exactly 5 counted', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification({ maxAttempts: 5 });
+        await verifications.insert(v);
+        const outcomes = await Promise.all(Array.from({ length: 50 }, () => verifications.countAttempt(v.id, T0)));
+        assert.equal(countWhere(outcomes, (o) => o.kind === 'counted'), 5);
+        assert.equal(countWhere(outcomes, (o) => o.kind === 'exhausted'), 45);
+        const counts = outcomes.flatMap((o) => (o.kind === 'counted' ? [o.verification.attempts] : [])).sort();
+        assert.deepEqual(counts, [1, 2, 3, 4, 5]);
+        assert.equal((await verifications.byId(v.id))?.attempts, 5);
+      });
+
+      test('50 concurrent markVerified: exactly one wins', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const v = newVerification();
+        await verifications.insert(v);
+        const results = await Promise.all(Array.from({ length: 50 }, () => verifications.markVerified(v.id, T0)));
+        assert.equal(countWhere(results, (r) => r !== null), 1);
+      });
+
+      test('20 concurrent sendLog.reserve with limit 5: exactly 5 ok', async (t) => {
+        const sendLog = (await fresh(t)).forSite('a').sendLog;
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sendLog.reserve(PHONE_A, at(i), at(i - HOUR), 5)));
+        assert.equal(countWhere(results, (r) => r.ok), 5);
+        assert.equal((await sendLog.reserve(PHONE_A, at(100), at(100 - HOUR), 5)).ok, false);
+      });
+
+      test('20 concurrent consumeCode: exactly one gets the code', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const code = newCode();
+        await grants.insertCode(code);
+        const results = await Promise.all(Array.from({ length: 20 }, () => grants.consumeCode(code.codeHash, T0)));
+        assert.equal(countWhere(results, (r) => r !== null), 1);
+      });
+    });
+  });
+}
