@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     echo: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     json: { type: 'string' },
+    tmp: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -51,6 +52,7 @@ if (args.help) {
   --echo           use the echo redirect_uri (200 JSON) instead of a 302 redirect
   --keep           keep the temp dir (config, database, profile)
   --json FILE      also write the results as JSON
+  --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
 }
@@ -284,7 +286,7 @@ const fmtMs = (v: number) => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
+  const dir = mkdtempSync(join(args.tmp ?? tmpdir(), 'otpgate-bench-'));
   const profDir = join(dir, 'profile');
   const sink = await startSink();
   const port = await freePort();

@@ -3,6 +3,7 @@
  * and so does an application that embeds otpgate as a library.
  */
 import type { Logger } from 'pino';
+import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
@@ -61,6 +62,8 @@ export async function createOtpgate(options: OtpgateOptions) {
     publicHost: new URL(baseUrl).host,
   };
 
+  await checkConfiguredModules(deps, config);
+
   // Sites change rarely and are read on every request: keep them for a few seconds, so a site made by
   // `otpgate site create` shows up on a running server without a restart.
   const siteCache = new Map<string, { site: Site | null; at: number }>();
@@ -100,6 +103,18 @@ export async function createOtpgate(options: OtpgateOptions) {
       await store.close();
     },
   };
+}
+
+/** Loads every configured handler module once at start, so a typo in a path stops startup instead of a login. */
+async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<void> {
+  const problems: string[] = [];
+  for (const [i, siteConfig] of config.sites.entries()) {
+    const site = toSite(siteConfig, config);
+    await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));
+    await deps.hooks.discoveryFor(site).catch((e: Error) => problems.push(`sites.${i}.userDiscoveryHandler: ${e.message}`));
+    await deps.hooks.registrationFor(site).catch((e: Error) => problems.push(`sites.${i}.registrationHandler: ${e.message}`));
+  }
+  if (problems.length) throw new ConfigError(problems);
 }
 
 /** Sites and clients in the config file are the truth for those ids: written to the database at every start. */
