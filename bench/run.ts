@@ -14,7 +14,7 @@
  * CPU; with --cpu-prof, the server's hottest functions in the measured phase. See bench/README.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     json: { type: 'string' },
     tmp: { type: 'string' },
+    experiment: { type: 'string' },
+    'wait-quiet': { type: 'string', default: '0' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -52,6 +54,9 @@ if (args.help) {
   --echo           use the echo redirect_uri (200 JSON) instead of a 302 redirect
   --keep           keep the temp dir (config, database, profile)
   --json FILE      also write the results as JSON
+  --experiment X   run bench/experiment-server.ts with proposed src/ changes switched on
+                   (comma list: stmt-cache, abort-reason; "none" = same server built the same way)
+  --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
   --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
@@ -282,10 +287,46 @@ async function virtualUser(ctx: { pool: Pool; sink: Sink; phones: ReturnType<typ
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = line[3]! + line[4]!; // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+const loadavg = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?');
+
 const fmtMs = (v: number) => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 
+/** Waits until the machine has been idle for 3 s in a row (or the limit passes); returns the seconds waited. */
+async function waitQuiet(limitS: number): Promise<number> {
+  const started = performance.now();
+  let quiet = 0;
+  while ((performance.now() - started) / 1000 < limitS && quiet < 3) {
+    const a = machineJiffies();
+    const own = process.cpuUsage();
+    await sleep(1000);
+    const b = machineJiffies();
+    const mine = process.cpuUsage(own);
+    const ownCores = (mine.user + mine.system) / 1e6;
+    const cores = b.total - a.total > 0 ? ((b.busy - a.busy) / (b.total - a.total)) * (await import('node:os')).cpus().length : 0;
+    quiet = cores - ownCores < 0.15 ? quiet + 1 : 0;
+  }
+  return (performance.now() - started) / 1000;
+}
+
 async function main() {
+  const quietLimit = Number(args['wait-quiet']);
+  if (quietLimit > 0) {
+    process.stderr.write(`waiting up to ${quietLimit} s for an idle machine (load average ${loadavg()})...\n`);
+    const waited = await waitQuiet(quietLimit);
+    process.stderr.write(`  waited ${waited.toFixed(0)} s, load average ${loadavg()}\n`);
+  }
   const dir = mkdtempSync(join(args.tmp ?? tmpdir(), 'otpgate-bench-'));
   const profDir = join(dir, 'profile');
   const sink = await startSink();
@@ -320,11 +361,13 @@ async function main() {
   const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
-      `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}\n` +
+      `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}\n` +
       `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
-  const server = await startServer({ cwd: repoRoot, configPath, port, nodeArgs });
+  const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
+  const server = await startServer({ cwd: repoRoot, configPath, nodeArgs, ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment] } : {}) });
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
 
@@ -335,15 +378,16 @@ async function main() {
   const rec = new Recorder(measureStart, measureEnd);
 
   // CPU accounting for the measured phase, server (from /proc) and this process.
-  let cpuAtStart = { server: 0, bench: process.cpuUsage(), hr: 0n };
-  let cpuAtEnd = { server: 0, bench: process.cpuUsage(), hr: 0n };
+  let cpuAtStart = { server: 0, bench: process.cpuUsage(), hr: 0n, machine: machineJiffies() };
+  let cpuAtEnd = { server: 0, bench: process.cpuUsage(), hr: 0n, machine: machineJiffies() };
+  const loadBefore = loadavg();
   let rssAtMeasureStart = 0;
   const startTimer = setTimeout(() => {
-    cpuAtStart = { server: server.cpuSeconds(), bench: process.cpuUsage(), hr: process.hrtime.bigint() };
+    cpuAtStart = { server: server.cpuSeconds(), bench: process.cpuUsage(), hr: process.hrtime.bigint(), machine: machineJiffies() };
     rssAtMeasureStart = server.rssKb();
   }, Math.max(0, measureStart - performance.now()));
   const endTimer = setTimeout(() => {
-    cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint() };
+    cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint(), machine: machineJiffies() };
   }, measureEnd - performance.now());
 
   const progress = setInterval(() => {
@@ -356,7 +400,8 @@ async function main() {
   clearInterval(progress);
   clearTimeout(startTimer);
   clearTimeout(endTimer);
-  if (cpuAtEnd.hr === 0n) cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint() };
+  if (cpuAtEnd.hr === 0n) cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint(), machine: machineJiffies() };
+  const loadAfter = loadavg();
 
   const peakRssKb = server.peakRssKb();
   const endRssKb = server.rssKb();
@@ -376,6 +421,10 @@ async function main() {
   const wallS = Number(cpuAtEnd.hr - cpuAtStart.hr) / 1e9 || measuredS;
   const serverCpu = (cpuAtEnd.server - cpuAtStart.server) / wallS;
   const benchCpu = (cpuAtEnd.bench.user + cpuAtEnd.bench.system) / 1e6 / wallS;
+  const cores = (await import('node:os')).cpus().length;
+  const machineDelta = { busy: cpuAtEnd.machine.busy - cpuAtStart.machine.busy, total: cpuAtEnd.machine.total - cpuAtStart.machine.total };
+  const machineCpu = machineDelta.total > 0 ? (machineDelta.busy / machineDelta.total) * cores : NaN;
+  const otherCpu = Math.max(0, machineCpu - serverCpu - benchCpu);
 
   const out: string[] = [];
   out.push('');
@@ -393,7 +442,9 @@ async function main() {
   out.push('  (sink = from the init response to the code in hand; the code is delivered before init answers, so ~0)');
   out.push('');
   out.push(`server RSS:         peak ${mb(peakRssKb)} MB (VmHWM), at start ${mb(idleRssKb)} MB, measure start ${mb(rssAtMeasureStart)} MB, end ${mb(endRssKb)} MB`);
-  out.push(`CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core (2 cores shared)`);
+  out.push(`CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core, other processes ${(otherCpu * 100).toFixed(0)}% (machine: ${cores} cores)`);
+  out.push(`load average:       ${loadBefore} before, ${loadAfter} after`);
+  if (otherCpu > 0.15) out.push(`WARNING: other processes used ${(otherCpu * 100).toFixed(0)}% of a core while measuring; these numbers are contaminated, run again on a quiet machine`);
   out.push(`logins per second:  ${rec.perSecond.map((n) => n ?? 0).join(' ')}`);
   out.push(`sink:               ${sink.received} codes received, ${sink.rejected} bad posts; server exit code ${exitCode}`);
 
@@ -448,6 +499,7 @@ async function main() {
           seconds: SECONDS,
           warmup: WARMUP,
           connections: CONNECTIONS,
+          experiment: args.experiment ?? null,
           node: process.version,
           cpus: (await import('node:os')).cpus().length,
           loginsPerSecond: rate,
@@ -458,6 +510,8 @@ async function main() {
           serverPeakRssMb: peakRssKb / 1024,
           serverCpuCores: serverCpu,
           benchCpuCores: benchCpu,
+          otherCpuCores: otherCpu,
+          loadavg: { before: loadBefore, after: loadAfter },
           perSecond: rec.perSecond,
           profile,
         },

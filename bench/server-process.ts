@@ -48,9 +48,11 @@ function readCpuSeconds(pid: number): number {
   }
 }
 
-export async function startServer(options: { cwd: string; configPath: string; port: number; nodeArgs: string[]; startTimeoutMs?: number }): Promise<ServerProcess> {
+/** `script` defaults to the real CLI: `src/cli/main.ts serve -c <config>`. */
+export async function startServer(options: { cwd: string; configPath: string; nodeArgs: string[]; script?: string[]; startTimeoutMs?: number }): Promise<ServerProcess> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTPGATE_')));
-  const child = spawn(process.execPath, [...options.nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'serve', '-c', options.configPath], {
+  const script = options.script ?? ['src/cli/main.ts', 'serve', '-c', options.configPath];
+  const child = spawn(process.execPath, [...options.nodeArgs, '--import', 'tsx', ...script], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /** Runs the real `otpgate` CLI as a child process against a throwaway config and database. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -18,10 +18,17 @@ export interface CliFixture {
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
+const made: string[] = [];
+
+/** Deletes every fixture directory made so far (call from `after`). */
+export function removeCliFixtures(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** A fresh temp dir with a JSON config; `files` are written beside it (handler modules). */
 export function cliFixture(config: { sites?: unknown[]; delivery?: Record<string, unknown> } = {}, files: Record<string, string> = {}): CliFixture {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+  made.push(dir);
   const configPath = join(dir, 'otpgate.json');
   writeFileSync(
     configPath,
@@ -41,7 +48,7 @@ export function runCli(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env.OTPGATE_CONFIG; // the test's -c must be the only config
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { hashClientSecret } from '../src/oauth/tokens.js';
-import { assertFails, assertOk, assertUsage, cliFixture, json } from './cli-harness.js';
+import { assertFails, assertOk, assertUsage, cliFixture, json, removeCliFixtures } from './cli-harness.js';
 
-// Every case spawns its own CLI processes against its own temp dir, so they can run side by side.
-const options = { concurrency: 8 };
+// Every case spawns its own CLI processes against its own temp dir, so cases and suites can run side by side;
+// a cap keeps a busy machine from starving the child processes (each one compiles through tsx).
+const options = { concurrency: 2 };
 
 interface SiteRow { id: string; name: string; handlers: string; enabled: boolean; locale: string; registration: string }
 interface UserRow { id: string; username: string; phone: string; phoneVerified: boolean; firstName: string | null; lastName: string | null; email: string | null; status: string }
@@ -15,233 +16,241 @@ interface AttemptRow { handler: string; attempt: number; result: string; latency
 
 const failingHandler = `export default { async sendOneTimePassword() { return { result: 'PROVIDER_ERROR', detail: 'upstream 503' }; } };\n`;
 
-describe('otpgate site', options, () => {
-  test('create stores the site; list shows it beside the configured ones', async () => {
-    const cli = cliFixture();
-    const created = await cli.run('site', 'create', '--id', 'shop', '--name', 'The Shop', '--locale', 'fr', '--registration', 'off');
-    assertOk(created);
-    assert.match(created.stdout, /created site shop at http:\/\/otpgate\.test\/shop/);
+describe('otpgate CLI', { concurrency: true }, () => {
+  after(removeCliFixtures);
 
-    const sites = json<SiteRow[]>(await cli.run('site', 'list', '--json'));
-    assert.deepEqual(sites, [
-      { id: 'demo', name: 'Demo', handlers: 'console', enabled: true, locale: 'en', registration: 'on' },
-      { id: 'shop', name: 'The Shop', handlers: 'console (default)', enabled: true, locale: 'fr', registration: 'off' },
-    ]);
-    const table = await cli.run('site', 'list');
-    assertOk(table);
-    assert.match(table.stdout, /^id\s+name\s+handlers\s+enabled/);
-    assert.match(table.stdout, /\nshop\s+The Shop\s+console \(default\)\s+true/);
-  });
+  describe('otpgate site', options, () => {
+    test('create stores the site; list shows it beside the configured ones', async () => {
+      const cli = cliFixture();
+      const created = await cli.run('site', 'create', '--id', 'shop', '--name', 'The Shop', '--locale', 'fr', '--registration', 'off');
+      assertOk(created);
+      assert.match(created.stdout, /created site shop at http:\/\/otpgate\.test\/shop/);
 
-  test('list names every link of a chain, primary first', async () => {
-    const cli = cliFixture({ sites: [{ id: 'multi', name: 'Multi', handlers: ['./primary.mjs', { type: 'console', name: 'backup' }] }] }, { 'primary.mjs': failingHandler });
-    const sites = json<SiteRow[]>(await cli.run('site', 'list', '--json'));
-    assert.equal(sites[0]?.handlers, 'primary > backup');
-  });
+      const sites = json<SiteRow[]>(await cli.run('site', 'list', '--json'));
+      assert.deepEqual(sites, [
+        { id: 'demo', name: 'Demo', handlers: 'console', enabled: true, locale: 'en', registration: 'on' },
+        { id: 'shop', name: 'The Shop', handlers: 'console (default)', enabled: true, locale: 'fr', registration: 'off' },
+      ]);
+      const table = await cli.run('site', 'list');
+      assertOk(table);
+      assert.match(table.stdout, /^id\s+name\s+handlers\s+enabled/);
+      assert.match(table.stdout, /\nshop\s+The Shop\s+console \(default\)\s+true/);
+    });
 
-  test('create refuses an id that exists, in the config or made earlier', async () => {
-    const cli = cliFixture();
-    assertFails(await cli.run('site', 'create', '--id', 'demo', '--name', 'Again'), 'invalid_request');
-    assertOk(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop'));
-    const again = await cli.run('site', 'create', '--id', 'shop', '--name', 'Other');
-    assertFails(again, 'invalid_request');
-    assert.match(again.stderr, /already exists/);
-    // The refused create changed nothing.
-    assert.equal(json<SiteRow[]>(await cli.run('site', 'list', '--json')).find((s) => s.id === 'shop')?.name, 'Shop');
-  });
+    test('list names every link of a chain, primary first', async () => {
+      const cli = cliFixture({ sites: [{ id: 'multi', name: 'Multi', handlers: ['./primary.mjs', { type: 'console', name: 'backup' }] }] }, { 'primary.mjs': failingHandler });
+      const sites = json<SiteRow[]>(await cli.run('site', 'list', '--json'));
+      assert.equal(sites[0]?.handlers, 'primary > backup');
+    });
 
-  test('create refuses an invalid id or locale', async () => {
-    const cli = cliFixture();
-    for (const id of ['Shop', '-shop', 'shop_1', 'a'.repeat(64)]) {
-      const result = await cli.run('site', 'create', '--id', id, '--name', 'Shop');
-      assertFails(result, 'invalid_request');
-      assert.match(result.stderr, /id: lowercase letters, digits and dashes/);
-    }
-    assertFails(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--locale', 'english'), 'invalid_request');
-    assert.equal(json<SiteRow[]>(await cli.run('site', 'list', '--json')).length, 1);
-  });
+    test('create refuses an id that exists, in the config or made earlier', async () => {
+      const cli = cliFixture();
+      assertFails(await cli.run('site', 'create', '--id', 'demo', '--name', 'Again'), 'invalid_request');
+      assertOk(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop'));
+      const again = await cli.run('site', 'create', '--id', 'shop', '--name', 'Other');
+      assertFails(again, 'invalid_request');
+      assert.match(again.stderr, /already exists/);
+      // The refused create changed nothing.
+      assert.equal(json<SiteRow[]>(await cli.run('site', 'list', '--json')).find((s) => s.id === 'shop')?.name, 'Shop');
+    });
 
-  test('create without --name or with --registration maybe is a usage error', async () => {
-    const cli = cliFixture();
-    assertUsage(await cli.run('site', 'create', '--id', 'shop'), /required option '--name <name>' not specified/);
-    assertUsage(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--registration', 'maybe'), /Allowed choices are on, off/);
-  });
-});
+    test('create refuses an invalid id or locale', async () => {
+      const cli = cliFixture();
+      for (const id of ['Shop', '-shop', 'shop_1', 'a'.repeat(64)]) {
+        const result = await cli.run('site', 'create', '--id', id, '--name', 'Shop');
+        assertFails(result, 'invalid_request');
+        assert.match(result.stderr, /id: lowercase letters, digits and dashes/);
+      }
+      assertFails(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--locale', 'english'), 'invalid_request');
+      assert.equal(json<SiteRow[]>(await cli.run('site', 'list', '--json')).length, 1);
+    });
 
-describe('otpgate user', options, () => {
-  test('add stores a verified user and prints its id; list reads it back', async () => {
-    const cli = cliFixture();
-    const added = await cli.run('user', 'add', '--site', 'demo', '--phone', '+1 415 555 0101', '--username', 'ann', '--first-name', 'Ann', '--last-name', 'Lee', '--email', 'ann@example.com');
-    assertOk(added);
-    const id = added.stdout.trim();
-    assert.match(id, /^[0-9a-f-]{36}$/);
-
-    const users = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json'));
-    assert.equal(users.length, 1);
-    assert.deepEqual(users[0], {
-      ...users[0],
-      id,
-      username: 'ann',
-      phone: '+14155550101',
-      phoneVerified: true,
-      firstName: 'Ann',
-      lastName: 'Lee',
-      email: 'ann@example.com',
-      status: 'active',
+    test('create without --name or with --registration maybe is a usage error', async () => {
+      const cli = cliFixture();
+      assertUsage(await cli.run('site', 'create', '--id', 'shop'), /required option '--name <name>' not specified/);
+      assertUsage(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--registration', 'maybe'), /Allowed choices are on, off/);
     });
   });
 
-  test('username defaults to the E.164 phone; --limit caps the list', async () => {
-    const cli = cliFixture();
-    assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'));
-    assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102'));
-    const all = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json'));
-    assert.deepEqual(all.map((u) => u.username), ['+14155550101', '+14155550102']);
-    const one = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--limit', '1', '--json'));
-    assert.equal(one.length, 1);
-    const table = await cli.run('user', 'list', '--site', 'demo');
-    assertOk(table);
-    assert.match(table.stdout, /^id\s+username\s+phone\s+phoneVerified/);
-    assert.equal(table.stdout.trim().split('\n').length, 3);
+  describe('otpgate user', options, () => {
+    test('add stores a verified user and prints its id; list reads it back', async () => {
+      const cli = cliFixture();
+      const added = await cli.run('user', 'add', '--site', 'demo', '--phone', '+1 415 555 0101', '--username', 'ann', '--first-name', 'Ann', '--last-name', 'Lee', '--email', 'ann@example.com');
+      assertOk(added);
+      const id = added.stdout.trim();
+      assert.match(id, /^[0-9a-f-]{36}$/);
+
+      const users = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json'));
+      assert.equal(users.length, 1);
+      assert.deepEqual(users[0], {
+        ...users[0],
+        id,
+        username: 'ann',
+        phone: '+14155550101',
+        phoneVerified: true,
+        firstName: 'Ann',
+        lastName: 'Lee',
+        email: 'ann@example.com',
+        status: 'active',
+      });
+    });
+
+    test('username defaults to the E.164 phone; --limit caps the list', async () => {
+      const cli = cliFixture();
+      assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'));
+      assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102'));
+      const all = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json'));
+      assert.deepEqual(all.map((u) => u.username), ['+14155550101', '+14155550102']);
+      const one = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--limit', '1', '--json'));
+      assert.equal(one.length, 1);
+      const table = await cli.run('user', 'list', '--site', 'demo');
+      assertOk(table);
+      assert.match(table.stdout, /^id\s+username\s+phone\s+phoneVerified/);
+      assert.equal(table.stdout.trim().split('\n').length, 3);
+    });
+
+    test('users belong to their site', async () => {
+      const cli = cliFixture({ sites: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }] });
+      assertOk(await cli.run('user', 'add', '--site', 'a', '--phone', '+14155550101'));
+      // The same phone on another site is another person's account, not a clash.
+      assertOk(await cli.run('user', 'add', '--site', 'b', '--phone', '+14155550101'));
+      assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'a', '--json')).length, 1);
+      assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'b', '--json')).length, 1);
+    });
+
+    test('add refuses an unknown site, a bad phone, a taken phone or username, a bad email', async () => {
+      const cli = cliFixture();
+      assertFails(await cli.run('user', 'add', '--site', 'nope', '--phone', '+14155550101'), 'site_not_found');
+      assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '12345'), 'invalid_phone_number');
+      assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101', '--email', 'not-an-email'), 'invalid_request');
+      assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101', '--username', 'ann'));
+      assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'), 'phone_taken');
+      assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102', '--username', 'ann'), 'username_taken');
+      assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json')).length, 1);
+    });
+
+    test('list refuses an unknown site; missing options and a bad --limit are usage errors', async () => {
+      const cli = cliFixture();
+      assertFails(await cli.run('user', 'list', '--site', 'nope'), 'site_not_found');
+      assertUsage(await cli.run('user', 'add', '--site', 'demo'), /required option '--phone <number>' not specified/);
+      assertUsage(await cli.run('user', 'list'), /required option '--site <id>' not specified/);
+      assertUsage(await cli.run('user', 'list', '--site', 'demo', '--limit', '0'), /--limit/);
+      assertUsage(await cli.run('user', 'list', '--site', 'demo', '--limit', 'ten'), /--limit/);
+    });
   });
 
-  test('users belong to their site', async () => {
-    const cli = cliFixture({ sites: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }] });
-    assertOk(await cli.run('user', 'add', '--site', 'a', '--phone', '+14155550101'));
-    // The same phone on another site is another person's account, not a clash.
-    assertOk(await cli.run('user', 'add', '--site', 'b', '--phone', '+14155550101'));
-    assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'a', '--json')).length, 1);
-    const empty = await cli.run('user', 'list', '--site', 'b', '--limit', '5');
-    assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'b', '--json')).length, 1);
-    assertOk(empty);
+  describe('otpgate client', options, () => {
+    test('a confidential client: the secret is printed once and only its hash is stored', async () => {
+      const cli = cliFixture();
+      const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'web-app', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'https://app.example/cb2', '--confidential');
+      assertOk(added);
+      const secret = /client_secret: (\S+)/.exec(added.stdout)?.[1];
+      assert.ok(secret && secret.length >= 40, 'a 32-byte secret');
+      assert.match(added.stdout, /will not be shown again/);
+
+      const listed = await cli.run('client', 'list', '--site', 'demo', '--json');
+      assert.ok(!listed.stdout.includes(secret));
+      assert.deepEqual(json<ClientRow[]>(listed), [{ clientId: 'web-app', name: 'web-app', type: 'confidential', redirectUris: ['https://app.example/cb', 'https://app.example/cb2'] }]);
+
+      const db = new Database(join(cli.dir, 't.db'), { readonly: true });
+      try {
+        const row = db.prepare('select secret_hash from oauth_clients where client_id = ?').get('web-app') as { secret_hash: string };
+        assert.equal(row.secret_hash, hashClientSecret(secret));
+        assert.ok(!JSON.stringify(db.prepare('select * from oauth_clients').all()).includes(secret));
+      } finally {
+        db.close();
+      }
+    });
+
+    test('a public client is listed as public, with its name', async () => {
+      const cli = cliFixture();
+      const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'spa', '--name', 'Single page', '--redirect-uri', 'https://spa.example/cb');
+      assertOk(added);
+      assert.doesNotMatch(added.stdout, /secret/);
+      const table = await cli.run('client', 'list', '--site', 'demo');
+      assertOk(table);
+      assert.match(table.stdout, /^clientId\s+name\s+type\s+redirectUris\nspa\s+Single page\s+public\s+https:\/\/spa\.example\/cb\n$/);
+    });
+
+    test('add refuses an unknown site, a taken id, a bad id or redirect URI', async () => {
+      const cli = cliFixture();
+      const add = (...args: string[]) => cli.run('client', 'add', '--site', 'demo', ...args);
+      assertFails(await cli.run('client', 'add', '--site', 'nope', '--id', 'x', '--redirect-uri', 'https://a.example/cb'), 'site_not_found');
+      assertFails(await add('--id', 'bad id', '--redirect-uri', 'https://a.example/cb'), 'invalid_request');
+      assertFails(await add('--id', 'x', '--redirect-uri', 'not a url'), 'invalid_request');
+      assertOk(await add('--id', 'x', '--redirect-uri', 'https://a.example/cb', '--confidential'));
+      // Replacing the client would also replace the secret its app already uses.
+      assertFails(await add('--id', 'x', '--redirect-uri', 'https://b.example/cb'), 'invalid_request');
+      assert.deepEqual(json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]), [['x', 'confidential', ['https://a.example/cb']]]);
+    });
+
+    test('list refuses an unknown site; a missing --redirect-uri is a usage error', async () => {
+      const cli = cliFixture();
+      assertFails(await cli.run('client', 'list', '--site', 'nope'), 'site_not_found');
+      assertUsage(await cli.run('client', 'add', '--site', 'demo', '--id', 'x'), /required option '--redirect-uri <uri>' not specified/);
+    });
   });
 
-  test('add refuses an unknown site, a bad phone, a taken phone or username, a bad email', async () => {
-    const cli = cliFixture();
-    assertFails(await cli.run('user', 'add', '--site', 'nope', '--phone', '+14155550101'), 'site_not_found');
-    assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '12345'), 'invalid_phone_number');
-    assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101', '--email', 'not-an-email'), 'invalid_request');
-    assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101', '--username', 'ann'));
-    assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'), 'phone_taken');
-    assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102', '--username', 'ann'), 'username_taken');
-    assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json')).length, 1);
-  });
+  describe('otpgate handler test', options, () => {
+    test('sends one message through the console handler and shows the SUCCESS attempt', async () => {
+      const cli = cliFixture();
+      const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101');
+      assertOk(result);
+      assert.match(result.stdout, /\[otpgate console handler\] SMS to \+14155550101 \(site demo, identity_verification\)/);
+      assert.match(result.stdout, /test message/);
+      assert.match(result.stdout, /\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\nconsole\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\n/);
+      // The code (6 digits, the default policy) shows only where the console handler printed it: text and WebOTP line.
+      const code = /#(\d{6})\n/.exec(result.stdout)?.[1];
+      assert.ok(code);
+      assert.equal(result.stdout.split(code).length - 1, 2);
+      const afterMessage = result.stdout.slice(result.stdout.indexOf('\nhandler '));
+      assert.ok(!afterMessage.includes(code));
+    });
 
-  test('list refuses an unknown site; missing options and a bad --limit are usage errors', async () => {
-    const cli = cliFixture();
-    assertFails(await cli.run('user', 'list', '--site', 'nope'), 'site_not_found');
-    assertUsage(await cli.run('user', 'add', '--site', 'demo'), /required option '--phone <number>' not specified/);
-    assertUsage(await cli.run('user', 'list'), /required option '--site <id>' not specified/);
-    assertUsage(await cli.run('user', 'list', '--site', 'demo', '--limit', '0'), /--limit/);
-    assertUsage(await cli.run('user', 'list', '--site', 'demo', '--limit', 'ten'), /--limit/);
-  });
-});
+    test('uses the code length of the site policy', async () => {
+      const cli = cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { identity_verification: { codeLength: 8 } } }] });
+      const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101');
+      assertOk(result);
+      assert.match(result.stdout, /#\d{8}\n/);
+    });
 
-describe('otpgate client', options, () => {
-  test('a confidential client: the secret is printed once and only its hash is stored', async () => {
-    const cli = cliFixture();
-    const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'web-app', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'https://app.example/cb2', '--confidential');
-    assertOk(added);
-    const secret = /client_secret: (\S+)/.exec(added.stdout)?.[1];
-    assert.ok(secret && secret.length >= 40, 'a 32-byte secret');
-    assert.match(added.stdout, /will not be shown again/);
+    test('--json prints only the attempts on stdout', async () => {
+      const cli = cliFixture();
+      const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--json');
+      assert.equal(result.code, 0);
+      const attempts = JSON.parse(result.stdout) as AttemptRow[];
+      assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['console', 1, 'SUCCESS']]);
+      assert.match(result.stderr, /otpgate console handler/);
+    });
 
-    const listed = await cli.run('client', 'list', '--site', 'demo', '--json');
-    assert.ok(!listed.stdout.includes(secret));
-    assert.deepEqual(json<ClientRow[]>(listed), [{ clientId: 'web-app', name: 'web-app', type: 'confidential', redirectUris: ['https://app.example/cb', 'https://app.example/cb2'] }]);
+    test('a failing handler: every retry is shown and the exit status is 1', async () => {
+      const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'flaky', name: 'Flaky', handlers: ['./failing.mjs'] }] }, { 'failing.mjs': failingHandler });
+      const result = await cli.run('handler', 'test', '--site', 'flaky', '--phone', '+14155550101');
+      assertFails(result, 'delivery_failed');
+      assert.match(result.stderr, /PROVIDER_ERROR/);
+      assert.match(result.stdout, /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\n$/);
+    });
 
-    const db = new Database(join(cli.dir, 't.db'), { readonly: true });
-    try {
-      const row = db.prepare('select secret_hash from oauth_clients where client_id = ?').get('web-app') as { secret_hash: string };
-      assert.equal(row.secret_hash, hashClientSecret(secret));
-      assert.ok(!JSON.stringify(db.prepare('select * from oauth_clients').all()).includes(secret));
-    } finally {
-      db.close();
-    }
-  });
+    test('fails over to the next handler and reports every attempt', async () => {
+      const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'multi', name: 'Multi', handlers: ['./failing.mjs', 'console'] }] }, { 'failing.mjs': failingHandler });
+      const attempts = json<AttemptRow[]>({ ...(await cli.run('handler', 'test', '--site', 'multi', '--phone', '+14155550101', '--json')), stderr: '' });
+      assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['failing', 1, 'PROVIDER_ERROR'], ['failing', 2, 'PROVIDER_ERROR'], ['console', 1, 'SUCCESS']]);
+    });
 
-  test('a public client is listed as public, with its name', async () => {
-    const cli = cliFixture();
-    const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'spa', '--name', 'Single page', '--redirect-uri', 'https://spa.example/cb');
-    assertOk(added);
-    assert.doesNotMatch(added.stdout, /secret/);
-    const table = await cli.run('client', 'list', '--site', 'demo');
-    assertOk(table);
-    assert.match(table.stdout, /^clientId\s+name\s+type\s+redirectUris\nspa\s+Single page\s+public\s+https:\/\/spa\.example\/cb\n$/);
-  });
+    test('refuses an unknown site or a bad phone; missing --phone is a usage error', async () => {
+      const cli = cliFixture();
+      assertFails(await cli.run('handler', 'test', '--site', 'nope', '--phone', '+14155550101'), 'site_not_found');
+      assertFails(await cli.run('handler', 'test', '--site', 'demo', '--phone', 'call me'), 'invalid_phone_number');
+      assertUsage(await cli.run('handler', 'test', '--site', 'demo'), /required option '--phone <number>' not specified/);
+    });
 
-  test('add refuses an unknown site, a taken id, a bad id or redirect URI', async () => {
-    const cli = cliFixture();
-    const add = (...args: string[]) => cli.run('client', 'add', '--site', 'demo', ...args);
-    assertFails(await cli.run('client', 'add', '--site', 'nope', '--id', 'x', '--redirect-uri', 'https://a.example/cb'), 'site_not_found');
-    assertFails(await add('--id', 'bad id', '--redirect-uri', 'https://a.example/cb'), 'invalid_request');
-    assertFails(await add('--id', 'x', '--redirect-uri', 'not a url'), 'invalid_request');
-    assertOk(await add('--id', 'x', '--redirect-uri', 'https://a.example/cb', '--confidential'));
-    // Replacing the client would also replace the secret its app already uses.
-    assertFails(await add('--id', 'x', '--redirect-uri', 'https://b.example/cb'), 'invalid_request');
-    assert.deepEqual(json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]), [['x', 'confidential', ['https://a.example/cb']]]);
-  });
-
-  test('list refuses an unknown site; a missing --redirect-uri is a usage error', async () => {
-    const cli = cliFixture();
-    assertFails(await cli.run('client', 'list', '--site', 'nope'), 'site_not_found');
-    assertUsage(await cli.run('client', 'add', '--site', 'demo', '--id', 'x'), /required option '--redirect-uri <uri>' not specified/);
-  });
-});
-
-describe('otpgate handler test', options, () => {
-  test('sends one message through the console handler and shows the SUCCESS attempt', async () => {
-    const cli = cliFixture();
-    const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101');
-    assertOk(result);
-    assert.match(result.stdout, /\[otpgate console handler\] SMS to \+14155550101 \(site demo, identity_verification\)/);
-    assert.match(result.stdout, /test message/);
-    assert.match(result.stdout, /\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\nconsole\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\n/);
-    // The code (6 digits, the default policy) shows only where the console handler printed it: text and WebOTP line.
-    const code = /#(\d{6})\n/.exec(result.stdout)?.[1];
-    assert.ok(code);
-    assert.equal(result.stdout.split(code).length - 1, 2);
-    const afterMessage = result.stdout.slice(result.stdout.indexOf('\nhandler '));
-    assert.ok(!afterMessage.includes(code));
-  });
-
-  test('uses the code length of the site policy', async () => {
-    const cli = cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { identity_verification: { codeLength: 8 } } }] });
-    const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101');
-    assertOk(result);
-    assert.match(result.stdout, /#\d{8}\n/);
-  });
-
-  test('--json prints only the attempts on stdout', async () => {
-    const cli = cliFixture();
-    const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--json');
-    assert.equal(result.code, 0);
-    const attempts = JSON.parse(result.stdout) as AttemptRow[];
-    assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['console', 1, 'SUCCESS']]);
-    assert.match(result.stderr, /otpgate console handler/);
-  });
-
-  test('a failing handler: every retry is shown and the exit status is 1', async () => {
-    const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'flaky', name: 'Flaky', handlers: ['./failing.mjs'] }] }, { 'failing.mjs': failingHandler });
-    const result = await cli.run('handler', 'test', '--site', 'flaky', '--phone', '+14155550101');
-    assertFails(result, 'delivery_failed');
-    assert.match(result.stderr, /PROVIDER_ERROR/);
-    assert.match(result.stdout, /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\n$/);
-  });
-
-  test('fails over to the next handler and reports every attempt', async () => {
-    const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'multi', name: 'Multi', handlers: ['./failing.mjs', 'console'] }] }, { 'failing.mjs': failingHandler });
-    const attempts = json<AttemptRow[]>({ ...(await cli.run('handler', 'test', '--site', 'multi', '--phone', '+14155550101', '--json')), stderr: '' });
-    assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['failing', 1, 'PROVIDER_ERROR'], ['failing', 2, 'PROVIDER_ERROR'], ['console', 1, 'SUCCESS']]);
-  });
-
-  test('refuses an unknown site, a bad phone, a chain that does not load; missing --phone is a usage error', async () => {
-    const cli = cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'] }, { id: 'broken', name: 'Broken', handlers: ['./missing.mjs'] }] });
-    assertFails(await cli.run('handler', 'test', '--site', 'nope', '--phone', '+14155550101'), 'site_not_found');
-    assertFails(await cli.run('handler', 'test', '--site', 'demo', '--phone', 'call me'), 'invalid_phone_number');
-    const broken = await cli.run('handler', 'test', '--site', 'broken', '--phone', '+14155550101');
-    assertFails(broken, 'delivery_failed');
-    assert.match(broken.stderr, /file not found/);
-    assertUsage(await cli.run('handler', 'test', '--site', 'demo'), /required option '--phone <number>' not specified/);
+    test('a chain that does not load is reported with its reason', async () => {
+      // Configured sites' modules are checked at start; a site made by the CLI uses delivery.defaultHandler, loaded only when needed.
+      const cli = cliFixture({ delivery: { defaultHandler: './missing.mjs' }, sites: [] });
+      assertOk(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop'));
+      const broken = await cli.run('handler', 'test', '--site', 'shop', '--phone', '+14155550101');
+      assertFails(broken, 'delivery_failed');
+      assert.match(broken.stderr, /did not load: .*missing\.mjs: file not found/);
+    });
   });
 });

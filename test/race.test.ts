@@ -1,3 +1,4 @@
+import { statusOf } from '../src/domain/verification.js';
 /**
  * The end-to-end guarantees of §6 at the flow level, through the library API on a real SQLite file:
  * one success per code under concurrent submissions, an attempt budget that concurrent guesses cannot
@@ -11,6 +12,8 @@ import { test, type TestContext } from 'node:test';
 import { createOtpgate, type Otpgate } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { createManualClock } from '../src/domain/clock.js';
+import type { Store } from '../src/domain/repositories.js';
+import { createSqliteStore } from '../src/store/sqlite.js';
 
 const SITE = 'race';
 const MAX_ATTEMPTS = 5;
@@ -23,7 +26,7 @@ interface Fixture {
   sentCount(): number;
 }
 
-async function startApp(t: TestContext): Promise<Fixture> {
+async function startApp(t: TestContext, wrapStore?: (store: Store) => Store): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-race-'));
   const config = configSchema.parse({
     server: { logLevel: 'silent' },
@@ -34,7 +37,8 @@ async function startApp(t: TestContext): Promise<Fixture> {
   });
   const messages: string[] = [];
   const clock = createManualClock();
-  const app = await createOtpgate({ config, clock, consoleWrite: (line) => messages.push(line) });
+  const store = wrapStore?.(createSqliteStore(config.database.url));
+  const app = await createOtpgate({ config, clock, consoleWrite: (line) => messages.push(line), ...(store ? { store } : {}) });
   t.after(async () => {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
@@ -100,7 +104,8 @@ test('50 concurrent wrong guesses never count more than maxAttempts and lock the
   assert.equal(results.filter((r) => r.error === 'verification_locked').length, 50 - (MAX_ATTEMPTS - 1));
   const stored = await fixture.app.store.forSite(SITE).verifications.byId(identifier);
   assert.equal(stored?.attempts, MAX_ATTEMPTS);
-  assert.equal(stored.state, 'locked');
+  // The spent budget is the lock (derived, not written: see src/domain/verification.ts).
+  assert.equal(statusOf(stored, fixture.clock.now()), 'locked');
   // Locked means locked: not even the right code gets through now.
   const late = await um.verifyPasswordlessLogin(userId, 'SMS', identifier, code);
   assert.equal(late.success, false);
@@ -154,4 +159,52 @@ test('concurrent resends after the interval share one verification and cannot re
   // One attempt is left whatever the resends did: a wrong guess now locks the verification.
   const last = await um.verifyPasswordlessLogin(userId, 'SMS', identifier, 'x1234');
   assert.equal(last.error, 'verification_locked');
+});
+
+// Known bug (see the report of this suite): send-code.ts checks the resend interval with a read
+// (findResendable) and then writes unconditionally (recordResend), so concurrent resends all pass the
+// check and each sends a message whose code the next one overwrites. Remove `todo` once fixed.
+test('concurrent resends after the interval send one message', async (t) => {
+  const fixture = await startApp(t);
+  const userId = await registerUser(fixture);
+  const um = fixture.app.userManagement(SITE);
+  await um.initPasswordlessLogin(userId, 'SMS');
+  fixture.clock.advance(31_000);
+  const sentBefore = fixture.sentCount();
+
+  const resends = await Promise.allSettled(Array.from({ length: 3 }, () => um.initPasswordlessLogin(userId, 'SMS')));
+
+  assert.equal(resends.filter((r) => r.status === 'fulfilled').length, 1);
+  assert.equal(fixture.sentCount(), sentBefore + 1);
+});
+
+/** The store with `markVerified` answering `ms` later, as a remote database (PostgreSQL) would. */
+function slowMarkVerified(ms: number) {
+  return (store: Store): Store => ({
+    ...store,
+    forSite(siteId) {
+      const site = store.forSite(siteId);
+      const markVerified = async (id: string, now: Date) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return site.verifications.markVerified(id, now);
+      };
+      const verifications = { ...site.verifications, markVerified };
+      return { ...site, verifications };
+    },
+  });
+}
+
+// Known bug (see the report of this suite): verify-code.ts locks the verification on 'exhausted', so the
+// requests that find the budget spent can lock it while the counted request with the right code is still
+// on its way to markVerified; with any database latency, 50 right submissions give 0 successes.
+test('50 concurrent right codes on a slower database: still exactly one success', async (t) => {
+  const fixture = await startApp(t, slowMarkVerified(5));
+  const userId = await registerUser(fixture);
+  const um = fixture.app.userManagement(SITE);
+  const identifier = await um.initPasswordlessLogin(userId, 'SMS');
+  const code = fixture.lastCode();
+
+  const results = await Promise.all(Array.from({ length: 50 }, () => um.verifyPasswordlessLogin(userId, 'SMS', identifier, code)));
+
+  assert.equal(results.filter((r) => r.success).length, 1);
 });

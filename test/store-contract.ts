@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import type { AuthorizationCode, Token } from '../src/domain/oauth.js';
 import { parsePhone, type PhoneNumber } from '../src/domain/phone.js';
-import type { SitePolicies } from '../src/domain/policy.js';
+import type { OtpPolicy, SitePolicies } from '../src/domain/policy.js';
 import { UniqueViolation, type DeliveryAttemptRecord, type Store } from '../src/domain/repositories.js';
 import type { Site } from '../src/domain/site.js';
 import { USE_CASES } from '../src/domain/use-case.js';
@@ -106,7 +106,7 @@ function attempt(verificationId: string, n: number, overrides: Partial<DeliveryA
 }
 
 function newSite(id: string, name = `Site ${id}`): Site {
-  const policy = { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: ['KP'] };
+  const policy: OtpPolicy = { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: ['KP'] };
   return {
     id,
     name,
@@ -116,7 +116,7 @@ function newSite(id: string, name = `Site ${id}`): Site {
     defaultCountry: 'US',
     passwordlessLoginEnabled: true,
     registrationEnabled: true,
-    policies: Object.fromEntries(USE_CASES.map((u) => [u, { ...policy }])) as SitePolicies,
+    policies: Object.fromEntries(USE_CASES.map((u) => [u, { ...policy }])) as unknown as SitePolicies,
     handlers: [{ type: 'console' }],
     userDiscoveryHandler: null,
     registrationHandler: null,
@@ -299,15 +299,17 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await verifications.insert(v);
         await verifications.countAttempt(v.id, T0);
         await verifications.countAttempt(v.id, T0);
-        const change = { codeHash: 'hash-2', keyId: 'k2', sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
+        const change = { codeHash: 'hash-2', keyId: 'k2', previousSentAt: v.lastSentAt, sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
         assert.equal(await verifications.recordResend(v.id, change), true);
+        // A second resend that read the old send time loses: concurrent resends send once.
+        assert.equal(await verifications.recordResend(v.id, { ...change, codeHash: 'hash-3' }), false);
         const after = await verifications.byId(v.id);
         assert.deepEqual(after, { ...v, siteId: 'a', codeHash: 'hash-2', keyId: 'k2', lastSentAt: at(MINUTE), expiresAt: at(11 * MINUTE), sends: 2, attempts: 2 });
       });
 
       test('recordResend refuses unknown and non-pending verifications', async (t) => {
         const verifications = (await fresh(t)).forSite('a').verifications;
-        const change = { codeHash: 'hash-2', keyId: 'k2', sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
+        const change = { codeHash: 'hash-2', keyId: 'k2', previousSentAt: T0, sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
         assert.equal(await verifications.recordResend('missing', change), false);
         const locked = newVerification();
         await verifications.insert(locked);
@@ -585,7 +587,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, phone: v.phone, now: T0 }), null);
         assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, now: T0 }), null);
         assert.deepEqual(await b.countAttempt(v.id, T0), { kind: 'not_found' });
-        assert.equal(await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', sentAt: T0, expiresAt: at(HOUR) }), false);
+        assert.equal(await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', previousSentAt: v.lastSentAt, sentAt: T0, expiresAt: at(HOUR) }), false);
         assert.equal(await b.markVerified(v.id, T0), null);
         await b.lock(v.id);
         assert.equal(await b.purgeExpired(at(HOUR)), 0);

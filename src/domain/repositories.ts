@@ -35,16 +35,19 @@ export type CountedAttempt =
 export interface VerificationRepository {
   insert(verification: Omit<Verification, 'siteId'>): Promise<void>;
   byId(id: string): Promise<Verification | null>;
-  /** The newest pending, unexpired verification for this use case and user (and phone, when given): resends reuse it. */
+  /** The newest pending, unexpired, not exhausted verification for this use case and user (and phone, when given): resends reuse it. */
   findResendable(query: { useCase: Verification['useCase']; phone?: PhoneNumber; userId: string | null; now: Date }): Promise<Verification | null>;
-  /** Replaces the code of a pending verification. Attempts are kept: a resend never resets them. */
-  recordResend(id: string, change: { codeHash: string; keyId: string; sentAt: Date; expiresAt: Date }): Promise<boolean>;
+  /**
+   * Replaces the code of a pending verification whose last send is still `previousSentAt`; false when a
+   * concurrent resend (or a verify) got there first. Attempts are kept: a resend never resets them.
+   */
+  recordResend(id: string, change: { codeHash: string; keyId: string; previousSentAt: Date; sentAt: Date; expiresAt: Date }): Promise<boolean>;
   /**
    * Counts one submission before the code is compared, in one guarded write: pending, unexpired and
    * under budget, or nothing changes. Concurrent submissions can never exceed the budget.
    */
   countAttempt(id: string, now: Date): Promise<CountedAttempt>;
-  /** pending -> verified; false when another request got there first (one success per code). */
+  /** pending -> verified; null when another request got there first (one success per code). */
   markVerified(id: string, now: Date): Promise<Verification | null>;
   /** pending -> locked. */
   lock(id: string): Promise<void>;
@@ -55,8 +58,7 @@ export interface VerificationRepository {
 export interface SendLogRepository {
   /**
    * Records a send for the phone if fewer than `limit` were recorded since `since`; atomically, so
-   * concurrent requests cannot overshoot. Returns the time the oldest counted send leaves the window
-   * when refused.
+   * concurrent requests cannot overshoot. When refused, returns the time of the oldest counted send.
    */
   reserve(phone: PhoneNumber, now: Date, since: Date, limit: number): Promise<{ ok: true } | { ok: false; oldest: Date }>;
 }

@@ -4,8 +4,10 @@ import type { UseCase } from './use-case.js';
 /**
  * A verification is one OTP challenge. Its state only moves forward:
  *   pending --(correct code)--> verified
- *   pending --(last allowed wrong code)--> locked
- * Expiry is not a stored state: a pending verification past `expiresAt` is expired when read.
+ *   pending --(lock(), e.g. by an administrator)--> locked
+ * Expiry and exhaustion are not stored: a pending verification past `expiresAt` is expired, and one
+ * whose attempts reached `maxAttempts` is locked, when read. Deriving them keeps every transition a
+ * single guarded write, so no lock can overtake a correct code counted within budget.
  */
 export type VerificationState = 'pending' | 'verified' | 'locked';
 
@@ -38,6 +40,7 @@ export interface Verification {
 export type VerificationStatus = VerificationState | 'expired';
 
 export function statusOf(verification: Verification, now: Date): VerificationStatus {
+  if (verification.state === 'pending' && verification.attempts >= verification.maxAttempts) return 'locked';
   if (verification.state === 'pending' && now >= verification.expiresAt) return 'expired';
   return verification.state;
 }

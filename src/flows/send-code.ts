@@ -48,8 +48,10 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
   const locale = supportedLocale(input.locale ?? site.locale);
 
   if (existing) {
-    // Same identifier, new code, attempts kept: a resend must never buy a fresh attempt budget.
-    await store.verifications.recordResend(existing.id, { codeHash: hash, keyId, sentAt: now, expiresAt });
+    // Same identifier, new code, attempts kept: a resend must never buy a fresh attempt budget. The write is
+    // guarded by the last send time, so of concurrent resends one sends and the rest are told to wait.
+    const won = await store.verifications.recordResend(existing.id, { codeHash: hash, keyId, previousSentAt: existing.lastSentAt, sentAt: now, expiresAt });
+    if (!won) throw new OtpgateError('resend_too_soon', undefined, { retry_after: policy.resendIntervalSeconds });
   } else {
     await store.verifications.insert({
       id: identifier,

@@ -20,7 +20,8 @@ export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier
     case 'expired':
       throw new OtpgateError('code_expired');
     case 'exhausted':
-      await store.lock(input.identifier);
+      // A spent budget is itself the lock. Writing state = 'locked' here could overtake a concurrent request
+      // that was counted in budget with the right code and is on its way to markVerified.
       throw new OtpgateError('verification_locked');
     case 'not_pending':
       if (counted.verification.useCase !== input.useCase) throw new OtpgateError('verification_not_found');
@@ -36,10 +37,7 @@ export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier
   const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
   if (!matches || !verification.deliverable || !/^\d{4,10}$/.test(code)) {
     const remaining = verification.maxAttempts - verification.attempts;
-    if (remaining <= 0) {
-      await store.lock(verification.id);
-      throw new OtpgateError('verification_locked');
-    }
+    if (remaining <= 0) throw new OtpgateError('verification_locked');
     throw new OtpgateError('invalid_code', `The code is wrong; ${remaining} attempt${remaining === 1 ? '' : 's'} left.`, { attempts_remaining: remaining });
   }
   const verified = await store.markVerified(verification.id, now);

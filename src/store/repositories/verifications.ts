@@ -44,7 +44,8 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .where('site_id', '=', siteId)
         .where('use_case', '=', useCase)
         .where('state', '=', 'pending')
-        .where('expires_at', '>', now.getTime());
+        .where('expires_at', '>', now.getTime())
+        .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
       if (phone !== undefined) query = query.where('phone', '=', phone);
       query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
       const row = await query.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
@@ -63,6 +64,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .where('site_id', '=', siteId)
         .where('id', '=', id)
         .where('state', '=', 'pending')
+        .where('last_sent_at', '=', change.previousSentAt.getTime())
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

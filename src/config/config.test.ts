@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, type TestContext } from 'node:test';
+import { ConfigError, loadConfig } from './load.js';
+import { configSchema, type ConfigInput } from './schema.js';
+import { defaultPolicy, newSite, toSite } from './sites.js';
+
+const SECRET = 'a-test-secret-16+';
+const MINIMAL = `secrets:\n  hmac:\n    - id: k1\n      secret: ${SECRET}\n`;
+
+/** Writes `text` to conf/<name> inside a fresh temp dir (a subdir, so "relative to the config file" differs from the dir). */
+function writeConfig(t: TestContext, text: string, name = 'otpgate.yaml'): { path: string; confDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'otpgate-config-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const confDir = join(root, 'conf');
+  mkdirSync(confDir);
+  const path = join(confDir, name);
+  writeFileSync(path, text);
+  return { path, confDir };
+}
+
+/** Runs `load` and returns the ConfigError's problems; fails when it does not throw a ConfigError. */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.ok(error.message.startsWith('invalid configuration:'));
+    for (const problem of error.problems) assert.ok(error.message.includes(problem));
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+function assertProblem(problems: string[], path: string, why: RegExp): void {
+  const found = problems.find((p) => p.startsWith(`${path}: `));
+  assert.ok(found, `no problem at ${path} in ${JSON.stringify(problems)}`);
+  assert.match(found, why);
+}
+
+const parse = (input: Omit<ConfigInput, 'secrets'> & { secrets?: ConfigInput['secrets'] }) =>
+  configSchema.safeParse({ secrets: { hmac: [{ id: 'k1', secret: SECRET }] }, ...input });
+
+test('defaults fill everything a minimal file leaves out', (t) => {
+  const { config } = loadConfig({ path: writeConfig(t, MINIMAL).path, env: {} });
+  assert.equal(config.mode, 'development');
+  assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, baseUrl: null, bodyLimitBytes: 16_384, trustProxy: false, logLevel: 'info' });
+  assert.deepEqual(config.database, { url: 'sqlite:./otpgate.db' });
+  assert.deepEqual(config.secrets.hmac, [{ id: 'k1', secret: SECRET }]);
+  assert.deepEqual(config.delivery, { deadlineMs: 10_000, retries: 2, backoffMs: 250, defaultHandler: { type: 'console' }, allowConsoleInProduction: false });
+  assert.deepEqual(config.namedCredentials, {});
+  assert.deepEqual(config.defaults.policy, { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: [] });
+  assert.deepEqual(config.sites, []);
+  assert.deepEqual(defaultPolicy(), config.defaults.policy);
+});
+
+test('a site gets its defaults', () => {
+  const parsed = parse({ sites: [{ id: 'shop', name: 'Shop' }] });
+  assert.ok(parsed.success);
+  const [site] = parsed.data.sites;
+  assert.deepEqual(site, {
+    id: 'shop',
+    name: 'Shop',
+    enabled: true,
+    experienceId: null,
+    locale: 'en',
+    defaultCountry: null,
+    passwordlessLoginEnabled: true,
+    registrationEnabled: true,
+    policy: {},
+    useCasePolicies: {},
+    handlers: [],
+    userDiscoveryHandler: null,
+    registrationHandler: null,
+    clients: [],
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
+    branding: {},
+  });
+});
+
+test('a JSON file is read as JSON', (t) => {
+  const { path } = writeConfig(t, JSON.stringify({ secrets: { hmac: [{ id: 'k1', secret: SECRET }] }, server: { port: 9000 } }), 'otpgate.json');
+  assert.equal(loadConfig({ path, env: {} }).config.server.port, 9000);
+});
+
+test('OTPGATE_CONFIG names the file when no path is given; baseDir is its directory', (t) => {
+  const { path, confDir } = writeConfig(t, `${MINIMAL}server:\n  port: 9100\n`);
+  const loaded = loadConfig({ env: { OTPGATE_CONFIG: path } });
+  assert.equal(loaded.config.server.port, 9100);
+  assert.equal(loaded.baseDir, confDir);
+});
+
+test('without a file, the environment alone can configure the server', () => {
+  const { config } = loadConfig({ path: null, env: { OTPGATE_HMAC_SECRETS: `k1:${SECRET}` } });
+  assert.deepEqual(config.secrets.hmac, [{ id: 'k1', secret: SECRET }]);
+  assert.equal(config.server.port, 8080);
+});
+
+test('${ENV} is replaced in every string, including inside arrays and mid-string', (t) => {
+  const { path } = writeConfig(
+    t,
+    `secrets:\n  hmac:\n    - id: k1\n      secret: \${HMAC_SECRET}\ndatabase:\n  url: sqlite:\${DATA_DIR}/otpgate.db\nnamedCredentials:\n  Sms:\n    url: https://sms.example\n    auth: { type: bearer, token: "\${SMS_TOKEN}" }\n`,
+  );
+  const { config } = loadConfig({ path, env: { HMAC_SECRET: 'from-the-environment', DATA_DIR: '/var/lib/otpgate', SMS_TOKEN: 'tok' } });
+  assert.equal(config.secrets.hmac[0]?.secret, 'from-the-environment');
+  assert.equal(config.database.url, 'sqlite:/var/lib/otpgate/otpgate.db');
+  assert.deepEqual(config.namedCredentials.Sms?.auth, { type: 'bearer', token: 'tok' });
+});
+
+test('an unset ${ENV} is an error naming the path and the variable', (t) => {
+  const { path } = writeConfig(t, `${MINIMAL}database:\n  url: sqlite:\${DATA_DIR}/x.db\nsites:\n  - id: a\n    name: \${SITE_NAME}\n`);
+  const problems = problemsOf(() => loadConfig({ path, env: {} }));
+  assertProblem(problems, 'database.url', /environment variable DATA_DIR is not set/);
+  assertProblem(problems, 'sites.0.name', /environment variable SITE_NAME is not set/);
+});
+
+test('OTPGATE_* variables override the file', (t) => {
+  const { path } = writeConfig(t, `${MINIMAL}mode: development\nserver:\n  host: 127.0.0.1\n  port: 8080\n  logLevel: info\ndatabase:\n  url: sqlite:./file.db\n`);
+  const { config } = loadConfig({
+    path,
+    env: {
+      OTPGATE_MODE: 'production',
+      OTPGATE_HOST: '0.0.0.0',
+      OTPGATE_PORT: '9443',
+      OTPGATE_BASE_URL: 'https://id.example.com',
+      OTPGATE_LOG_LEVEL: 'warn',
+      OTPGATE_DATABASE_URL: 'postgres://db.example/otpgate',
+      OTPGATE_HMAC_SECRETS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210:with-colon',
+    },
+  });
+  assert.equal(config.mode, 'production');
+  assert.equal(config.server.host, '0.0.0.0');
+  assert.equal(config.server.port, 9443);
+  assert.equal(config.server.baseUrl, 'https://id.example.com');
+  assert.equal(config.server.logLevel, 'warn');
+  assert.equal(config.database.url, 'postgres://db.example/otpgate');
+  assert.deepEqual(config.secrets.hmac, [
+    { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
+    { id: 'old', secret: 'fedcba9876543210fedcba9876543210:with-colon' },
+  ]);
+});
+
+test('an empty OTPGATE_* variable leaves the file value alone', (t) => {
+  const { path } = writeConfig(t, `${MINIMAL}server:\n  port: 9100\n`);
+  assert.equal(loadConfig({ path, env: { OTPGATE_PORT: '' } }).config.server.port, 9100);
+});
+
+test('bad OTPGATE_* values are errors naming the setting', (t) => {
+  const { path } = writeConfig(t, MINIMAL);
+  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k1:${SECRET},nocolon` } })), 'OTPGATE_HMAC_SECRETS', /entry 2 is not id:secret/);
+  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_PORT: 'http' } })), 'server.port', /number/);
+  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_LOG_LEVEL: 'loud' } })), 'server.logLevel', /Invalid enum value/);
+});
+
+test('programmatic overrides set dotted paths', (t) => {
+  const { path } = writeConfig(t, MINIMAL);
+  const { config } = loadConfig({ path, env: { OTPGATE_PORT: '9000' }, overrides: { 'server.port': 0, 'delivery.retries': 0 } });
+  assert.equal(config.server.port, 0);
+  assert.equal(config.delivery.retries, 0);
+});
+
+test('invalid values are ConfigErrors that name the path and say why', (t) => {
+  const { path } = writeConfig(
+    t,
+    `${MINIMAL}server:\n  port: 70000\n  prot: 1\nsites:\n  - id: shop\n    name: Shop\n    policy:\n      codeLength: 3\n      allowedCountries: [us]\n    useCasePolicies:\n      self_registration:\n        maxAttempts: 0\n`,
+  );
+  const problems = problemsOf(() => loadConfig({ path, env: {} }));
+  assertProblem(problems, 'sites.0.policy.codeLength', /greater than or equal to 4/);
+  assertProblem(problems, 'sites.0.policy.allowedCountries.0', /ISO 3166 alpha-2/);
+  assertProblem(problems, 'sites.0.useCasePolicies.self_registration.maxAttempts', /greater than or equal to 1/);
+  assertProblem(problems, 'server.port', /less than or equal to 65535/);
+  assertProblem(problems, 'server', /Unrecognized key.*prot/);
+});
+
+test('missing secrets, bad site ids and unknown use cases are refused', () => {
+  const noSecrets = configSchema.safeParse({});
+  assert.ok(!noSecrets.success);
+  assert.ok(noSecrets.error.issues.some((i) => i.path.join('.') === 'secrets'));
+  const badId = parse({ sites: [{ id: 'My Site', name: 'x' }] });
+  assert.ok(!badId.success);
+  assert.deepEqual(badId.error.issues.map((i) => [i.path.join('.'), i.message]), [['sites.0.id', 'lowercase letters, digits and dashes']]);
+  const badUseCase = parse({ sites: [{ id: 'a', name: 'A', useCasePolicies: { login: {} } as never }] });
+  assert.ok(!badUseCase.success);
+  assert.equal(badUseCase.error.issues[0]?.path.join('.'), 'sites.0.useCasePolicies');
+});
+
+test('a file that cannot be read or parsed is a ConfigError naming the file', (t) => {
+  const { path, confDir } = writeConfig(t, 'server: [unclosed\n');
+  assert.match(problemsOf(() => loadConfig({ path, env: {} }))[0] ?? '', /not valid YAML/);
+  const missing = join(confDir, 'missing.yaml');
+  assert.match(problemsOf(() => loadConfig({ path: missing, env: {} }))[0] ?? '', /missing\.yaml: cannot read the file \(ENOENT\)/);
+  const { path: json } = writeConfig(t, '{ "secrets": ', 'otpgate.json');
+  assert.match(problemsOf(() => loadConfig({ path: json, env: {} }))[0] ?? '', /not valid JSON/);
+});
+
+test('production mode refuses short and demo secrets', () => {
+  const short = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } });
+  assert.ok(!short.success);
+  assert.deepEqual(short.error.issues.map((i) => i.path.join('.')), ['secrets.hmac.0.secret']);
+  assert.match(short.error.issues[0]?.message ?? '', /32\+ characters/);
+
+  const demo = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }] } });
+  assert.ok(!demo.success);
+  assert.match(demo.error.issues[0]?.message ?? '', /not the demo one/);
+
+  const rotated = parse({ mode: 'production', secrets: { hmac: [{ id: 'new', secret: 'x'.repeat(32) }, { id: 'old', secret: 'short-but-16-chars' }] } });
+  assert.ok(!rotated.success);
+  assert.deepEqual(rotated.error.issues.map((i) => i.path.join('.')), ['secrets.hmac.1.secret']);
+
+  assert.ok(parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] } }).success);
+  // Development accepts what production refuses.
+  assert.ok(parse({ mode: 'development', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } }).success);
+});
+
+test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {
+  const { path } = writeConfig(t, 'secrets:\n  hmac:\n    - id: dev\n      secret: dev-only-not-a-secret-change-me\n');
+  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_MODE: 'production' } })), 'secrets.hmac.0.secret', /production/);
+});
+
+test('every secret needs 16+ characters, in any mode', () => {
+  const parsed = parse({ secrets: { hmac: [{ id: 'k1', secret: 'short' }] } });
+  assert.ok(!parsed.success);
+  assert.deepEqual(parsed.error.issues.map((i) => [i.path.join('.'), i.message]), [['secrets.hmac.0.secret', 'at least 16 characters (32+ in production)']]);
+});
+
+test('duplicate site ids are refused, naming the second one', () => {
+  const parsed = parse({ sites: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }, { id: 'a', name: 'A again' }] });
+  assert.ok(!parsed.success);
+  assert.deepEqual(parsed.error.issues.map((i) => [i.path.join('.'), i.message]), [['sites.2.id', 'duplicate site id "a"']]);
+});
+
+test('handler shorthands are normalised and module paths resolve against the config file', (t) => {
+  const { path, confDir } = writeConfig(
+    t,
+    `${MINIMAL}delivery:\n  defaultHandler: ./handlers/default.mjs\nsites:\n  - id: shop\n    name: Shop\n    handlers:\n      - console\n      - ./handlers/sms.ts\n      - { type: module, name: backup, path: ../shared/backup.js, options: { region: eu } }\n      - /opt/otpgate/handler.js\n      - { type: console, name: dev }\n    userDiscoveryHandler: ./discovery.ts\n    registrationHandler: /opt/otpgate/register.ts\n`,
+  );
+  const { config } = loadConfig({ path, env: {} });
+  assert.deepEqual(config.delivery.defaultHandler, { type: 'module', path: join(confDir, 'handlers/default.mjs') });
+  const [site] = config.sites;
+  assert.deepEqual(site?.handlers, [
+    { type: 'console' },
+    { type: 'module', path: join(confDir, 'handlers/sms.ts') },
+    { type: 'module', name: 'backup', path: join(confDir, '../shared/backup.js'), options: { region: 'eu' } },
+    { type: 'module', path: '/opt/otpgate/handler.js' },
+    { type: 'console', name: 'dev' },
+  ]);
+  assert.equal(site?.userDiscoveryHandler, join(confDir, 'discovery.ts'));
+  assert.equal(site?.registrationHandler, '/opt/otpgate/register.ts');
+});
+
+test('the console default handler and console shorthand stay console', (t) => {
+  const { path } = writeConfig(t, `${MINIMAL}sites:\n  - id: shop\n    name: Shop\n    handlers: [console]\n`);
+  const { config } = loadConfig({ path, env: {} });
+  assert.deepEqual(config.delivery.defaultHandler, { type: 'console' });
+  assert.deepEqual(config.sites[0]?.handlers, [{ type: 'console' }]);
+});
+
+test('handler objects with unknown types or keys are refused at their path', () => {
+  for (const handler of [{ type: 'sms' }, { type: 'module' }, { type: 'console', path: './x.js' }, '']) {
+    const parsed = parse({ sites: [{ id: 'a', name: 'A', handlers: [handler as never] }] });
+    assert.ok(!parsed.success, JSON.stringify(handler));
+    assert.equal(parsed.error.issues[0]?.path.join('.'), 'sites.0.handlers.0');
+  }
+});
+
+test('policy resolves per use case: defaults <- site.policy <- useCasePolicies', () => {
+  const parsed = parse({
+    defaults: { policy: { codeLength: 8, maxAttempts: 4, deniedCountries: ['KP'] } },
+    sites: [
+      {
+        id: 'shop',
+        name: 'Shop',
+        policy: { ttlSeconds: 300, maxAttempts: 3 },
+        useCasePolicies: { self_registration: { codeLength: 4, maxAttempts: 10 }, phone_registration: { allowedCountries: ['US', 'CA'] } },
+      },
+    ],
+  });
+  assert.ok(parsed.success);
+  const site = toSite(parsed.data.sites[0]!, parsed.data);
+  const base = { ...defaultPolicy(), codeLength: 8, deniedCountries: ['KP'], ttlSeconds: 300, maxAttempts: 3 };
+  assert.deepEqual(site.policies.passwordless_login, base);
+  assert.deepEqual(site.policies.identity_verification, base);
+  assert.deepEqual(site.policies.self_registration, { ...base, codeLength: 4, maxAttempts: 10 });
+  assert.deepEqual(site.policies.phone_registration, { ...base, allowedCountries: ['US', 'CA'] });
+  // Resolved policies are separate objects: changing one use case cannot leak into another.
+  assert.notEqual(site.policies.passwordless_login, site.policies.identity_verification);
+});
+
+test('toSite carries the site settings and names clients after their id when unnamed', () => {
+  const parsed = parse({
+    sites: [
+      {
+        id: 'shop',
+        name: 'Shop',
+        experienceId: 'checkout',
+        defaultCountry: 'GB',
+        locale: 'fr-CA',
+        registrationEnabled: false,
+        clients: [{ clientId: 'mobile', redirectUris: ['com.shop.app:/cb'] }, { clientId: 'web', name: 'Web', clientSecret: 's'.repeat(16), redirectUris: ['https://shop.example/cb'] }],
+      },
+    ],
+  });
+  assert.ok(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues));
+  const site = toSite(parsed.data.sites[0]!, parsed.data);
+  assert.equal(site.experienceId, 'checkout');
+  assert.equal(site.defaultCountry, 'GB');
+  assert.equal(site.locale, 'fr-CA');
+  assert.equal(site.registrationEnabled, false);
+  assert.deepEqual(site.clients.map((c) => c.name), ['mobile', 'Web']);
+  assert.equal(site.clients[1]?.clientSecret, 's'.repeat(16));
+});
+
+test('newSite builds a site with schema defaults and the server default policy', () => {
+  const parsed = parse({ defaults: { policy: { ttlSeconds: 120 } } });
+  assert.ok(parsed.success);
+  const site = newSite({ id: 'fresh', name: 'Fresh' }, parsed.data);
+  assert.equal(site.enabled, true);
+  assert.deepEqual(site.handlers, []);
+  assert.deepEqual(site.policies.passwordless_login, { ...defaultPolicy(), ttlSeconds: 120 });
+  assert.throws(() => newSite({ id: 'Not Valid', name: 'x' }, parsed.data));
+});
+
+test('the shipped otpgate.yaml loads cleanly', () => {
+  const path = fileURLToPath(new URL('../../otpgate.yaml', import.meta.url));
+  const { config } = loadConfig({ path, env: {} });
+  assert.equal(config.mode, 'development');
+  assert.equal(config.sites.length, 1);
+  const site = toSite(config.sites[0]!, config);
+  assert.equal(site.id, 'demo');
+  assert.deepEqual(site.handlers, [{ type: 'console' }]);
+  assert.ok(site.clients.length > 0);
+  for (const client of site.clients) assert.ok(client.redirectUris.length > 0);
+});
