@@ -45,10 +45,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
 
     test('create refuses an id that exists, in the config or made earlier', async () => {
       const cli = cliFixture();
-      assertFails(await cli.run('site', 'create', '--id', 'demo', '--name', 'Again'), 'invalid_request');
+      assertFails(await cli.run('site', 'create', '--id', 'demo', '--name', 'Again'), 'site_exists');
       assertOk(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop'));
       const again = await cli.run('site', 'create', '--id', 'shop', '--name', 'Other');
-      assertFails(again, 'invalid_request');
+      assertFails(again, 'site_exists');
       assert.match(again.stderr, /already exists/);
       // The refused create changed nothing.
       assert.equal(json<SiteRow[]>(await cli.run('site', 'list', '--json')).find((s) => s.id === 'shop')?.name, 'Shop');
@@ -180,7 +180,7 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertFails(await add('--id', 'x', '--redirect-uri', 'not a url'), 'invalid_request');
       assertOk(await add('--id', 'x', '--redirect-uri', 'https://a.example/cb', '--confidential'));
       // Replacing the client would also replace the secret its app already uses.
-      assertFails(await add('--id', 'x', '--redirect-uri', 'https://b.example/cb'), 'invalid_request');
+      assertFails(await add('--id', 'x', '--redirect-uri', 'https://b.example/cb'), 'client_exists');
       assert.deepEqual(json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]), [['x', 'confidential', ['https://a.example/cb']]]);
     });
 

@@ -37,7 +37,7 @@ export function registerClient(program: Command): void {
         const site = await siteForAdmin(app, options.site);
         const clients = app.store.forSite(site.id).clients;
         // upsert would replace the client, and with it a secret its app already uses.
-        if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('invalid_request', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
+        if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
         const secret = options.confidential ? randomToken(32) : null;
         // Only the hash is stored: a database leak must not hand out working client credentials.
         await clients.upsert({ clientId: parsed.data.clientId, name: parsed.data.name, secretHash: secret && hashClientSecret(secret), redirectUris: parsed.data.redirectUris });

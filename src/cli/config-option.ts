@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createOtpgate, type Otpgate, type OtpgateOptions } from '../app.js';
 import { loadConfig } from '../config/load.js';
+import pino from 'pino';
+import { createLogger } from '../observability/logger.js';
 
 /** The config path from -c, $OTPGATE_CONFIG, or ./otpgate.yaml when it exists. */
 export function configPath(command: Command): string | null {
@@ -18,7 +20,8 @@ export async function withOtpgate<T>(
   appOptions: Omit<OtpgateOptions, 'config'> = {},
 ): Promise<T> {
   const { config } = loadConfig({ path: configPath(command), overrides: { 'server.logLevel': 'warn', ...overrides } });
-  const app = await createOtpgate({ ...appOptions, config });
+  // Logs go to stderr: stdout is the command's answer (and must stay valid JSON with --json).
+  const app = await createOtpgate({ logger: createLogger(config.server.logLevel, pino.destination(2)), ...appOptions, config });
   try {
     return await run(app);
   } finally {

@@ -31,7 +31,7 @@ export function registerSite(program: Command): void {
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid site: ${formatZodError(parsed.error).join('; ')}.`);
       await withOtpgate(command, async (app) => {
         // sites.upsert would silently replace an existing site, so look first.
-        if (await app.store.sites.byId(parsed.data.id)) throw new OtpgateError('invalid_request', `Site "${parsed.data.id}" already exists.`);
+        if (await app.store.sites.byId(parsed.data.id)) throw new OtpgateError('site_exists', `Site "${parsed.data.id}" already exists.`);
         const created = toSite(parsed.data, app.config);
         await app.store.sites.upsert(created, app.clock.now());
         process.stdout.write(`created site ${created.id} at ${app.siteUrl(created)}\n`);

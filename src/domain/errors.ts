@@ -15,6 +15,8 @@ export const ERRORS = {
   unsupported_verification_method: { status: 400, message: 'Only the sms verification method is supported.' },
   username_taken: { status: 409, message: 'That username is already registered.' },
   phone_taken: { status: 409, message: 'That phone number is already registered.' },
+  site_exists: { status: 409, message: 'A site with that id already exists.' },
+  client_exists: { status: 409, message: 'A client with that id already exists on this site.' },
   resend_too_soon: { status: 429, message: 'A code was sent moments ago; wait before asking for another.' },
   too_many_requests: { status: 429, message: 'Too many codes were requested for this phone; try again later.' },
   message_limit_exceeded: { status: 429, message: 'The site has reached its text message limit; try again later.' },
