@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Otpgate } from '../app.js';
+import { OtpgateError } from '../domain/errors.js';
 import { accountHandlers, phoneInitSchema, verifySchema } from './account-endpoints.js';
 import { headlessHandlers, passwordlessLoginSchema, registrationSchema } from './headless.js';
 import { formBodySchema, oauthHandlers } from './oauth-endpoints.js';
@@ -16,7 +17,9 @@ export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_request, reply) => {
-    await app.store.ping();
+    await app.store.ping().catch((cause: unknown) => {
+      throw new OtpgateError('service_unavailable', 'The database does not answer.', {}, { cause });
+    });
     return reply.send({ status: 'ready' });
   });
 
