@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     tmp: { type: 'string' },
     experiment: { type: 'string' },
     'wait-quiet': { type: 'string', default: '0' },
+    'server-node-args': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -57,6 +58,7 @@ if (args.help) {
   --experiment X   run bench/experiment-server.ts with proposed src/ changes switched on
                    (comma list: stmt-cache, abort-reason; "none" = same server built the same way)
   --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
+  --server-node-args "A B"  extra node options for the server, e.g. "--max-semi-space-size=4"
   --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
@@ -358,16 +360,17 @@ async function main() {
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
-  const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...args['server-node-args']!.split(/\s+/).filter(Boolean)];
+  const reportPath = join(dir, 'server-report.json');
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
       `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
-      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}\n` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
       `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
   const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
-  const server = await startServer({ cwd: repoRoot, configPath, nodeArgs, ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment] } : {}) });
+  const server = await startServer({ cwd: repoRoot, configPath, nodeArgs, ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}) });
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
 
@@ -469,6 +472,25 @@ async function main() {
   out.push('targets:');
   for (const [name, ok, value] of targets) out.push(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(26)} ${value}`);
 
+  // The experiment server's own report: memory at exit and, with sql-timing, time per SQL statement.
+  let serverReport: { memory: NodeJS.MemoryUsage; heapSpaces: { name: string; sizeMb: number; usedMb: number }[]; sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[] } | null = null;
+  if (existsSync(reportPath)) {
+    serverReport = JSON.parse(readFileSync(reportPath, 'utf8'));
+    const m = serverReport!.memory;
+    out.push('', `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`);
+    out.push('  heap spaces (size/used MB): ' + serverReport!.heapSpaces.filter((h) => h.sizeMb > 0.5).map((h) => `${h.name} ${h.sizeMb.toFixed(1)}/${h.usedMb.toFixed(1)}`).join(', '));
+    if (serverReport!.sql.length) {
+      const logins = rec.completed + rec.warmupCompleted || 1;
+      const total = serverReport!.sql.reduce((a, q) => a + q.prepareMs + q.runMs, 0);
+      const prepares = serverReport!.sql.reduce((a, q) => a + q.prepares, 0);
+      const runs = serverReport!.sql.reduce((a, q) => a + q.runs, 0);
+      out.push('', `SQL (whole run, incl. warm-up and drain): ${runs} statements run, ${prepares} prepared, ${total.toFixed(0)} ms; per complete login ~${(runs / logins).toFixed(1)} statements, ${(total / logins).toFixed(3)} ms`);
+      out.push('   prepare ms (n)      run ms (n)      us/run  sql');
+      for (const q of serverReport!.sql.slice(0, 22))
+        out.push(`  ${q.prepareMs.toFixed(0).padStart(8)} (${String(q.prepares).padStart(6)}) ${q.runMs.toFixed(0).padStart(8)} (${String(q.runs).padStart(6)}) ${((1000 * q.runMs) / Math.max(1, q.runs)).toFixed(1).padStart(8)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+    }
+  }
+
   let profile: (ProfileSummary & { file: string }) | null = null;
   if (args['cpu-prof']) {
     let files: string[] = [];
@@ -514,6 +536,7 @@ async function main() {
           loadavg: { before: loadBefore, after: loadAfter },
           perSecond: rec.perSecond,
           profile,
+          serverReport,
         },
         null,
         2,
