@@ -20,6 +20,7 @@ import { createKeyring } from './oauth/signing-keys.js';
 import { createTokenService, hashClientSecret } from './oauth/tokens.js';
 import { createLogger } from './observability/logger.js';
 import { openStore } from './store/open-store.js';
+import { purgeExpired } from './store/purge.js';
 
 export interface OtpgateOptions {
   config: Config;
@@ -98,6 +99,10 @@ export async function createOtpgate(options: OtpgateOptions) {
     /** The UserManagement library API bound to one site. */
     userManagement(siteId: string, meta?: RequestMeta) {
       return createUserManagement(deps, () => requireSite(siteId), `${baseUrl}/${siteId}`, meta);
+    },
+    /** Deletes expired verifications, codes, tokens, rate counters and old attempt logs (in short batches). */
+    purge() {
+      return purgeExpired(store, clock, config.maintenance);
     },
     async close() {
       await store.close();

@@ -9,6 +9,7 @@ import { registerSite } from './site.js';
 import { registerUser } from './user.js';
 import { registerClient } from './client.js';
 import { registerHandler } from './handler-test.js';
+import { registerPurge } from './purge.js';
 
 const program = new Command()
   .name('otpgate')
@@ -23,6 +24,7 @@ registerSite(program);
 registerUser(program);
 registerClient(program);
 registerHandler(program);
+registerPurge(program);
 
 try {
   await program.parseAsync(process.argv);

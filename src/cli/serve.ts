@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createOtpgate } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { buildServer } from '../http/server.js';
+import { schedulePurge } from '../store/purge.js';
 import { configPath } from './config-option.js';
 
 export function registerServe(program: Command): void {
@@ -20,12 +21,15 @@ export function registerServe(program: Command): void {
       app.logger.info({ address, sites, database: app.store.kind, mode: config.mode }, 'otpgate listening');
       process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${app.store.kind}; ${config.mode})\n`);
 
+      const stopPurge = schedulePurge(() => app.purge(), config.maintenance.purgeIntervalSeconds, (error) => app.logger.warn({ err: error }, 'purge failed; will retry'));
+
       // Drain in-flight requests, then close the database.
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         app.logger.info({ signal }, 'shutting down');
+        stopPurge();
         await server.close();
         await app.close();
         process.exit(0);

@@ -129,6 +129,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    maintenance: z
+      .object({
+        purgeIntervalSeconds: z.number().int().min(0).max(86_400).default(300).describe('How often expired verifications, codes, tokens and rate counters are deleted (0: never; run `otpgate purge` yourself).'),
+        verificationRetentionHours: z.number().int().min(0).max(8760).default(24).describe('Hours an expired verification is kept (for support questions) before it is deleted.'),
+        deliveryAttemptRetentionDays: z.number().int().min(1).max(3650).default(30).describe('Days the delivery attempt log is kept.'),
+      })
+      .strict()
+      .default({}),
     namedCredentials: z
       .record(z.string().regex(/^[A-Za-z0-9_]+$/), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
       .default({})

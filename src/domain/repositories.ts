@@ -61,6 +61,8 @@ export interface SendLogRepository {
    * concurrent requests cannot overshoot. When refused, returns the time of the oldest counted send.
    */
   reserve(phone: PhoneNumber, now: Date, since: Date, limit: number): Promise<{ ok: true } | { ok: false; oldest: Date }>;
+  /** Deletes sends recorded before `before` (older than any rate window). */
+  purgeBefore(before: Date): Promise<number>;
 }
 
 export interface DeliveryAttemptRecord {
@@ -77,6 +79,8 @@ export interface DeliveryAttemptRecord {
 export interface DeliveryAttemptRepository {
   insertMany(records: DeliveryAttemptRecord[]): Promise<void>;
   forVerification(verificationId: string): Promise<DeliveryAttemptRecord[]>;
+  /** Deletes attempts recorded before `before` (past the retention period). */
+  purgeBefore(before: Date): Promise<number>;
 }
 
 export interface ClientRepository {

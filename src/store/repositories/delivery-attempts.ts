@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DeliveryAttemptRepository } from '../../domain/repositories.js';
 import { toDate, type Database } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
 
 export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: string): DeliveryAttemptRepository {
   return {
@@ -23,6 +24,7 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
         )
         .execute();
     },
+    purgeBefore: (before) => deleteInBatches(db, 'delivery_attempts', 'id', 'created_at', siteId, before),
     async forVerification(verificationId) {
       const rows = await db
         .selectFrom('delivery_attempts')

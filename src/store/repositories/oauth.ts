@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { TokenKind } from '../../domain/oauth.js';
 import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
 import { toDate, toDateOrNull, type Database, type TokensTable } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
 
 export function createClientRepository(db: Kysely<Database>, siteId: string): ClientRepository {
   const toClient = (r: { site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string }) => ({
@@ -112,9 +113,8 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
       await db.updateTable('tokens').set({ revoked_at: now.getTime() }).where('site_id', '=', siteId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     },
     async purgeExpired(before) {
-      const codes = await db.deleteFrom('authorization_codes').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
-      const tokens = await db.deleteFrom('tokens').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
-      return Number(codes.numDeletedRows) + Number(tokens.numDeletedRows);
+      const codes = await deleteInBatches(db, 'authorization_codes', 'code_hash', 'expires_at', siteId, before);
+      return codes + (await deleteInBatches(db, 'tokens', 'token_hash', 'expires_at', siteId, before));
     },
   };
 }

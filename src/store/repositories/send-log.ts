@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { SendLogRepository } from '../../domain/repositories.js';
 import type { StoreKind } from '../migrations.js';
 import { toDate, type Database } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
 
 export function createSendLogRepository(db: Kysely<Database>, siteId: string, kind: StoreKind): SendLogRepository {
   return {
@@ -23,5 +24,6 @@ export function createSendLogRepository(db: Kysely<Database>, siteId: string, ki
         return { ok: true as const };
       });
     },
+    purgeBefore: (before) => deleteInBatches(db, 'send_events', 'id', 'sent_at', siteId, before),
   };
 }

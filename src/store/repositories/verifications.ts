@@ -4,6 +4,7 @@ import type { VerificationRepository } from '../../domain/repositories.js';
 import type { UseCase } from '../../domain/use-case.js';
 import type { Verification, VerificationState } from '../../domain/verification.js';
 import { toDate, type Database, type VerificationsTable } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
 
 export function createVerificationRepository(db: Kysely<Database>, siteId: string): VerificationRepository {
   const byId = async (id: string) => {
@@ -102,10 +103,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
     async lock(id) {
       await db.updateTable('verifications').set({ state: 'locked' }).where('site_id', '=', siteId).where('id', '=', id).where('state', '=', 'pending').execute();
     },
-    async purgeExpired(before) {
-      const result = await db.deleteFrom('verifications').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
+    purgeExpired: (before) => deleteInBatches(db, 'verifications', 'id', 'expires_at', siteId, before),
   };
 }
 
