@@ -10,6 +10,7 @@ import { registerUser } from './user.js';
 import { registerClient } from './client.js';
 import { registerHandler } from './handler-test.js';
 import { registerPurge } from './purge.js';
+import { registerExportImport } from './export-import.js';
 
 const program = new Command()
   .name('otpgate')
@@ -25,6 +26,7 @@ registerUser(program);
 registerClient(program);
 registerHandler(program);
 registerPurge(program);
+registerExportImport(program);
 
 try {
   await program.parseAsync(process.argv);
