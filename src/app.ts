@@ -96,6 +96,8 @@ export async function createOtpgate(options: OtpgateOptions) {
     requireSite,
     keyring,
     tokens,
+    /** Set when shutdown starts: readiness fails so the load balancer stops sending while requests drain. */
+    lifecycle: { draining: false },
     /** The UserManagement library API bound to one site. */
     userManagement(siteId: string, meta?: RequestMeta) {
       return createUserManagement(deps, () => requireSite(siteId), `${baseUrl}/${siteId}`, meta);

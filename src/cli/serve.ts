@@ -28,8 +28,11 @@ export function registerServe(program: Command): void {
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
-        app.logger.info({ signal }, 'shutting down');
+        app.logger.info({ signal }, 'shutting down: draining in-flight requests');
+        app.lifecycle.draining = true;
         stopPurge();
+        // Keep answering (readyz now says 503) for a moment so the load balancer notices before we stop listening.
+        await new Promise((resolve) => setTimeout(resolve, config.server.shutdownDelayMs));
         await server.close();
         await app.close();
         process.exit(0);

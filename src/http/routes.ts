@@ -17,6 +17,7 @@ export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_request, reply) => {
+    if (app.lifecycle.draining) throw new OtpgateError('service_unavailable', 'This instance is shutting down.');
     await app.store.ping().catch((cause: unknown) => {
       throw new OtpgateError('service_unavailable', 'The database does not answer.', {}, { cause });
     });
