@@ -104,6 +104,7 @@ export const configSchema = z
         baseUrl: z.string().url().nullable().default(null).describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* (behind a TLS-terminating proxy).'),
+        shutdownDelayMs: z.number().int().min(0).max(60_000).default(0).describe('On SIGTERM, how long readyz answers 503 before the server stops accepting requests (set it to your load balancer\'s health-check interval).'),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Env OTPGATE_LOG_LEVEL.'),
       })
       .strict()
@@ -111,6 +112,7 @@ export const configSchema = z
     database: z
       .object({
         url: z.string().min(1).default('sqlite:./otpgate.db').describe('sqlite:PATH (sqlite::memory: for tests) or postgres://... Env OTPGATE_DATABASE_URL.'),
+        poolSize: z.number().int().min(1).max(100).default(10).describe('PostgreSQL connections per instance; keep instances × poolSize under the server\'s max_connections.'),
       })
       .strict()
       .default({}),
