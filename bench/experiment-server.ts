@@ -1,36 +1,47 @@
 /**
  * `otpgate serve`, rebuilt from src/ parts with optional changes switched on, to measure a proposed
  * src/ change before anyone makes it. Used by `npm run bench -- --experiment NAME[,NAME]`; the bench
- * otherwise runs the real `src/cli/main.ts serve`.
+ * otherwise runs the real `src/cli/main.ts serve`. "none" builds the unchanged server this way.
  *
- *   stmt-cache    better-sqlite3 statements prepared once per SQL text (kysely prepares on every query)
- *   abort-reason  AbortController#abort() without a reason reuses one error instead of building a
- *                 DOMException each time (the dispatcher aborts after every delivery)
- *   sql-timing    measure only: time spent preparing and running each SQL text (written to the report)
+ *   stmt-cache      better-sqlite3 statements prepared once per SQL text (kysely prepares on every query)
+ *   reserve-single  sendLog.reserve as one conditional INSERT instead of BEGIN/SELECT/INSERT/COMMIT
+ *   abort-reason    AbortController#abort() without a reason reuses one error instead of building a
+ *                   DOMException each time (the dispatcher aborts after every delivery)
+ *   random-pool     crypto.randomBytes for small sizes served from a 16 KiB pool instead of one
+ *                   OpenSSL call each (randomToken, randomDigits, request ids)
+ *   group-commit    writes of one event-loop turn share one transaction, committed on setImmediate
+ *                   (upper bound of "fewer commits per login"; needs reserve-single; note: a reply can
+ *                   leave before its commit, so this is a measurement, not a proposal as is)
+ *   cluster         two worker processes (node:cluster) on the same SQLite file: uses the second core
+ *   sql-timing      measure only: time spent preparing and running each SQL text (written to the report)
  *
  * With BENCH_REPORT=<file> the server writes, when it stops, its memory use (process.memoryUsage and V8
  * heap spaces) and, with sql-timing, the per-statement timings as JSON.
  *
  * Usage (by the bench): node --import tsx bench/experiment-server.ts <config> <experiments>
  */
+import cluster from 'node:cluster';
+import crypto from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { syncBuiltinESMExports } from 'node:module';
 import { dirname } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { createOtpgate } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
+import type { SendLogRepository, Store } from '../src/domain/repositories.js';
 import { buildServer } from '../src/http/server.js';
-import type { Store } from '../src/domain/repositories.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 
-export const EXPERIMENTS = ['stmt-cache', 'abort-reason', 'sql-timing'] as const;
+export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'group-commit', 'cluster', 'sql-timing'] as const;
 
 const [configPath, list = ''] = process.argv.slice(2);
 const enabled = new Set(list.split(',').filter(Boolean));
 for (const name of enabled) if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
+if (enabled.has('group-commit') && !enabled.has('reserve-single')) throw new Error('group-commit needs reserve-single (no explicit transactions inside the group)');
 
 if (enabled.has('abort-reason')) {
   const reason = new DOMException('This operation was aborted', 'AbortError');
@@ -40,6 +51,28 @@ if (enabled.has('abort-reason')) {
   };
 }
 
+if (enabled.has('random-pool')) {
+  const original = crypto.randomBytes;
+  let pool = original(16384);
+  let offset = 0;
+  crypto.randomBytes = ((size: number, callback?: unknown) => {
+    if (callback !== undefined || size > 512) return (original as (...a: unknown[]) => unknown)(size, callback);
+    if (offset + size > pool.length) {
+      pool = original(16384);
+      offset = 0;
+    }
+    const out = Buffer.allocUnsafe(size);
+    pool.copy(out, 0, offset, offset + size);
+    pool.fill(0, offset, offset + size); // a byte is handed out once
+    offset += size;
+    return out;
+  }) as typeof crypto.randomBytes;
+  syncBuiltinESMExports(); // `import { randomBytes } from 'node:crypto'` in src/ now sees the pooled one
+}
+
+// ------------------------------------------------------------------------------------------------
+// SQL timing
+
 interface SqlTiming {
   prepares: number;
   prepareMs: number;
@@ -47,16 +80,17 @@ interface SqlTiming {
   runMs: number;
 }
 const sqlTimings = new Map<string, SqlTiming>();
-const timingFor = (sql: string) => {
-  let t = sqlTimings.get(sql);
-  if (!t) sqlTimings.set(sql, (t = { prepares: 0, prepareMs: 0, runs: 0, runMs: 0 }));
+const timingFor = (text: string) => {
+  let t = sqlTimings.get(text);
+  if (!t) sqlTimings.set(text, (t = { prepares: 0, prepareMs: 0, runs: 0, runMs: 0 }));
   return t;
 };
 
 /** A statement whose all/run/get are timed into sqlTimings. */
-function timedStatement(sql: string, statement: SqliteDatabase.Statement): SqliteDatabase.Statement {
-  const timing = timingFor(sql);
-  const timed = <A extends unknown[], R>(fn: (...args: A) => R) =>
+function timedStatement(text: string, statement: SqliteDatabase.Statement): SqliteDatabase.Statement {
+  const timing = timingFor(text);
+  const timed =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
     (...args: A): R => {
       const started = performance.now();
       try {
@@ -75,8 +109,16 @@ function timedStatement(sql: string, statement: SqliteDatabase.Statement): Sqlit
   } as unknown as SqliteDatabase.Statement;
 }
 
-/** src/store/sqlite.ts, optionally with a statement cache in front of better-sqlite3's prepare() and timings. */
-function sqliteStore(url: string, options: { cache: boolean; timing: boolean }): Store {
+// ------------------------------------------------------------------------------------------------
+// Store
+
+/** src/store/sqlite.ts, with the store-level experiments applied. */
+function openStore(url: string): Store {
+  const cache = enabled.has('stmt-cache');
+  const timing = enabled.has('sql-timing');
+  const group = enabled.has('group-commit');
+  if (!cache && !timing && !group && !enabled.has('reserve-single')) return createSqliteStore(url);
+
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SqliteDatabase(path);
@@ -85,55 +127,127 @@ function sqliteStore(url: string, options: { cache: boolean; timing: boolean }):
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const statements = new Map<string, SqliteDatabase.Statement>();
-  const prepare = (sql: string) => {
-    if (!options.timing) return database.prepare(sql);
-    const started = performance.now();
-    const statement = database.prepare(sql);
-    const timing = timingFor(sql);
-    timing.prepares++;
-    timing.prepareMs += performance.now() - started;
-    return timedStatement(sql, statement);
+  const commit = () => {
+    if (database.inTransaction) database.exec('commit');
   };
-  const cached = {
-    close: () => database.close(),
-    prepare(sql: string) {
-      if (!options.cache) return prepare(sql);
-      let statement = statements.get(sql);
+  const grouped = (text: string, statement: SqliteDatabase.Statement): SqliteDatabase.Statement => {
+    if (!/^\s*(insert|update|delete)\b/i.test(text)) return statement;
+    const open = () => {
+      if (!database.inTransaction) {
+        database.exec('begin immediate');
+        setImmediate(commit);
+      }
+    };
+    return {
+      reader: statement.reader,
+      all: (...a: unknown[]) => (open(), statement.all(...a)),
+      run: (...a: unknown[]) => (open(), statement.run(...a)),
+      get: (...a: unknown[]) => (open(), statement.get(...a)),
+      iterate: (...a: unknown[]) => statement.iterate(...a),
+    } as unknown as SqliteDatabase.Statement;
+  };
+  const prepare = (text: string) => {
+    if (group) return grouped(text, prepareTimed(text));
+    return prepareTimed(text);
+  };
+  const prepareTimed = (text: string) => {
+    if (!timing) return database.prepare(text);
+    const started = performance.now();
+    const statement = database.prepare(text);
+    const t = timingFor(text);
+    t.prepares++;
+    t.prepareMs += performance.now() - started;
+    return timedStatement(text, statement);
+  };
+  const facade = {
+    close: () => (commit(), database.close()),
+    prepare(text: string) {
+      if (!cache) return prepare(text);
+      let statement = statements.get(text);
       if (!statement) {
         if (statements.size >= 500) statements.clear(); // crude bound; the app has a few dozen query shapes
-        statement = prepare(sql);
-        statements.set(sql, statement);
+        statement = prepare(text);
+        statements.set(text, statement);
       }
       return statement;
     },
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached as unknown as SqliteDatabase.Database }) });
-  return createKyselyStore(db, 'sqlite');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: facade as unknown as SqliteDatabase.Database }) });
+  const store = createKyselyStore(db, 'sqlite');
+  if (!enabled.has('reserve-single')) return store;
+
+  // One statement, atomic in SQLite (it holds the write lock throughout): no transaction, no mutex held
+  // across awaits, and safe between processes without BEGIN IMMEDIATE.
+  const forSite = store.forSite.bind(store);
+  const patched = new Set<string>();
+  store.forSite = (siteId) => {
+    const siteStore = forSite(siteId);
+    if (!patched.has(siteId)) {
+      patched.add(siteId);
+      const sendLog: SendLogRepository = {
+        ...siteStore.sendLog,
+        async reserve(phone, now, since, limit) {
+          const inserted = await sql`insert into send_events (site_id, phone, sent_at)
+            select ${siteId}, ${phone}, ${now.getTime()}
+            where (select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${since.getTime()}) < ${limit}`.execute(db);
+          if (Number(inserted.numAffectedRows ?? 0n) === 1) return { ok: true as const };
+          const oldest = await db.selectFrom('send_events').select('sent_at').where('site_id', '=', siteId).where('phone', '=', phone).where('sent_at', '>', since.getTime()).orderBy('sent_at').limit(1).executeTakeFirst();
+          return { ok: false as const, oldest: new Date(Number(oldest?.sent_at ?? now.getTime())) };
+        },
+      };
+      (siteStore as { sendLog: SendLogRepository }).sendLog = sendLog;
+    }
+    return siteStore;
+  };
+  return store;
 }
 
+// ------------------------------------------------------------------------------------------------
+// Serve
+
 const { config } = loadConfig({ path: configPath! });
-const store =
-  enabled.has('stmt-cache') || enabled.has('sql-timing')
-    ? sqliteStore(config.database.url, { cache: enabled.has('stmt-cache'), timing: enabled.has('sql-timing') })
-    : createSqliteStore(config.database.url);
-const app = await createOtpgate({ config, store });
-const server = await buildServer(app);
-const address = await server.listen({ host: config.server.host, port: config.server.port });
-process.stdout.write(`otpgate listening on ${address} (experiments: ${[...enabled].join(', ') || 'none'})\n`);
-const stop = async () => {
-  if (process.env.BENCH_REPORT) {
-    writeFileSync(
-      process.env.BENCH_REPORT,
-      JSON.stringify({
-        memory: process.memoryUsage(),
-        heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, sizeMb: s.space_size / 1048576, usedMb: s.space_used_size / 1048576 })),
-        sql: [...sqlTimings.entries()].map(([sql, t]) => ({ sql, ...t })).sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs)),
-      }),
-    );
-  }
-  await server.close();
-  await app.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+
+function writeReport() {
+  const file = process.env.BENCH_REPORT;
+  if (!file) return;
+  writeFileSync(
+    cluster.isPrimary ? file : `${file}.${process.pid}`,
+    JSON.stringify({
+      memory: process.memoryUsage(),
+      heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, sizeMb: s.space_size / 1048576, usedMb: s.space_used_size / 1048576 })),
+      sql: [...sqlTimings.entries()].map(([text, t]) => ({ sql: text, ...t })).sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs)),
+    }),
+  );
+}
+
+async function serve(announce: boolean) {
+  const app = await createOtpgate({ config, store: openStore(config.database.url) });
+  const server = await buildServer(app);
+  const address = await server.listen({ host: config.server.host, port: config.server.port });
+  if (announce) process.stdout.write(`otpgate listening on ${address} (experiments: ${[...enabled].join(', ') || 'none'})\n`);
+  const stop = async () => {
+    writeReport();
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+if (enabled.has('cluster') && cluster.isPrimary) {
+  // Migrate and write the configured sites once, then fork; the workers share the port and the file.
+  const setup = await createOtpgate({ config, store: openStore(config.database.url) });
+  await setup.close();
+  const workers = [cluster.fork(), cluster.fork()];
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('listening', resolve))));
+  process.stdout.write(`otpgate listening on http://${config.server.host}:${config.server.port} (experiments: ${[...enabled].join(', ')}; ${workers.length} workers)\n`);
+  const stop = async () => {
+    await Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.process.kill('SIGINT')))));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+} else {
+  await serve(cluster.isPrimary);
+}

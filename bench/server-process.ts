@@ -10,7 +10,7 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   url: string;
-  /** Peak resident set seen (max of VmHWM and sampled VmRSS), KiB. */
+  /** Peak resident set seen (max of VmHWM and sampled VmRSS; summed over cluster workers), KiB. */
   peakRssKb(): number;
   /** Last sampled VmRSS, KiB. */
   rssKb(): number;
@@ -26,6 +26,20 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The pid and all its descendants (cluster workers), from /proc/<pid>/task/<pid>/children. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      /* gone, or no children file */
+    }
+  }
+  return out;
 }
 
 function readStatusKb(pid: number, field: string): number {
@@ -79,11 +93,14 @@ export async function startServer(options: { cwd: string; configPath: string; no
   });
 
   const pid = child.pid!;
+  // One process: VmHWM is the kernel's exact peak. Several (cluster): the peak of the sampled sum.
   let peak = 0;
   let last = 0;
   const sample = () => {
-    last = readStatusKb(pid, 'VmRSS') || last;
-    peak = Math.max(peak, last, readStatusKb(pid, 'VmHWM'));
+    const tree = processTree(pid);
+    const rss = tree.reduce((sum, p) => sum + readStatusKb(p, 'VmRSS'), 0);
+    last = rss || last;
+    peak = Math.max(peak, last, tree.length === 1 ? readStatusKb(pid, 'VmHWM') : 0);
   };
   sample();
   const poll = setInterval(sample, 200);
@@ -96,7 +113,7 @@ export async function startServer(options: { cwd: string; configPath: string; no
     url,
     peakRssKb: () => (sample(), peak),
     rssKb: () => last,
-    cpuSeconds: () => readCpuSeconds(pid),
+    cpuSeconds: () => processTree(pid).reduce((sum, p) => sum + readCpuSeconds(p), 0),
     stderrTail: () => stderr,
     async stop() {
       sample();

@@ -16,6 +16,7 @@ import type { Site } from './domain/site.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteHooks } from './flows/site-hooks.js';
 import { createUserManagement } from './flows/user-management.js';
+import { createSessionService } from './oauth/sessions.js';
 import { createKeyring } from './oauth/signing-keys.js';
 import { createTokenService, hashClientSecret } from './oauth/tokens.js';
 import { createLogger } from './observability/logger.js';
@@ -83,6 +84,7 @@ export async function createOtpgate(options: OtpgateOptions) {
 
   const keyring = createKeyring(store, clock);
   const tokens = createTokenService(store, keyring, clock, siteUrl);
+  const sessions = createSessionService(store, clock);
 
   return {
     config,
@@ -96,6 +98,7 @@ export async function createOtpgate(options: OtpgateOptions) {
     requireSite,
     keyring,
     tokens,
+    sessions,
     /** Set when shutdown starts: readiness fails so the load balancer stops sending while requests drain. */
     lifecycle: { draining: false },
     /** The UserManagement library API bound to one site. */
@@ -137,6 +140,7 @@ async function syncConfiguredSites(store: Store, config: Config, clock: Clock): 
         name: client.name,
         secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,
         redirectUris: client.redirectUris,
+        postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
       });
     }
   }

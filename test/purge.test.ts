@@ -14,7 +14,7 @@ test('purge deletes what has expired and keeps what is live', async () => {
     const site = t.app.store.forSite('demo');
 
     const report = await t.app.purge();
-    assert.deepEqual(report, { verifications: 1, grants: 0, sendEvents: 1, deliveryAttempts: 0 });
+    assert.deepEqual(report, { verifications: 1, grants: 0, sessions: 0, sendEvents: 1, deliveryAttempts: 0 });
     assert.equal(await site.verifications.byId(String(old.body.identifier)), null);
     assert.notEqual(await site.verifications.byId(String(fresh.body.identifier)), null);
     assert.equal((await site.deliveryAttempts.forVerification(String(old.body.identifier))).length, 1, 'attempts outlive verifications (30 days)');
@@ -22,7 +22,7 @@ test('purge deletes what has expired and keeps what is live', async () => {
     clock.advance(31 * 24 * 3_600_000);
     const later = await t.app.purge();
     assert.equal(later.deliveryAttempts, 2);
-    assert.deepEqual(await t.app.purge(), { verifications: 0, grants: 0, sendEvents: 0, deliveryAttempts: 0 }, 'a second run finds nothing');
+    assert.deepEqual(await t.app.purge(), { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0 }, 'a second run finds nothing');
   } finally {
     await t.close();
   }

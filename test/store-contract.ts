@@ -12,6 +12,7 @@ import type { AuthorizationCode, Token } from '../src/domain/oauth.js';
 import { parsePhone, type PhoneNumber } from '../src/domain/phone.js';
 import type { OtpPolicy, SitePolicies } from '../src/domain/policy.js';
 import { UniqueViolation, type DeliveryAttemptRecord, type Store } from '../src/domain/repositories.js';
+import type { BrowserSession } from '../src/domain/session.js';
 import type { Site } from '../src/domain/site.js';
 import { USE_CASES } from '../src/domain/use-case.js';
 import type { NewUser } from '../src/domain/user.js';
@@ -81,6 +82,7 @@ function newCode(overrides: Partial<Omit<AuthorizationCode, 'siteId'>> = {}): Om
     scope: 'openid',
     codeChallenge: 'challenge',
     nonce: null,
+    authTime: T0,
     expiresAt: at(MINUTE),
     ...overrides,
   };
@@ -94,9 +96,23 @@ function newToken(overrides: Partial<Omit<Token, 'siteId'>> = {}): Omit<Token, '
     userId: 'user-1',
     scope: 'openid',
     familyId: 'family-1',
+    authTime: T0,
     expiresAt: at(HOUR),
     revokedAt: null,
     createdAt: T0,
+    ...overrides,
+  };
+}
+
+function newSession(overrides: Partial<Omit<BrowserSession, 'siteId'>> = {}): Omit<BrowserSession, 'siteId'> {
+  return {
+    tokenHash: `session-${randomUUID()}`,
+    userId: 'user-1',
+    authTime: T0,
+    secondFactorAt: null,
+    createdAt: T0,
+    expiresAt: at(HOUR),
+    revokedAt: null,
     ...overrides,
   };
 }
@@ -439,8 +455,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     describe('clients', () => {
       test('upsert inserts then updates; byId and list read them', async (t) => {
         const clients = (await fresh(t)).forSite('a').clients;
-        const app = { clientId: 'app', name: 'App', secretHash: null, redirectUris: ['https://app.example/cb'] };
-        const web = { clientId: 'web', name: 'Web', secretHash: 'hash', redirectUris: ['https://web.example/cb', 'https://web.example/cb2'] };
+        const app = { clientId: 'app', name: 'App', secretHash: null, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [] };
+        const web = { clientId: 'web', name: 'Web', secretHash: 'hash', redirectUris: ['https://web.example/cb', 'https://web.example/cb2'], postLogoutRedirectUris: ['https://web.example/bye'] };
         await clients.upsert(app);
         await clients.upsert(web);
         assert.deepEqual(await clients.byId('app'), { ...app, siteId: 'a' });
@@ -450,6 +466,12 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await clients.byId('app'), { ...changed, siteId: 'a' });
         const listed = (await clients.list()).sort((x, y) => x.clientId.localeCompare(y.clientId));
         assert.deepEqual(listed, [{ ...changed, siteId: 'a' }, { ...web, siteId: 'a' }]);
+      });
+
+      test('a client upserted without postLogoutRedirectUris has none', async (t) => {
+        const clients = (await fresh(t)).forSite('a').clients;
+        await clients.upsert({ clientId: 'old', name: 'Old', secretHash: null, redirectUris: ['https://old.example/cb'] });
+        assert.deepEqual((await clients.byId('old'))?.postLogoutRedirectUris, []);
       });
     });
 
@@ -548,6 +570,75 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
     });
 
+    describe('sessions', () => {
+      test('insert then byHash returns the session; unknown hashes give null', async (t) => {
+        const sessions = (await fresh(t)).forSite('a').sessions;
+        const session = newSession();
+        await sessions.insert(session);
+        assert.deepEqual(await sessions.byHash(session.tokenHash), { ...session, siteId: 'a' });
+        assert.equal(await sessions.byHash('missing'), null);
+      });
+
+      test('markSecondFactor records the time on a live session only', async (t) => {
+        const sessions = (await fresh(t)).forSite('a').sessions;
+        const live = newSession({ expiresAt: at(HOUR) });
+        const expired = newSession({ expiresAt: at(MINUTE) });
+        const revoked = newSession({ revokedAt: T0 });
+        for (const s of [live, expired, revoked]) await sessions.insert(s);
+        assert.equal(await sessions.markSecondFactor(live.tokenHash, at(2 * MINUTE)), true);
+        assert.deepEqual((await sessions.byHash(live.tokenHash))?.secondFactorAt, at(2 * MINUTE));
+        assert.equal(await sessions.markSecondFactor(expired.tokenHash, at(2 * MINUTE)), false);
+        assert.equal(await sessions.markSecondFactor(revoked.tokenHash, at(2 * MINUTE)), false);
+        assert.equal((await sessions.byHash(revoked.tokenHash))?.secondFactorAt, null);
+      });
+
+      test('revoke revokes once; the second call gives false', async (t) => {
+        const sessions = (await fresh(t)).forSite('a').sessions;
+        const session = newSession();
+        await sessions.insert(session);
+        assert.equal(await sessions.revoke(session.tokenHash, at(MINUTE)), true);
+        assert.deepEqual((await sessions.byHash(session.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal(await sessions.revoke(session.tokenHash, at(2 * MINUTE)), false);
+        assert.deepEqual((await sessions.byHash(session.tokenHash))?.revokedAt, at(MINUTE));
+        assert.equal(await sessions.revoke('missing', T0), false);
+      });
+
+      test("revokeUser revokes every live session of the user and no other user's", async (t) => {
+        const sessions = (await fresh(t)).forSite('a').sessions;
+        const phone = newSession({ userId: 'u1' });
+        const laptop = newSession({ userId: 'u1' });
+        const earlier = newSession({ userId: 'u1', revokedAt: T0 });
+        const other = newSession({ userId: 'u2' });
+        for (const s of [phone, laptop, earlier, other]) await sessions.insert(s);
+        assert.equal(await sessions.revokeUser('u1', at(MINUTE)), 2);
+        assert.deepEqual((await sessions.byHash(phone.tokenHash))?.revokedAt, at(MINUTE));
+        assert.deepEqual((await sessions.byHash(laptop.tokenHash))?.revokedAt, at(MINUTE));
+        assert.deepEqual((await sessions.byHash(earlier.tokenHash))?.revokedAt, T0);
+        assert.equal((await sessions.byHash(other.tokenHash))?.revokedAt, null);
+      });
+
+      test('purgeExpired deletes sessions that expired before the cutoff and counts them', async (t) => {
+        const sessions = (await fresh(t)).forSite('a').sessions;
+        const old = newSession({ expiresAt: at(MINUTE) });
+        const current = newSession({ expiresAt: at(HOUR) });
+        await sessions.insert(old);
+        await sessions.insert(current);
+        assert.equal(await sessions.purgeExpired(at(2 * MINUTE)), 1);
+        assert.equal(await sessions.byHash(old.tokenHash), null);
+        assert.equal((await sessions.byHash(current.tokenHash))?.tokenHash, current.tokenHash);
+      });
+
+      test('codes and tokens keep auth_time', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const code = newCode({ authTime: at(-HOUR) });
+        const token = newToken({ authTime: null });
+        await grants.insertCode(code);
+        await grants.insertToken(token);
+        assert.deepEqual((await grants.consumeCode(code.codeHash, T0))?.authTime, at(-HOUR));
+        assert.equal((await grants.tokenByHash(token.tokenHash))?.authTime, null);
+      });
+    });
+
     describe('sites', () => {
       test('upsert inserts then replaces; byId and list read them', async (t) => {
         const sites = (await fresh(t)).sites;
@@ -610,7 +701,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       test('clients', async (t) => {
         const store = await fresh(t);
-        const app = { clientId: 'app', name: 'App of a', secretHash: 'hash-a', redirectUris: ['https://a.example/cb'] };
+        const app = { clientId: 'app', name: 'App of a', secretHash: 'hash-a', redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: [] };
         await store.forSite('a').clients.upsert(app);
         assert.equal(await store.forSite('b').clients.byId('app'), null);
         assert.deepEqual(await store.forSite('b').clients.list(), []);
@@ -643,6 +734,20 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await store.forSite('a').signingKeys.insert({ kid: 'k1', alg: 'ES256', privateJwk: { d: 'secret' }, publicJwk: { kid: 'k1' }, createdAt: T0 });
         assert.deepEqual(await store.forSite('b').signingKeys.list(), []);
         assert.equal((await store.forSite('a').signingKeys.list()).length, 1);
+      });
+
+      test('sessions', async (t) => {
+        const store = await fresh(t);
+        const a = store.forSite('a').sessions;
+        const b = store.forSite('b').sessions;
+        const session = newSession({ userId: 'u1', expiresAt: at(MINUTE) });
+        await a.insert(session);
+        assert.equal(await b.byHash(session.tokenHash), null);
+        assert.equal(await b.markSecondFactor(session.tokenHash, T0), false);
+        assert.equal(await b.revoke(session.tokenHash, T0), false);
+        assert.equal(await b.revokeUser('u1', T0), 0);
+        assert.equal(await b.purgeExpired(at(HOUR)), 0);
+        assert.deepEqual(await a.byHash(session.tokenHash), { ...session, siteId: 'a' });
       });
 
       test('forSite returns a store bound to the asked site', async (t) => {

@@ -16,6 +16,7 @@ interface AddOptions {
   id: string;
   name?: string;
   redirectUri: string[];
+  postLogoutRedirectUri?: string[];
   confidential?: boolean;
 }
 
@@ -28,10 +29,16 @@ export function registerClient(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .requiredOption('--id <client_id>', 'OAuth client_id: letters, digits and . _ ~ -')
     .requiredOption('--redirect-uri <uri>', 'an exact redirect URI; repeat for more', (uri: string, previous?: string[]) => [...(previous ?? []), uri])
+    .option('--post-logout-redirect-uri <uri>', 'an exact URI end-session may return to; repeat for more', (uri: string, previous?: string[]) => [...(previous ?? []), uri])
     .option('--name <name>', 'shown to people and in logs (default: the client id)')
     .option('--confidential', 'generate a client secret (server-side apps)')
     .action(async (options: AddOptions, command: Command) => {
-      const parsed = clientSchema.safeParse({ clientId: options.id, name: options.name ?? options.id, redirectUris: options.redirectUri });
+      const parsed = clientSchema.safeParse({
+        clientId: options.id,
+        name: options.name ?? options.id,
+        redirectUris: options.redirectUri,
+        postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
+      });
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid client: ${formatZodError(parsed.error).join('; ')}.`);
       await withOtpgate(command, async (app) => {
         const site = await siteForAdmin(app, options.site);
@@ -40,7 +47,13 @@ export function registerClient(program: Command): void {
         if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
         const secret = options.confidential ? randomToken(32) : null;
         // Only the hash is stored: a database leak must not hand out working client credentials.
-        await clients.upsert({ clientId: parsed.data.clientId, name: parsed.data.name, secretHash: secret && hashClientSecret(secret), redirectUris: parsed.data.redirectUris });
+        await clients.upsert({
+          clientId: parsed.data.clientId,
+          name: parsed.data.name,
+          secretHash: secret && hashClientSecret(secret),
+          redirectUris: parsed.data.redirectUris,
+          postLogoutRedirectUris: parsed.data.postLogoutRedirectUris,
+        });
         if (secret) {
           process.stdout.write(`added confidential client ${parsed.data.clientId} on site ${site.id}\n`);
           process.stdout.write(`client_secret: ${secret}\n`);

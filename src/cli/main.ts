@@ -9,6 +9,7 @@ import { registerSite } from './site.js';
 import { registerUser } from './user.js';
 import { registerClient } from './client.js';
 import { registerHandler } from './handler-test.js';
+import { registerKeys } from './keys.js';
 import { registerPurge } from './purge.js';
 import { registerExportImport } from './export-import.js';
 
@@ -25,6 +26,7 @@ registerSite(program);
 registerUser(program);
 registerClient(program);
 registerHandler(program);
+registerKeys(program);
 registerPurge(program);
 registerExportImport(program);
 

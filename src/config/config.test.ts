@@ -47,8 +47,8 @@ const parse = (input: Omit<ConfigInput, 'secrets'> & { secrets?: ConfigInput['se
 test('defaults fill everything a minimal file leaves out', (t) => {
   const { config } = loadConfig({ path: writeConfig(t, MINIMAL).path, env: {} });
   assert.equal(config.mode, 'development');
-  assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, baseUrl: null, bodyLimitBytes: 16_384, trustProxy: false, logLevel: 'info' });
-  assert.deepEqual(config.database, { url: 'sqlite:./otpgate.db' });
+  assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, baseUrl: null, bodyLimitBytes: 16_384, trustProxy: false, shutdownDelayMs: 0, logLevel: 'info' });
+  assert.deepEqual(config.database, { url: 'sqlite:./otpgate.db', poolSize: 10 });
   assert.deepEqual(config.secrets.hmac, [{ id: 'k1', secret: SECRET }]);
   assert.deepEqual(config.delivery, { deadlineMs: 10_000, retries: 2, backoffMs: 250, defaultHandler: { type: 'console' }, allowConsoleInProduction: false });
   assert.deepEqual(config.namedCredentials, {});
@@ -78,6 +78,8 @@ test('a site gets its defaults', () => {
     clients: [],
     tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
     branding: {},
+    session: { ttlSeconds: 604_800 },
+    secondFactor: { account: false, maxAgeSeconds: 300 },
   });
 });
 

@@ -47,6 +47,7 @@ const clientSchema = z
     name: z.string().max(200).default('').describe('Shown to people and in logs (default: the client id).'),
     clientSecret: z.string().min(16).optional().describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
+    postLogoutRedirectUris: z.array(z.string().url()).default([]).describe('Exact URIs end-session may return the browser to (OIDC post_logout_redirect_uri).'),
   })
   .strict();
 
@@ -78,7 +79,24 @@ export const siteSchema = z
       })
       .strict()
       .default({}),
-    branding: z.object({ logoUrl: z.string().url().optional(), primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional() }).strict().default({}),
+    branding: z
+      .object({
+        logoUrl: z.string().url().optional().describe('Logo shown on the hosted pages (https or a data: image).'),
+        primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional().describe('Colour of buttons and links on the hosted pages.'),
+      })
+      .strict()
+      .default({}),
+    session: z
+      .object({ ttlSeconds: z.number().int().min(300).max(31_536_000).default(604_800).describe('How long a sign-in on the hosted pages lasts (default 7 days).') })
+      .strict()
+      .default({}),
+    secondFactor: z
+      .object({
+        account: z.boolean().default(false).describe('Ask for a fresh SMS code (identity verification) before the account page and a phone change.'),
+        maxAgeSeconds: z.number().int().min(30).max(86_400).default(300).describe('How long a passed second factor counts as fresh.'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

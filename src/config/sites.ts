@@ -24,6 +24,8 @@ export function toSite(site: SiteConfig, config: Config): Site {
     clients: site.clients.map((c) => ({ ...c, name: c.name || c.clientId })),
     tokens: site.tokens,
     branding: site.branding,
+    session: site.session,
+    secondFactor: site.secondFactor,
   };
 }
 

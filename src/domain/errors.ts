@@ -36,6 +36,10 @@ export const ERRORS = {
   unsupported_response_type: { status: 400, message: 'That response type is not supported.' },
   invalid_scope: { status: 400, message: 'The requested scope is not allowed.' },
   invalid_token: { status: 401, message: 'The access token is missing, invalid or expired.' },
+  // OpenID Connect authorization errors; they travel to the app's redirect_uri, not as JSON.
+  login_required: { status: 400, message: 'The user is not signed in and prompt=none forbids asking.' },
+  request_not_supported: { status: 400, message: 'The request parameter (a request object) is not supported.' },
+  request_uri_not_supported: { status: 400, message: 'The request_uri parameter is not supported.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'That content type is not accepted here.' },
   service_unavailable: { status: 503, message: 'The service is briefly unavailable; try again.' },

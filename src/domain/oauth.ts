@@ -5,6 +5,8 @@ export interface OAuthClient {
   /** HMAC of the secret, null for a public client. */
   secretHash: string | null;
   redirectUris: string[];
+  /** Where end-session may send the browser back to (OIDC RP-initiated logout); exact matches only. */
+  postLogoutRedirectUris: string[];
 }
 
 export interface AuthorizationCode {
@@ -16,6 +18,8 @@ export interface AuthorizationCode {
   scope: string;
   codeChallenge: string | null;
   nonce: string | null;
+  /** When the user signed in (id_token auth_time); null only for codes issued before it was recorded. */
+  authTime: Date | null;
   expiresAt: Date;
 }
 
@@ -30,6 +34,8 @@ export interface Token {
   scope: string;
   /** Refresh tokens of one login share a family; reusing a rotated one revokes the family. */
   familyId: string;
+  /** The sign-in this token descends from, kept across refreshes for the id_token's auth_time. */
+  authTime: Date | null;
   expiresAt: Date;
   revokedAt: Date | null;
   createdAt: Date;

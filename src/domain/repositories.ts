@@ -4,6 +4,7 @@
  */
 import type { AuthorizationCode, OAuthClient, SigningKey, Token } from './oauth.js';
 import type { PhoneNumber } from './phone.js';
+import type { BrowserSession } from './session.js';
 import type { Site } from './site.js';
 import type { NewUser, User } from './user.js';
 import type { Verification } from './verification.js';
@@ -84,7 +85,8 @@ export interface DeliveryAttemptRepository {
 }
 
 export interface ClientRepository {
-  upsert(client: Omit<OAuthClient, 'siteId'>): Promise<void>;
+  /** Inserts or replaces the client; postLogoutRedirectUris defaults to none. */
+  upsert(client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris'> & { postLogoutRedirectUris?: string[] }): Promise<void>;
   byId(clientId: string): Promise<OAuthClient | null>;
   list(): Promise<OAuthClient[]>;
 }
@@ -107,6 +109,20 @@ export interface SigningKeyRepository {
   insert(key: Omit<SigningKey, 'siteId'>): Promise<void>;
 }
 
+export interface SessionRepository {
+  insert(session: Omit<BrowserSession, 'siteId'>): Promise<void>;
+  /** The session whatever its state (the caller decides with sessionLive); null when unknown. */
+  byHash(tokenHash: string): Promise<BrowserSession | null>;
+  /** Records a passed second factor on a live session; false when it was revoked or has expired. */
+  markSecondFactor(tokenHash: string, at: Date): Promise<boolean>;
+  /** Revokes one session; false when it was already revoked or unknown. */
+  revoke(tokenHash: string, now: Date): Promise<boolean>;
+  /** Revokes every live session of the user ("sign out everywhere"); returns how many. */
+  revokeUser(userId: string, now: Date): Promise<number>;
+  /** Deletes sessions that expired before `before`. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
 export interface SiteStore {
   readonly siteId: string;
   readonly users: UserRepository;
@@ -116,6 +132,7 @@ export interface SiteStore {
   readonly clients: ClientRepository;
   readonly grants: GrantRepository;
   readonly signingKeys: SigningKeyRepository;
+  readonly sessions: SessionRepository;
 }
 
 export interface SiteRepository {

@@ -11,6 +11,7 @@ export interface OAuthClientSpec {
   /** Absent for public clients (mobile and single-page apps), which must use PKCE. */
   clientSecret?: string;
   redirectUris: string[];
+  postLogoutRedirectUris?: string[];
 }
 
 export interface SiteBranding {
@@ -39,4 +40,22 @@ export interface Site {
   clients: OAuthClientSpec[];
   tokens: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; authorizationCodeTtlSeconds: number };
   branding: SiteBranding;
+  /** Absent on sites stored before hosted pages existed: read through sessionTtlSeconds(). */
+  session?: { ttlSeconds: number };
+  /** Absent on sites stored before hosted pages existed (off): read through secondFactorPolicy(). */
+  secondFactor?: SecondFactorPolicy;
 }
+
+/** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */
+export interface SecondFactorPolicy {
+  /** Before the account page and a phone change. */
+  account: boolean;
+  /** How long a passed second factor counts as fresh. */
+  maxAgeSeconds: number;
+}
+
+const DEFAULT_SESSION_TTL_SECONDS = 604_800;
+
+export const sessionTtlSeconds = (site: Site): number => site.session?.ttlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+
+export const secondFactorPolicy = (site: Site): SecondFactorPolicy => site.secondFactor ?? { account: false, maxAgeSeconds: 300 };

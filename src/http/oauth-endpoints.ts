@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Otpgate } from '../app.js';
 import { OtpgateError } from '../domain/errors.js';
+import { LOCALES } from '../i18n/index.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 import { verifyPasswordlessLogin } from '../flows/passwordless-login.js';
@@ -125,15 +126,27 @@ export function oauthHandlers(app: Otpgate) {
         token_endpoint: `${issuer}/services/oauth2/token`,
         userinfo_endpoint: `${issuer}/services/oauth2/userinfo`,
         revocation_endpoint: `${issuer}/services/oauth2/revoke`,
+        end_session_endpoint: `${issuer}/services/oauth2/logout`,
         jwks_uri: `${issuer}/id/keys`,
-        response_types_supported: ['code_credentials'],
+        // code: browser apps through the hosted pages; code_credentials: Salesforce's headless flow.
+        response_types_supported: ['code', 'code_credentials'],
+        response_modes_supported: ['query'],
+        prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
+        authorization_response_iss_parameter_supported: true,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+        claims_parameter_supported: false,
+        ui_locales_supported: [...LOCALES],
         grant_types_supported: ['authorization_code', 'refresh_token'],
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['ES256'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
         code_challenge_methods_supported: ['S256'],
         scopes_supported: ['openid', 'profile', 'email', 'phone', 'api', 'refresh_token', 'offline_access'],
-        claims_supported: ['sub', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'phone_number', 'phone_number_verified', 'locale'],
+        claims_supported: [
+          ...['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'],
+          ...['name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'locale', 'updated_at'],
+        ],
       });
     },
   };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isOtpgateError, OtpgateError, type ErrorCode } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 
 /** Fastify's own failures, as our codes (a client never sees Fastify's wording or a stack). */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -22,12 +23,16 @@ export function toOtpgateError(error: unknown): OtpgateError {
   if (e?.code && FASTIFY_CODES[e.code]) return new OtpgateError(FASTIFY_CODES[e.code]!, e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is not valid JSON.' : undefined);
   if (e && typeof e.statusCode === 'number' && e.statusCode === 400 && /JSON/i.test(e.message)) return new OtpgateError('invalid_request', 'The body is not valid JSON.');
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new OtpgateError('invalid_request');
+  // A database restart or failover is not our bug: say "try again in a second" so clients and load
+  // balancers retry (another instance, or this one once the pool reconnects).
+  if (isDatabaseUnavailable(error)) return new OtpgateError('service_unavailable', undefined, { retry_after: 1 }, { cause: error });
   return new OtpgateError('server_error', undefined, {}, { cause: error });
 }
 
 export function replyError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const problem = toOtpgateError(error);
   if (problem.code === 'server_error') request.log.error({ err: problem.cause ?? error }, 'unhandled error');
+  else if (problem.code === 'service_unavailable') request.log.warn({ err: problem.cause ?? error }, 'database unavailable');
   if (problem.extra.retry_after !== undefined) reply.header('retry-after', String(problem.extra.retry_after));
   if (problem.code === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token"`);
   return reply

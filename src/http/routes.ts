@@ -2,18 +2,45 @@
  * The route table: every endpoint in one place. Paths under /:site are resolved to the site first
  * (unknown or disabled site: 404 site_not_found). Handlers stay thin: schema -> flow -> reply.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Otpgate } from '../app.js';
 import { OtpgateError } from '../domain/errors.js';
 import { accountHandlers, phoneInitSchema, verifySchema } from './account-endpoints.js';
 import { headlessHandlers, passwordlessLoginSchema, registrationSchema } from './headless.js';
+import { accountHandlers as accountPages } from './hosted/account.js';
+import { loginHandlers } from './hosted/login.js';
+import { logoutHandlers } from './hosted/logout.js';
+import { pageErrorHandler } from './hosted/page-errors.js';
+import { registerHandlers } from './hosted/register.js';
+import { secondFactorHandlers } from './hosted/second-factor.js';
 import { formBodySchema, oauthHandlers } from './oauth-endpoints.js';
+import { oidcAuthorizeHandler } from './oidc-authorize.js';
+import { endSessionHandler } from './oidc-end-session.js';
+import { replyError } from './reply-error.js';
 
 export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
   const headless = headlessHandlers(app);
   const oauth = oauthHandlers(app);
   const account = accountHandlers(app);
+  const login = loginHandlers(app);
+  const register = registerHandlers(app);
+  const myAccount = accountPages(app);
+  const secondFactor = secondFactorHandlers(app);
+  const logout = logoutHandlers(app);
+  const oidcAuthorize = oidcAuthorizeHandler(app);
+  const endSession = endSessionHandler(app);
   const s = '/:site';
+  // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
+  // after the body is parsed (preHandler, not onRequest).
+  const pageError = pageErrorHandler(app);
+  const page = { errorHandler: pageError };
+  const form = { errorHandler: pageError, preHandler: server.csrfProtection, schema: pageFormSchema };
+  // One authorize URL, two protocols: Salesforce's headless flow announces itself with its headers.
+  const isHeadless = (request: FastifyRequest) =>
+    request.headers['auth-request-type'] !== undefined ||
+    request.headers['auth-verification-type'] !== undefined ||
+    /^basic /i.test(request.headers.authorization ?? '') ||
+    (request.body as Record<string, unknown> | undefined)?.response_type === 'code_credentials';
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_request, reply) => {
@@ -29,7 +56,14 @@ export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
   server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema }, headless.registration);
 
   // OAuth 2.0 / OpenID Connect
-  server.post(`${s}/services/oauth2/authorize`, { schema: formBodySchema }, oauth.authorize);
+  server.post<{ Body: Record<string, string> | undefined; Querystring: Record<string, string> }>(
+    `${s}/services/oauth2/authorize`,
+    { schema: formBodySchema, errorHandler: (error, request, reply) => (isHeadless(request) ? replyError(request, reply, error) : pageError(error, request, reply)) },
+    (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
+  );
+  server.get(`${s}/services/oauth2/authorize`, page, oidcAuthorize);
+  server.get(`${s}/services/oauth2/logout`, page, endSession);
+  server.post(`${s}/services/oauth2/logout`, { ...page, schema: formBodySchema }, endSession);
   server.get(`${s}/services/oauth2/echo`, oauth.echo);
   server.post(`${s}/services/oauth2/token`, { schema: formBodySchema }, oauth.token);
   server.get(`${s}/services/oauth2/userinfo`, oauth.userinfo);
@@ -43,4 +77,25 @@ export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
   server.post(`${s}/services/auth/headless/verify/verification`, { schema: verifySchema }, account.verifyVerification);
   server.post(`${s}/services/auth/headless/init/phone`, { schema: phoneInitSchema }, account.initPhone);
   server.post(`${s}/services/auth/headless/verify/phone`, { schema: verifySchema }, account.verifyPhone);
+
+  // Hosted pages (HTML, no script needed)
+  server.get(s, page, (request, reply) => reply.redirect(`/${request.site.id}/account`, 303));
+  server.get(`${s}/login`, page, login.form);
+  server.post(`${s}/login`, form, login.start);
+  server.post(`${s}/login/verify`, form, login.verify);
+  server.get(`${s}/register`, page, register.form);
+  server.post(`${s}/register`, form, register.start);
+  server.post(`${s}/register/verify`, form, register.verify);
+  server.get(`${s}/account`, page, myAccount.show);
+  server.post(`${s}/account/phone`, form, myAccount.startPhoneChange);
+  server.post(`${s}/account/phone/verify`, form, myAccount.verifyPhoneChange);
+  server.get(`${s}/account/confirm`, page, secondFactor.show);
+  server.post(`${s}/account/confirm`, form, secondFactor.send);
+  server.post(`${s}/account/confirm/verify`, form, secondFactor.verify);
+  server.get(`${s}/logout`, page, logout.confirm);
+  server.post(`${s}/logout`, form, logout.signOut);
+  server.post(`${s}/logout/everywhere`, form, logout.everywhere);
 }
+
+/** Form fields of the hosted pages: strings only; return addresses may be long authorize requests. */
+const pageFormSchema = { body: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } } } as const;

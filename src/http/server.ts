@@ -1,3 +1,5 @@
+import cookie from '@fastify/cookie';
+import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Otpgate } from '../app.js';
@@ -27,6 +29,14 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   await server.register(formbody, { bodyLimit: settings.bodyLimitBytes });
+  // Hosted pages: cookies, and a CSRF token in every form checked against a secret cookie. Lax, not the
+  // plugin's Strict, so a visitor arriving from an app's link keeps the secret their open forms were made with.
+  await server.register(cookie);
+  await server.register(csrfProtection, {
+    cookieKey: 'otpgate_csrf',
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: app.baseUrl.startsWith('https:') },
+    getToken: (request) => (request.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined,
+  });
   server.decorateRequest('site', null as unknown as Site);
 
   server.addHook('onRequest', async (request, reply) => {

@@ -42,10 +42,11 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     return [...new Set(names)].join(' ');
   }
 
-  async function issueTokens(site: Site, client: OAuthClient, user: User, scope: string, nonce: string | null, familyId: string): Promise<TokenResponse> {
+  async function issueTokens(site: Site, client: OAuthClient, user: User, grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null }): Promise<TokenResponse> {
+    const { scope, nonce, familyId, authTime } = grant;
     const now = clock.now();
     const accessToken = randomToken(32);
-    const base = { clientId: client.clientId, userId: user.id, scope, familyId, revokedAt: null, createdAt: now };
+    const base = { clientId: client.clientId, userId: user.id, scope, familyId, authTime, revokedAt: null, createdAt: now };
     await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: new Date(now.getTime() + site.tokens.accessTokenTtlSeconds * 1000) });
     const scopes = scope.split(' ');
     let refreshToken: string | undefined;
@@ -66,15 +67,22 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       sfdc_community_id: site.id,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
     };
-    if (scopes.includes('openid')) response.id_token = await idToken(site, client, user, scopes, nonce, accessToken, now);
+    if (scopes.includes('openid')) response.id_token = await idToken(site, client, user, { scopes, nonce, accessToken, authTime, now });
     return response;
   }
 
-  async function idToken(site: Site, client: OAuthClient, user: User, scopes: string[], nonce: string | null, accessToken: string, now: Date): Promise<string> {
+  async function idToken(
+    site: Site,
+    client: OAuthClient,
+    user: User,
+    input: { scopes: string[]; nonce: string | null; accessToken: string; authTime: Date | null; now: Date },
+  ): Promise<string> {
     const key = await keyring.signingKey(site.id);
-    const atHash = createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
-    const seconds = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ ...userClaims(user, scopes), at_hash: atHash, ...(nonce ? { nonce } : {}) })
+    // OIDC Core 3.1.3.6: the left half of SHA-256 of the access token, so a client can tell it belongs to this id_token.
+    const atHash = createHash('sha256').update(input.accessToken).digest().subarray(0, 16).toString('base64url');
+    const seconds = Math.floor(input.now.getTime() / 1000);
+    const authTime = input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {};
+    return new SignJWT({ ...userClaims(user, input.scopes), at_hash: atHash, ...authTime, ...(input.nonce ? { nonce: input.nonce } : {}) })
       .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
       .setIssuer(siteUrl(site))
       .setSubject(user.id)
@@ -87,7 +95,11 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
   return {
     normaliseScope,
 
-    async issueCode(site: Site, input: { client: OAuthClient; user: User; redirectUri: string; scope: string; codeChallenge: string | null; nonce: string | null }): Promise<string> {
+    /** `authTime` is when the user signed in (a browser session's); a headless login signs in now. */
+    async issueCode(
+      site: Site,
+      input: { client: OAuthClient; user: User; redirectUri: string; scope: string; codeChallenge: string | null; nonce: string | null; authTime?: Date },
+    ): Promise<string> {
       const code = randomToken(32);
       await grants(site).insertCode({
         codeHash: hashToken('code', code),
@@ -97,6 +109,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
         scope: input.scope,
         codeChallenge: input.codeChallenge,
         nonce: input.nonce,
+        authTime: input.authTime ?? clock.now(),
         expiresAt: new Date(clock.now().getTime() + site.tokens.authorizationCodeTtlSeconds * 1000),
       });
       return code;
@@ -113,7 +126,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       }
       const user = await store.forSite(site.id).users.byId(grant.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
-      return issueTokens(site, input.client, user, grant.scope, grant.nonce, randomToken(16));
+      return issueTokens(site, input.client, user, { scope: grant.scope, nonce: grant.nonce, familyId: randomToken(16), authTime: grant.authTime });
     },
 
     /** Rotates: the old refresh token dies; presenting a dead one again revokes the whole family (theft signal). */
@@ -135,7 +148,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       }
       const user = await store.forSite(site.id).users.byId(token.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
-      return issueTokens(site, input.client, user, scope, null, token.familyId);
+      return issueTokens(site, input.client, user, { scope, nonce: null, familyId: token.familyId, authTime: token.authTime });
     },
 
     /** The live access token behind a Bearer value, or an invalid_token error. */

@@ -4,6 +4,7 @@ import { migrationProvider, type StoreKind } from './migrations.js';
 import { createDeliveryAttemptRepository } from './repositories/delivery-attempts.js';
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
 import { createSendLogRepository } from './repositories/send-log.js';
+import { createSessionRepository } from './repositories/sessions.js';
 import { createSiteRepository } from './repositories/sites.js';
 import { createUserRepository } from './repositories/users.js';
 import { createVerificationRepository } from './repositories/verifications.js';
@@ -27,6 +28,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           clients: createClientRepository(db, siteId),
           grants: createGrantRepository(db, siteId),
           signingKeys: createSigningKeyRepository(db, siteId),
+          sessions: createSessionRepository(db, siteId),
         };
         siteStores.set(siteId, store);
       }

@@ -138,6 +138,30 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         .execute();
     },
   },
+  // Hosted pages and OpenID Connect: browser sessions, auth_time carried from sign-in to every token, and
+  // the post-logout redirect URIs end-session checks. New columns are nullable or defaulted, so rows
+  // written before this migration stay valid.
+  '0002_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('auth_time', 'bigint', (c) => c.notNull())
+        .addColumn('second_factor_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').columns(['site_id', 'user_id']).execute();
+      await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+
+      await db.schema.alterTable('authorization_codes').addColumn('auth_time', 'bigint').execute();
+      await db.schema.alterTable('tokens').addColumn('auth_time', 'bigint').execute();
+      await db.schema.alterTable('oauth_clients').addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
   };
 }
 

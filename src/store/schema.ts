@@ -26,19 +26,26 @@ export interface DeliveryAttemptsTable {
   latency_ms: number; provider_message_id: string | null; detail: string | null; created_at: Millis;
 }
 
-export interface OAuthClientsTable { site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string }
+export interface OAuthClientsTable {
+  site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string; post_logout_redirect_uris: string;
+}
 
 export interface AuthorizationCodesTable {
   code_hash: string; site_id: string; client_id: string; user_id: string; redirect_uri: string; scope: string;
-  code_challenge: string | null; nonce: string | null; expires_at: Millis; used_at: Millis | null;
+  code_challenge: string | null; nonce: string | null; auth_time: Millis | null; expires_at: Millis; used_at: Millis | null;
 }
 
 export interface TokensTable {
   token_hash: string; site_id: string; kind: string; client_id: string; user_id: string; scope: string;
-  family_id: string; expires_at: Millis; revoked_at: Millis | null; created_at: Millis;
+  family_id: string; auth_time: Millis | null; expires_at: Millis; revoked_at: Millis | null; created_at: Millis;
 }
 
 export interface SigningKeysTable { site_id: string; kid: string; alg: string; private_jwk: string; public_jwk: string; created_at: Millis }
+
+export interface SessionsTable {
+  token_hash: string; site_id: string; user_id: string; auth_time: Millis; second_factor_at: Millis | null;
+  created_at: Millis; expires_at: Millis; revoked_at: Millis | null;
+}
 
 export interface Database {
   sites: SitesTable;
@@ -50,6 +57,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   tokens: TokensTable;
   signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
 }
 
 export const toDate = (value: Millis): Date => new Date(Number(value));

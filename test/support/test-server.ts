@@ -6,6 +6,7 @@ import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { Logger } from 'pino';
+import { openTestPostgres, postgresAvailable, UNREACHABLE } from './postgres.js';
 
 export interface SentMessage {
   phone: string;
@@ -13,13 +14,27 @@ export interface SentMessage {
   code: string;
 }
 
-/** A fresh otpgate on a fresh SQLite file, listening on a loopback port; messages are captured from the console handler. */
+/**
+ * A fresh otpgate on a fresh database, listening on a loopback port; messages are captured from the console
+ * handler. The database is a SQLite file, or with OTPGATE_TEST_DB=postgres a PostgreSQL database of its own.
+ */
 export async function startTestServer(overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] } = {}, options: { clock?: Clock; logger?: Logger } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
+  const database = await openTestDatabase();
+  try {
+    return await startOn(database, overrides, options);
+  } catch (error) {
+    // A server that fails to start (bad config, refused handler) must not leave its database behind. On
+    // PostgreSQL the drop also ends the connections of the store createOtpgate opened and did not close.
+    await database.drop();
+    throw error;
+  }
+}
+
+async function startOn(database: TestDatabase, overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] }, options: { clock?: Clock; logger?: Logger }) {
   const messages: SentMessage[] = [];
   const config = configSchema.parse({
     server: { logLevel: 'silent', port: 0, baseUrl: 'http://otpgate.test', ...(overrides.server ?? {}) },
-    database: { url: `sqlite:${join(dir, 'otpgate.db')}` },
+    database: { url: database.url },
     secrets: { hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }] },
     delivery: { backoffMs: 0, ...(overrides.delivery ?? {}) },
     ...overrides,
@@ -60,12 +75,31 @@ export async function startTestServer(overrides: Partial<ConfigInput> & { sites?
     async close() {
       await server.close();
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Which database the end-to-end tests run on: `npm test` runs them once per value. */
+export const TEST_DB: 'sqlite' | 'postgres' = process.env.OTPGATE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh, empty database of the kind TEST_DB names, and how to remove it. */
+export async function openTestDatabase(kind: 'sqlite' | 'postgres' = TEST_DB): Promise<TestDatabase> {
+  if (kind === 'postgres') {
+    // Asked for explicitly: an unreachable server is a failure, not a silent fallback to SQLite.
+    if (!(await postgresAvailable())) throw new Error(`OTPGATE_TEST_DB=postgres, but ${UNREACHABLE}`);
+    return openTestPostgres();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
+  return { url: `sqlite:${join(dir, 'otpgate.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

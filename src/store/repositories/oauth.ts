@@ -1,20 +1,26 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { TokenKind } from '../../domain/oauth.js';
 import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
-import { toDate, toDateOrNull, type Database, type TokensTable } from '../schema.js';
+import { toDate, toDateOrNull, type Database, type OAuthClientsTable, type TokensTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
 export function createClientRepository(db: Kysely<Database>, siteId: string): ClientRepository {
-  const toClient = (r: { site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string }) => ({
+  const toClient = (r: Selectable<OAuthClientsTable>) => ({
     siteId: r.site_id,
     clientId: r.client_id,
     name: r.name,
     secretHash: r.secret_hash,
     redirectUris: JSON.parse(r.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
   });
   return {
     async upsert(client) {
-      const values = { name: client.name, secret_hash: client.secretHash, redirect_uris: JSON.stringify(client.redirectUris) };
+      const values = {
+        name: client.name,
+        secret_hash: client.secretHash,
+        redirect_uris: JSON.stringify(client.redirectUris),
+        post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris ?? []),
+      };
       await db
         .insertInto('oauth_clients')
         .values({ site_id: siteId, client_id: client.clientId, ...values })
@@ -46,6 +52,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           scope: code.scope,
           code_challenge: code.codeChallenge,
           nonce: code.nonce,
+          auth_time: code.authTime?.getTime() ?? null,
           expires_at: code.expiresAt.getTime(),
           used_at: null,
         })
@@ -72,6 +79,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         scope: row.scope,
         codeChallenge: row.code_challenge,
         nonce: row.nonce,
+        authTime: toDateOrNull(row.auth_time),
         expiresAt: toDate(row.expires_at),
       };
     },
@@ -86,6 +94,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           user_id: token.userId,
           scope: token.scope,
           family_id: token.familyId,
+          auth_time: token.authTime?.getTime() ?? null,
           expires_at: token.expiresAt.getTime(),
           revoked_at: token.revokedAt?.getTime() ?? null,
           created_at: token.createdAt.getTime(),
@@ -128,6 +137,7 @@ function toToken(row: Selectable<TokensTable>) {
     userId: row.user_id,
     scope: row.scope,
     familyId: row.family_id,
+    authTime: toDateOrNull(row.auth_time),
     expiresAt: toDate(row.expires_at),
     revokedAt: toDateOrNull(row.revoked_at),
     createdAt: toDate(row.created_at),

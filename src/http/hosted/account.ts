@@ -1,0 +1,99 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Otpgate } from '../../app.js';
+import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
+import { parsePhone } from '../../domain/phone.js';
+import type { BrowserSession } from '../../domain/session.js';
+import type { User } from '../../domain/user.js';
+import { initPhoneRegistration, verifyPhoneRegistration } from '../../flows/phone-registration.js';
+import { accountPage, type PhoneChangeForm } from '../pages/account-page.js';
+import { displayPhone, type Message } from '../pages/components.js';
+import type { PageContext } from '../pages/layout.js';
+import { verifyPage, type VerifyStep } from '../pages/verify-page.js';
+import { metaOf } from '../request-meta.js';
+import { submitCode } from './code-step.js';
+import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendPage } from './context.js';
+import { problemText } from './messages.js';
+import { withReturnTo } from './return-to.js';
+import { currentSession } from './session-cookie.js';
+
+/**
+ * The signed-in user, or a redirect: to sign-in without a session, to the second factor when the site asks
+ * for a fresh one. `back` is where the user lands afterwards.
+ */
+export async function requireAccount(app: Otpgate, request: FastifyRequest, reply: FastifyReply, back: string): Promise<{ session: BrowserSession; user: User } | FastifyReply> {
+  const site = request.site;
+  const who = await currentSession(app, request);
+  if (!who) return seeOther(reply, withReturnTo(`/${site.id}/login`, back));
+  if (!app.sessions.secondFactorSatisfied(site, who.session)) return seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back));
+  return who;
+}
+
+const isReply = (value: unknown): value is FastifyReply => typeof (value as FastifyReply | null)?.send === 'function';
+
+/** /{site}/account and its phone change: code to the new number; the old one stays until the code is right. */
+export function accountHandlers(app: Otpgate) {
+  const accountPath = (request: FastifyRequest) => `/${request.site.id}/account`;
+
+  function step(ctx: PageContext, request: FastifyRequest, identifier: string, phone: string): VerifyStep {
+    return {
+      action: `${ctx.base}/account/phone/verify`,
+      hidden: { identifier, phone },
+      phone,
+      codeLength: request.site.policies.phone_registration.codeLength,
+      restartHref: `${ctx.base}/account#change-phone`,
+    };
+  }
+
+  const emptyForm = (request: FastifyRequest): PhoneChangeForm => ({ country: defaultCountry(request), phone: '' });
+
+  return {
+    async show(request: FastifyRequest, reply: FastifyReply) {
+      const who = await requireAccount(app, request, reply, accountPath(request));
+      if (isReply(who)) return who;
+      const ctx = pageContext(app, request, reply, { user: who.user, languageLinks: true });
+      const changed = queryParam(request, 'done') === 'phone_changed' && who.user.phone;
+      const message: Message = changed ? { kind: 'notice', text: ctx.t('account.phoneChanged', { phone: displayPhone(who.user.phone!) }) } : null;
+      return sendPage(reply, 200, accountPage(ctx, who.user, emptyForm(request), message));
+    },
+
+    async startPhoneChange(request: FastifyRequest, reply: FastifyReply) {
+      const who = await requireAccount(app, request, reply, accountPath(request));
+      if (isReply(who)) return who;
+      const ctx = pageContext(app, request, reply, { user: who.user });
+      const form: PhoneChangeForm = { country: defaultCountry(request, field(bodyOf(request), 'country')), phone: field(bodyOf(request), 'phone') };
+      try {
+        const phone = parsePhone(form.phone, form.country);
+        if (!phone) throw new OtpgateError('invalid_phone_number');
+        const { identifier } = await initPhoneRegistration(app.deps, request.site, { userId: who.user.id, phone: phone.e164, meta: metaOf(request) });
+        return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, identifier, phone.e164), null));
+      } catch (error) {
+        if (!isOtpgateError(error)) throw error;
+        return sendPage(reply, ERRORS[error.code].status, accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, error, 'phone_change') }));
+      }
+    },
+
+    async verifyPhoneChange(request: FastifyRequest, reply: FastifyReply) {
+      const who = await requireAccount(app, request, reply, accountPath(request));
+      if (isReply(who)) return who;
+      const site = request.site;
+      const ctx = pageContext(app, request, reply, { user: who.user });
+      const phone = parsePhone(field(bodyOf(request), 'phone'))?.e164 ?? '';
+      let identifier = field(bodyOf(request), 'identifier');
+      return submitCode({
+        action: field(bodyOf(request), 'action'),
+        resend: () => initPhoneRegistration(app.deps, site, { userId: who.user.id, phone, meta: metaOf(request) }),
+        verify: () => verifyPhoneRegistration(app.deps, site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+        done: () => seeOther(reply, `${accountPath(request)}?done=phone_changed`),
+        again: (newIdentifier, problem) => {
+          identifier = newIdentifier ?? identifier;
+          const message: Message = problem ? { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') } : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
+          return sendPage(reply, problem ? ERRORS[problem.code].status : 200, verifyPage(ctx, step(ctx, request, identifier, phone), message));
+        },
+        restart: (problem) => {
+          const form: PhoneChangeForm = { country: parsePhone(phone)?.country ?? defaultCountry(request), phone };
+          return sendPage(reply, ERRORS[problem.code].status, accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') }));
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { User } from '../../domain/user.js';
+import { alert, csrfField, displayPhone, phoneFields, type Message } from './components.js';
+import { html, type Html } from './html.js';
+import { layout, type PageContext } from './layout.js';
+
+export interface PhoneChangeForm {
+  country: string;
+  phone: string;
+}
+
+/** /{site}/account: the profile, a phone change (code to the new number), sign out here or everywhere. */
+export function accountPage(ctx: PageContext, user: User, form: PhoneChangeForm, message: Message = null): Html {
+  const { t } = ctx;
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  const since = new Intl.DateTimeFormat(t.locale, { dateStyle: 'long' }).format(user.createdAt);
+  const row = (label: string, value: Html | string | null) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
+  return layout(ctx, {
+    title: t('account.title'),
+    body: html`${alert(ctx, message)}
+<h2>${t('account.profile')}</h2>
+<dl>
+${row(t('account.name'), name || null)}
+${row(t('account.username'), user.username)}
+${row(t('account.phone'), user.phone ? html`${displayPhone(user.phone)} (${user.phoneVerified ? t('account.verified') : t('account.notVerified')})` : null)}
+${row(t('account.email'), user.email)}
+${row(t('account.memberSince'), since)}
+</dl>
+<h2 id="change-phone">${t('account.changePhone')}</h2>
+<p>${t('account.changePhoneIntro')}</p>
+<form method="post" action="${ctx.base}/account/phone" aria-labelledby="change-phone">
+${csrfField(ctx)}
+${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('account.newPhone'), error: message?.kind === 'error', autofocus: message?.kind === 'error' })}
+<button type="submit">${t('account.changePhoneSubmit')}</button>
+</form>
+<h2>${t('account.security')}</h2>
+<form method="post" action="${ctx.base}/logout">
+${csrfField(ctx)}
+<button type="submit" class="secondary">${t('account.signOut')}</button>
+</form>
+<form method="post" action="${ctx.base}/logout/everywhere">
+${csrfField(ctx)}
+<button type="submit" class="secondary" aria-describedby="everywhere-hint">${t('account.signOutEverywhere')}</button>
+<p class="hint" id="everywhere-hint">${t('account.signOutEverywhereHint')}</p>
+</form>`,
+  });
+}

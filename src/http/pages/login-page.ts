@@ -1,0 +1,26 @@
+import { alert, csrfField, hiddenFields, phoneFields, type Message } from './components.js';
+import { html, type Html } from './html.js';
+import { layout, type PageContext } from './layout.js';
+
+export interface LoginForm {
+  country: string;
+  phone: string;
+  returnTo: string | null;
+}
+
+/** /{site}/login: the phone number, then a code by SMS. */
+export function loginPage(ctx: PageContext, form: LoginForm, message: Message = null): Html {
+  const { t } = ctx;
+  const registerHref = `${ctx.base}/register${form.returnTo ? `?return_to=${encodeURIComponent(form.returnTo)}` : ''}`;
+  return layout(ctx, {
+    title: t('login.title', { site: ctx.brand.name }),
+    body: html`${alert(ctx, message)}
+<p>${t('login.intro')}</p>
+<form method="post" action="${ctx.base}/login">
+${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
+${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true })}
+<button type="submit">${t('login.submit')}</button>
+</form>
+<p class="alt">${t('login.register')} <a href="${registerHref}">${t('login.registerLink')}</a></p>`,
+  });
+}

@@ -1,0 +1,37 @@
+import { alert, csrfField, hiddenFields, phoneFields, textField, type Message } from './components.js';
+import { html, type Html } from './html.js';
+import { layout, type PageContext } from './layout.js';
+
+export interface RegisterForm {
+  firstName: string;
+  lastName: string;
+  email: string;
+  country: string;
+  phone: string;
+  returnTo: string | null;
+}
+
+/** Which field a problem belongs to, so it is the one marked invalid and focused. */
+export type RegisterProblem = { field: 'phone' | 'email' | null; message: Message; signInHref?: string };
+
+/** /{site}/register: name, optional email, and the phone the code goes to. */
+export function registerPage(ctx: PageContext, form: RegisterForm, problem: RegisterProblem | null = null): Html {
+  const { t } = ctx;
+  const loginHref = `${ctx.base}/login${form.returnTo ? `?return_to=${encodeURIComponent(form.returnTo)}` : ''}`;
+  const field = problem?.field ?? null;
+  return layout(ctx, {
+    title: t('register.title', { site: ctx.brand.name }),
+    body: html`${alert(ctx, problem?.message ?? null)}
+${problem?.signInHref ? html`<p><a href="${problem.signInHref}">${t('register.signIn')}</a></p>` : null}
+<p>${t('register.intro')}</p>
+<form method="post" action="${ctx.base}/register">
+${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
+${textField({ id: 'first_name', label: t('register.firstName'), value: form.firstName, autocomplete: 'given-name', autofocus: field === null })}
+${textField({ id: 'last_name', label: t('register.lastName'), value: form.lastName, autocomplete: 'family-name' })}
+${textField({ id: 'email', label: t('register.email'), value: form.email, type: 'email', autocomplete: 'email', error: field === 'email', autofocus: field === 'email' })}
+${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('phone.number'), error: field === 'phone', autofocus: field === 'phone' })}
+<button type="submit">${t('register.submit')}</button>
+</form>
+<p class="alt">${t('register.haveAccount')} <a href="${loginHref}">${t('register.signIn')}</a></p>`,
+  });
+}

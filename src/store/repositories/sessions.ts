@@ -1,0 +1,65 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { SessionRepository } from '../../domain/repositories.js';
+import type { BrowserSession } from '../../domain/session.js';
+import { toDate, toDateOrNull, type Database, type SessionsTable } from '../schema.js';
+
+export function createSessionRepository(db: Kysely<Database>, siteId: string): SessionRepository {
+  const live = (now: Date) =>
+    db.updateTable('sessions').where('site_id', '=', siteId).where('revoked_at', 'is', null).where('expires_at', '>', now.getTime());
+  return {
+    async insert(session) {
+      await db
+        .insertInto('sessions')
+        .values({
+          token_hash: session.tokenHash,
+          site_id: siteId,
+          user_id: session.userId,
+          auth_time: session.authTime.getTime(),
+          second_factor_at: session.secondFactorAt?.getTime() ?? null,
+          created_at: session.createdAt.getTime(),
+          expires_at: session.expiresAt.getTime(),
+          revoked_at: session.revokedAt?.getTime() ?? null,
+        })
+        .execute();
+    },
+    async byHash(tokenHash) {
+      const row = await db.selectFrom('sessions').selectAll().where('site_id', '=', siteId).where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row ? toSession(row) : null;
+    },
+    async markSecondFactor(tokenHash, at) {
+      const result = await live(at).set({ second_factor_at: at.getTime() }).where('token_hash', '=', tokenHash).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async revoke(tokenHash, now) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async revokeUser(userId, now) {
+      const result = await live(now).set({ revoked_at: now.getTime() }).where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async purgeExpired(before) {
+      const result = await db.deleteFrom('sessions').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toSession(row: Selectable<SessionsTable>): BrowserSession {
+  return {
+    tokenHash: row.token_hash,
+    siteId: row.site_id,
+    userId: row.user_id,
+    authTime: toDate(row.auth_time),
+    secondFactorAt: toDateOrNull(row.second_factor_at),
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+  };
+}
