@@ -58,6 +58,8 @@ describeInChromium('every page in two languages', (browser) => {
 
       await page.goto(`${server.url}/demo/logout`);
       await check('logout', 'logout.title');
+      // A fixed request id: the error page shows it as the reference, and the screenshot should not churn.
+      await page.setExtraHTTPHeaders({ 'x-request-id': 'req-8f2c1d' });
       await page.goto(`${server.url}/demo/services/oauth2/authorize?client_id=unknown-app&response_type=code`);
       await check('error', 'error.title');
     });
@@ -78,5 +80,7 @@ async function checkPage(page: Page, server: TestServer, expected: { name: strin
   const unnamed = await page.evaluate<number>(`[...document.querySelectorAll('button, a')].filter((e) => !e.textContent.trim() && !e.getAttribute('aria-label')).length`);
   assert.equal(unnamed, 0, `${expected.name}: every button and link has a name`);
   assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), `${expected.name}: fits a phone screen`);
+  // Autofocus lands a moment after load; wait for it so the screenshot is the same every run.
+  await page.waitForFunction(`!document.querySelector('[autofocus]') || document.activeElement === document.querySelector('[autofocus]')`);
   await screenshot(page, expected.name);
 }
