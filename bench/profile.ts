@@ -3,6 +3,8 @@
  * top functions by self time, time by package / area, and src/ functions by inclusive time.
  *
  * Standalone: node --import tsx bench/profile.ts <file.cpuprofile> [top]
+ *             node --import tsx bench/profile.ts <file.cpuprofile> --callers <functionName>
+ *               (who calls a hot function: its sampled stacks, 6 frames up, by self time)
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -181,11 +183,34 @@ export function formatSummary(s: ProfileSummary): string {
   ].join('\n');
 }
 
+/** The call stacks (up to `depth` frames above) under which a function spends its self time. */
+export function callersOf(profile: CpuProfile, functionName: string, depth = 6): ProfileRow[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const hits = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    if (n.callFrame.functionName !== functionName || !n.hitCount) continue;
+    const chain: string[] = [];
+    for (let cur = parent.get(n.id), i = 0; cur !== undefined && i < depth; cur = parent.get(cur), i++) chain.push(frameKey(byId.get(cur)!.callFrame));
+    const key = chain.join('  <  ');
+    hits.set(key, (hits.get(key) ?? 0) + n.hitCount);
+    total += n.hitCount;
+  }
+  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([key, n]) => ({ key, ms: n, percent: (100 * n) / Math.max(1, total) }));
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, name] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: node --import tsx bench/profile.ts <file.cpuprofile> [top]\n');
+    process.stderr.write('usage: node --import tsx bench/profile.ts <file.cpuprofile> [top | --callers NAME]\n');
     process.exit(2);
   }
-  process.stdout.write(formatSummary(summariseProfile(loadProfile(file), Number(top ?? 25))) + '\n');
+  if (top === '--callers' && name) {
+    process.stdout.write(`callers of ${name} (samples, % of its samples):\n`);
+    for (const r of callersOf(loadProfile(file), name)) process.stdout.write(`  ${String(r.ms).padStart(6)} ${r.percent.toFixed(0).padStart(3)}%  ${r.key}\n`);
+  } else {
+    process.stdout.write(formatSummary(summariseProfile(loadProfile(file), Number(top ?? 25))) + '\n');
+  }
 }

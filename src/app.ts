@@ -41,10 +41,12 @@ export async function createOtpgate(options: OtpgateOptions) {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel);
-  const store = options.store ?? (await openStore(config.database.url));
-  await store.migrate();
-  await syncConfiguredSites(store, config, clock);
-
+  const store =
+    options.store ??
+    (await openStore(config.database.url, {
+      poolSize: config.database.poolSize,
+      onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
+    }));
   const baseUrl = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
   const siteUrl = (site: Site) => `${baseUrl}/${site.id}`;
   const deps: FlowDeps = {
@@ -64,7 +66,15 @@ export async function createOtpgate(options: OtpgateOptions) {
     publicHost: new URL(baseUrl).host,
   };
 
-  await checkConfiguredModules(deps, config);
+  try {
+    await store.migrate();
+    await syncConfiguredSites(store, config, clock);
+    await checkConfiguredModules(deps, config);
+  } catch (error) {
+    // A store we opened must not outlive a failed start: an open PostgreSQL pool keeps the process alive.
+    if (!options.store) await store.close().catch(() => {});
+    throw error;
+  }
 
   // Sites change rarely and are read on every request: keep them for a few seconds, so a site made by
   // `otpgate site create` shows up on a running server without a restart.

@@ -1,7 +1,8 @@
 /**
- * Real PostgreSQL for tests: every caller gets a database of its own (`otpgate_t_<random>`), created
+ * Real PostgreSQL for tests: every caller gets a database of its own (`otpgate_t_<time>_<random>`), created
  * through an admin connection and dropped afterwards, so tests never see each other's rows and can run
- * in parallel. The server is the one on this machine (trust auth); .ci/run starts it when it is down.
+ * in parallel. The server is the one on this machine (trust auth; OTPGATE_TEST_PG_ADMIN_URL
+ * points elsewhere); .ci/run starts it when it is down.
  */
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -47,8 +48,10 @@ export function postgresAvailable(): Promise<boolean> {
 }
 
 export async function openTestPostgres(): Promise<TestPostgres> {
-  // Lowercase letters and digits only: the name needs no quoting rules beyond the double quotes.
-  const name = `otpgate_t_${randomBytes(8).toString('hex')}`;
+  await (swept ??= sweepAbandoned());
+  // Lowercase letters and digits only, so the name needs nothing but the double quotes. The creation time
+  // in the name is what lets a later run recognise a database abandoned by an interrupted one.
+  const name = `otpgate_t_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
   await adminPool().query(`create database "${name}"`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
@@ -61,9 +64,28 @@ export async function openTestPostgres(): Promise<TestPostgres> {
   };
 }
 
+const ABANDONED_AFTER_MS = 3_600_000;
+let swept: Promise<void> | undefined;
+/**
+ * A run stopped with Ctrl-C never drops its databases: the first test database of each process removes
+ * those made over an hour ago that nobody is connected to (no test runs that long).
+ */
+async function sweepAbandoned(): Promise<void> {
+  const { rows } = await adminPool().query<{ datname: string }>(
+    `select datname from pg_database d
+      where datname ~ '^otpgate_t_[0-9a-z]+_[0-9a-f]+$'
+        and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)`,
+  );
+  const cutoff = Date.now() - ABANDONED_AFTER_MS;
+  for (const { datname } of rows) {
+    const made = parseInt(datname.split('_')[2] ?? '', 36);
+    if (made < cutoff) await adminPool().query(`drop database if exists "${datname}"`).catch(() => {}); // another process may be sweeping too
+  }
+}
+
 export const REQUIRE_ALL = process.env.OTPGATE_TEST_REQUIRE_ALL === '1';
 
-export const UNREACHABLE = `PostgreSQL is not reachable at ${ADMIN_URL} (start it, e.g. \`pg_ctlcluster 15 main start\`)`;
+export const UNREACHABLE = `PostgreSQL is not reachable at ${ADMIN_URL} (start it; .ci/run shows how)`;
 
 /**
  * For a test file that needs PostgreSQL: true when it answers. When it does not, registers a test that

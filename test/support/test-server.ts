@@ -94,7 +94,7 @@ export const TEST_DB: 'sqlite' | 'postgres' = process.env.OTPGATE_TEST_DB === 'p
 export async function openTestDatabase(kind: 'sqlite' | 'postgres' = TEST_DB): Promise<TestDatabase> {
   if (kind === 'postgres') {
     // Asked for explicitly: an unreachable server is a failure, not a silent fallback to SQLite.
-    if (!(await postgresAvailable())) throw new Error(`OTPGATE_TEST_DB=postgres, but ${UNREACHABLE}`);
+    if (!(await postgresAvailable())) throw new Error(`a PostgreSQL test database was asked for (OTPGATE_TEST_DB=${process.env.OTPGATE_TEST_DB ?? ''}), but ${UNREACHABLE}`);
     return openTestPostgres();
   }
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
