@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { assertFails, assertOk, cliFixture, json, removeCliFixtures } from './cli-harness.js';
+import { assertFails, assertOk, cliFixture, json, removeCliFixtures, runCli } from './cli-harness.js';
+import { openTestPostgres, requirePostgres } from './support/postgres.js';
 
 interface UserRow {
   id: string;
@@ -65,3 +66,20 @@ describe('otpgate export / import', () => {
     assertFails(await target.run('export', '--site', 'nope'), 'site_not_found');
   });
 });
+
+if (await requirePostgres('export/import between SQLite and PostgreSQL')) {
+  test('users exported from SQLite import into PostgreSQL and come back the same', async () => {
+    const source = cliFixture();
+    assertOk(await source.run('user', 'add', '--site', 'demo', '--phone', '+14155550174', '--username', 'lin', '--email', 'lin@example.com'));
+    const file = join(source.dir, 'users.jsonl');
+    assert.equal((await source.run('export', '--site', 'demo', '--out', file)).code, 0);
+    const db = await openTestPostgres();
+    try {
+      const onPostgres = (...args: string[]) => runCli(['-c', source.configPath, ...args], { OTPGATE_DATABASE_URL: db.url });
+      assertOk(await onPostgres('import', '--site', 'demo', '--in', file));
+      assert.deepEqual(json<UserRow[]>(await onPostgres('user', 'list', '--site', 'demo', '--json')), json<UserRow[]>(await source.run('user', 'list', '--site', 'demo', '--json')));
+    } finally {
+      await db.drop();
+    }
+  });
+}

@@ -44,9 +44,9 @@ export function cliFixture(config: { sites?: unknown[]; delivery?: Record<string
   return { dir, configPath, run: (...args) => runCli(['-c', configPath, ...args]) };
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
+export function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     delete env.OTPGATE_CONFIG; // the test's -c must be the only config
     execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
