@@ -230,6 +230,8 @@ const { config } = loadConfig({ path: configPath! });
 function writeReport() {
   const file = process.env.BENCH_REPORT;
   if (!file) return;
+  // With --expose-gc the report shows the live heap, not live + garbage not yet collected.
+  (globalThis as { gc?: () => void }).gc?.();
   writeFileSync(
     cluster.isPrimary ? file : `${file}.${process.pid}`,
     JSON.stringify({

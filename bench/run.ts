@@ -14,7 +14,7 @@
  * CPU; with --cpu-prof, the server's hottest functions in the measured phase. See bench/README.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     experiment: { type: 'string' },
     'wait-quiet': { type: 'string', default: '0' },
     'server-node-args': { type: 'string', default: '' },
+    compiled: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -58,7 +59,8 @@ if (args.help) {
   --experiment X   run bench/experiment-server.ts with proposed src/ changes switched on
                    (comma list: stmt-cache, abort-reason; "none" = same server built the same way)
   --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
-  --server-node-args "A B"  extra node options for the server, e.g. "--max-semi-space-size=4"
+  --server-node-args="A B"  extra node options for the server, e.g. --server-node-args=--max-semi-space-size=4
+  --compiled       bundle src/cli/main.ts with esbuild and run it with plain node (no tsx loader thread)
   --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
@@ -343,6 +345,29 @@ async function main() {
   for (let i = 0; i < 200; i++) phones.next();
   const probeSkipped = phones.skipped;
 
+  // --compiled: the same server as plain JavaScript (what a production build would run), no tsx.
+  let compiledEntry: string | null = null;
+  let handlerPath = join(repoRoot, 'bench', 'sink-handler.ts');
+  if (args.compiled) {
+    if (args.experiment !== undefined) throw new Error('--compiled and --experiment cannot be combined');
+    const esbuild = await import('esbuild');
+    const out = join(dir, 'dist');
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules')); // bare imports resolve from dist/
+    await esbuild.build({
+      entryPoints: { otpgate: join(repoRoot, 'src', 'cli', 'main.ts'), 'sink-handler': handlerPath },
+      outdir: out,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+    compiledEntry = join(out, 'otpgate.mjs');
+    handlerPath = join(out, 'sink-handler.mjs');
+  }
+
   const configPath = join(dir, 'otpgate.json');
   const config = {
     mode: 'development',
@@ -353,7 +378,7 @@ async function main() {
       {
         id: SITE,
         name: 'Bench',
-        handlers: [{ type: 'module', name: 'sink', path: join(repoRoot, 'bench', 'sink-handler.ts'), options: { sinkUrl: sink.url } }],
+        handlers: [{ type: 'module', name: 'sink', path: handlerPath, options: { sinkUrl: sink.url } }],
         clients: [{ clientId: CLIENT_ID, name: 'Bench app (public, PKCE)', redirectUris: [callbackUri, echoUri] }],
       },
     ],
@@ -365,12 +390,18 @@ async function main() {
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
       `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
-      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? ', COMPILED server (esbuild bundle, no tsx)' : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
       `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
   const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
-  const server = await startServer({ cwd: repoRoot, configPath, nodeArgs, ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}) });
+  const server = await startServer({
+    cwd: repoRoot,
+    configPath,
+    nodeArgs,
+    ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}),
+    ...(compiledEntry ? { script: [compiledEntry, 'serve', '-c', configPath], tsx: false } : {}),
+  });
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
 
@@ -522,6 +553,8 @@ async function main() {
           warmup: WARMUP,
           connections: CONNECTIONS,
           experiment: args.experiment ?? null,
+          compiled: !!args.compiled,
+          serverNodeArgs: nodeArgs,
           node: process.version,
           cpus: (await import('node:os')).cpus().length,
           loginsPerSecond: rate,

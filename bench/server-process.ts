@@ -62,11 +62,11 @@ function readCpuSeconds(pid: number): number {
   }
 }
 
-/** `script` defaults to the real CLI: `src/cli/main.ts serve -c <config>`. */
-export async function startServer(options: { cwd: string; configPath: string; nodeArgs: string[]; script?: string[]; env?: Record<string, string>; startTimeoutMs?: number }): Promise<ServerProcess> {
+/** `script` defaults to the real CLI: `src/cli/main.ts serve -c <config>`, run under tsx unless `tsx: false`. */
+export async function startServer(options: { cwd: string; configPath: string; nodeArgs: string[]; script?: string[]; tsx?: boolean; env?: Record<string, string>; startTimeoutMs?: number }): Promise<ServerProcess> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTPGATE_')));
   const script = options.script ?? ['src/cli/main.ts', 'serve', '-c', options.configPath];
-  const child = spawn(process.execPath, [...options.nodeArgs, '--import', 'tsx', ...script], {
+  const child = spawn(process.execPath, [...options.nodeArgs, ...(options.tsx === false ? [] : ['--import', 'tsx']), ...script], {
     cwd: options.cwd,
     env: { ...env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

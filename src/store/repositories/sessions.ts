@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SessionRepository } from '../../domain/repositories.js';
 import type { BrowserSession } from '../../domain/session.js';
 import { toDate, toDateOrNull, type Database, type SessionsTable } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
 
 export function createSessionRepository(db: Kysely<Database>, siteId: string): SessionRepository {
   const live = (now: Date) =>
@@ -44,10 +45,7 @@ export function createSessionRepository(db: Kysely<Database>, siteId: string): S
       const result = await live(now).set({ revoked_at: now.getTime() }).where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
-    async purgeExpired(before) {
-      const result = await db.deleteFrom('sessions').where('site_id', '=', siteId).where('expires_at', '<', before.getTime()).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
+    purgeExpired: (before) => deleteInBatches(db, 'sessions', 'token_hash', 'expires_at', siteId, before),
   };
 }
 
