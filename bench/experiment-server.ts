@@ -14,6 +14,8 @@
  *   group-commit    writes of one event-loop turn share one transaction, committed on setImmediate
  *                   (upper bound of "fewer commits per login"; needs reserve-single; note: a reply can
  *                   leave before its commit, so this is a measurement, not a proposal as is)
+ *   safe-group-commit  bench/group-commit-dialect.ts: statement cache + group commit where each write
+ *                   resolves only after its COMMIT (a reply never leaves before its data is committed)
  *   cluster         two worker processes (node:cluster) on the same SQLite file: uses the second core
  *   sql-timing      measure only: time spent preparing and running each SQL text (written to the report)
  *
@@ -37,13 +39,16 @@ import { buildServer } from '../src/http/server.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
+import { groupCommitDialect, type GroupCommitStats } from './group-commit-dialect.js';
 
-export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'fast-fetch', 'group-commit', 'cluster', 'sql-timing'] as const;
+export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'fast-fetch', 'group-commit', 'safe-group-commit', 'cluster', 'sql-timing'] as const;
 
 const [configPath, list = ''] = process.argv.slice(2);
 const enabled = new Set(list.split(',').filter(Boolean));
 for (const name of enabled) if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
 if (enabled.has('group-commit') && !enabled.has('reserve-single')) throw new Error('group-commit needs reserve-single (no explicit transactions inside the group)');
+if (enabled.has('safe-group-commit') && (enabled.has('group-commit') || enabled.has('stmt-cache') || enabled.has('sql-timing')))
+  throw new Error('safe-group-commit has its own statement cache; do not combine it with stmt-cache, group-commit or sql-timing');
 
 if (enabled.has('abort-reason')) {
   const reason = new DOMException('This operation was aborted', 'AbortError');
@@ -100,6 +105,7 @@ interface SqlTiming {
   runMs: number;
 }
 const sqlTimings = new Map<string, SqlTiming>();
+let groupStats: GroupCommitStats | null = null;
 const timingFor = (text: string) => {
   let t = sqlTimings.get(text);
   if (!t) sqlTimings.set(text, (t = { prepares: 0, prepareMs: 0, runs: 0, runMs: 0 }));
@@ -137,7 +143,8 @@ function openStore(url: string): Store {
   const cache = enabled.has('stmt-cache');
   const timing = enabled.has('sql-timing');
   const group = enabled.has('group-commit');
-  if (!cache && !timing && !group && !enabled.has('reserve-single')) return createSqliteStore(url);
+  const safeGroup = enabled.has('safe-group-commit');
+  if (!cache && !timing && !group && !safeGroup && !enabled.has('reserve-single')) return createSqliteStore(url);
 
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -192,7 +199,9 @@ function openStore(url: string): Store {
       return statement;
     },
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: facade as unknown as SqliteDatabase.Database }) });
+  const dialect = safeGroup ? groupCommitDialect(database) : new SqliteDialect({ database: facade as unknown as SqliteDatabase.Database });
+  if ('stats' in dialect) groupStats = dialect.stats;
+  const db = new Kysely<Database>({ dialect });
   const store = createKyselyStore(db, 'sqlite');
   if (!enabled.has('reserve-single')) return store;
 
@@ -237,6 +246,7 @@ function writeReport() {
     JSON.stringify({
       memory: process.memoryUsage(),
       heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, sizeMb: s.space_size / 1048576, usedMb: s.space_used_size / 1048576 })),
+      groupCommit: groupStats,
       sql: [...sqlTimings.entries()].map(([text, t]) => ({ sql: text, ...t })).sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs)),
     }),
   );

@@ -60,7 +60,9 @@ function shortUrl(url: string): string {
 function frameKey(f: CallFrame): string {
   const name = f.functionName || '(anonymous)';
   const url = shortUrl(f.url);
-  return url ? `${name} ${url}:${f.lineNumber + 1}` : name;
+  // Files compiled by tsx report line 0 for every function: the name and file are all we have then.
+  if (!url) return name;
+  return f.lineNumber > 0 ? `${name} ${url}:${f.lineNumber + 1}` : `${name} ${url}`;
 }
 
 /** Which package or part of the tree a frame belongs to. */

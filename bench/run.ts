@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     'wait-quiet': { type: 'string', default: '0' },
     'server-node-args': { type: 'string', default: '' },
     compiled: { type: 'boolean', default: false },
+    'bundle-deps': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +62,7 @@ if (args.help) {
   --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
   --server-node-args="A B"  extra node options for the server, e.g. --server-node-args=--max-semi-space-size=4
   --compiled       bundle src/cli/main.ts with esbuild and run it with plain node (no tsx loader thread)
+  --bundle-deps    with --compiled: bundle the npm dependencies too (all but native better-sqlite3 and pg)
   --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
@@ -349,22 +351,26 @@ async function main() {
   let compiledEntry: string | null = null;
   let handlerPath = join(repoRoot, 'bench', 'sink-handler.ts');
   if (args.compiled) {
-    if (args.experiment !== undefined) throw new Error('--compiled and --experiment cannot be combined');
     const esbuild = await import('esbuild');
     const out = join(dir, 'dist');
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules')); // bare imports resolve from dist/
     await esbuild.build({
-      entryPoints: { otpgate: join(repoRoot, 'src', 'cli', 'main.ts'), 'sink-handler': handlerPath },
+      entryPoints: { otpgate: join(repoRoot, 'src', 'cli', 'main.ts'), 'experiment-server': join(repoRoot, 'bench', 'experiment-server.ts'), 'sink-handler': handlerPath },
       outdir: out,
       outExtension: { '.js': '.mjs' },
       bundle: true,
-      packages: 'external',
+      ...(args['bundle-deps']
+        ? {
+            external: ['better-sqlite3', 'pg', 'pg-native', 'pg-cloudflare'],
+            banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+          }
+        : { packages: 'external' as const }),
       platform: 'node',
       format: 'esm',
       target: 'node20',
       logLevel: 'warning',
     });
-    compiledEntry = join(out, 'otpgate.mjs');
+    compiledEntry = join(out, args.experiment !== undefined ? 'experiment-server.mjs' : 'otpgate.mjs');
     handlerPath = join(out, 'sink-handler.mjs');
   }
 
@@ -390,7 +396,7 @@ async function main() {
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
       `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
-      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? ', COMPILED server (esbuild bundle, no tsx)' : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? `, COMPILED server (esbuild bundle${args['bundle-deps'] ? ' incl. dependencies' : ''}, no tsx)` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
       `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
@@ -399,8 +405,12 @@ async function main() {
     cwd: repoRoot,
     configPath,
     nodeArgs,
-    ...(experiment !== null ? { script: ['bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}),
-    ...(compiledEntry ? { script: [compiledEntry, 'serve', '-c', configPath], tsx: false } : {}),
+    ...(experiment !== null ? { script: [compiledEntry ?? 'bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}),
+    ...(compiledEntry ? { tsx: false, ...(experiment === null ? { script: [compiledEntry, 'serve', '-c', configPath] } : {}) } : {}),
+  }).catch(async (error: unknown) => {
+    await sink.close();
+    if (!args.keep) rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
@@ -504,12 +514,14 @@ async function main() {
   for (const [name, ok, value] of targets) out.push(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(26)} ${value}`);
 
   // The experiment server's own report: memory at exit and, with sql-timing, time per SQL statement.
-  let serverReport: { memory: NodeJS.MemoryUsage; heapSpaces: { name: string; sizeMb: number; usedMb: number }[]; sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[] } | null = null;
+  let serverReport: { memory: NodeJS.MemoryUsage; heapSpaces: { name: string; sizeMb: number; usedMb: number }[]; groupCommit?: { groups: number; writes: number } | null; sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[] } | null = null;
   if (existsSync(reportPath)) {
     serverReport = JSON.parse(readFileSync(reportPath, 'utf8'));
     const m = serverReport!.memory;
     out.push('', `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`);
     out.push('  heap spaces (size/used MB): ' + serverReport!.heapSpaces.filter((h) => h.sizeMb > 0.5).map((h) => `${h.name} ${h.sizeMb.toFixed(1)}/${h.usedMb.toFixed(1)}`).join(', '));
+    const gc = serverReport!.groupCommit;
+    if (gc) out.push(`  group commit (whole run): ${gc.writes} writes in ${gc.groups} commits, ${(gc.writes / Math.max(1, gc.groups)).toFixed(1)} writes per commit`);
     if (serverReport!.sql.length) {
       const logins = rec.completed + rec.warmupCompleted || 1;
       const total = serverReport!.sql.reduce((a, q) => a + q.prepareMs + q.runMs, 0);
@@ -554,6 +566,7 @@ async function main() {
           connections: CONNECTIONS,
           experiment: args.experiment ?? null,
           compiled: !!args.compiled,
+          bundleDeps: !!args['bundle-deps'],
           serverNodeArgs: nodeArgs,
           node: process.version,
           cpus: (await import('node:os')).cpus().length,

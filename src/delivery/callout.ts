@@ -25,7 +25,9 @@ export function createCallout(
     const method = (init.method ?? 'GET').toUpperCase();
     const started = performance.now();
     try {
-      const response = await fetch(url, { ...init, headers: merged, signal: combined });
+      // Redirects are not followed unless the handler asks: following one would carry the credential's
+      // Authorization header to wherever the provider points (and fetch buffers the body to be able to).
+      const response = await fetch(url, { redirect: 'manual', ...init, headers: merged, signal: combined });
       record({ url: redactUrl(url), method, status: response.status, latencyMs: performance.now() - started });
       return response;
     } catch (error) {

@@ -24,6 +24,9 @@ export interface DispatchReport {
 
 type AttemptResult = DeliveryOutcome & { latencyMs: number };
 
+const DEADLINE_PASSED = new Error('delivery deadline passed');
+const CALL_FINISHED = new Error('delivery attempt finished');
+
 /** Results worth trying again on the same handler (DESIGN §4.3). */
 const RETRYABLE = new Set<DeliveryResult>(['PROVIDER_ERROR', 'EXCEPTION']);
 
@@ -82,7 +85,7 @@ export async function dispatch(input: {
 async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: number, credentials: NamedCredentials, log: ReturnType<typeof createSafeLog>): Promise<AttemptResult> {
   const controller = new AbortController();
   const started = performance.now();
-  const timer = setTimeout(() => controller.abort(new Error('delivery deadline passed')), budgetMs);
+  const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
   const context = { callout: createCallout(credentials, controller.signal, () => {}), signal: controller.signal, log };
   // A handler that ignores the signal still cannot hold us past the deadline.
   const timedOut = new Promise<DeliveryOutcome>((resolve) =>
@@ -96,7 +99,7 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
     return { result: 'EXCEPTION', detail: message, latencyMs: performance.now() - started };
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    controller.abort(CALL_FINISHED); // ends the handler's leftover callouts; a shared reason costs no stack trace
   }
 }
 

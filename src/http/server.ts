@@ -9,6 +9,9 @@ import { OtpgateError } from '../domain/errors.js';
 import { replyError } from './reply-error.js';
 import { registerRoutes } from './routes.js';
 
+const INSTANCE = randomToken(6);
+let requestCounter = 0;
+
 declare module 'fastify' {
   interface FastifyRequest {
     site: Site;
@@ -22,7 +25,8 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomToken(9),
+    // Unique across instances (random prefix per process) and cheap per request (a counter).
+    genReqId: () => `${INSTANCE}-${(++requestCounter).toString(36)}`,
     // Request bodies carry codes and phone numbers: log the route, never the payload.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Store } from '../domain/repositories.js';
 import { createKyselyStore } from './kysely-store.js';
+import { sqliteGroupCommitDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
 /** `sqlite:PATH` or `sqlite::memory:`. WAL lets readers run beside the one writer; NORMAL sync is safe under WAL. */
@@ -15,6 +16,6 @@ export function createSqliteStore(url: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(database) });
   return createKyselyStore(db, 'sqlite');
 }
