@@ -24,6 +24,7 @@ import { parsePhone } from '../src/domain/phone.js';
 import { formatSummary, loadProfile, summariseProfile, type ProfileSummary } from './profile.js';
 import { freePort, startServer } from './server-process.js';
 import { startSink, type Sink } from './sink.js';
+import { bundleOtpgate } from '../scripts/build.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ if (args.help) {
   --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
   --server-node-args="A B"  extra node options for the server, e.g. --server-node-args=--max-semi-space-size=4
   --compiled       bundle src/cli/main.ts with esbuild and run it with plain node (no tsx loader thread)
-  --bundle-deps    with --compiled: bundle the npm dependencies too (all but native better-sqlite3 and pg)
+  --bundle-deps    (kept for old command lines; the production build always bundles dependencies)
   --tmp DIR        where to make the temp dir (default: the OS temp dir; e.g. /dev/shm for a tmpfs database)
 `);
   process.exit(0);
@@ -351,25 +352,10 @@ async function main() {
   let compiledEntry: string | null = null;
   let handlerPath = join(repoRoot, 'bench', 'sink-handler.ts');
   if (args.compiled) {
-    const esbuild = await import('esbuild');
     const out = join(dir, 'dist');
-    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules')); // bare imports resolve from dist/
-    await esbuild.build({
-      entryPoints: { otpgate: join(repoRoot, 'src', 'cli', 'main.ts'), 'experiment-server': join(repoRoot, 'bench', 'experiment-server.ts'), 'sink-handler': handlerPath },
-      outdir: out,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      ...(args['bundle-deps']
-        ? {
-            external: ['better-sqlite3', 'pg', 'pg-native', 'pg-cloudflare'],
-            banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
-          }
-        : { packages: 'external' as const }),
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-    });
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules')); // external imports resolve from dist/
+    // The production build (npm run build), plus the bench's own entries.
+    await bundleOtpgate({ outdir: out, entryPoints: { 'experiment-server': join(repoRoot, 'bench', 'experiment-server.ts'), 'sink-handler': handlerPath } });
     compiledEntry = join(out, args.experiment !== undefined ? 'experiment-server.mjs' : 'otpgate.mjs');
     handlerPath = join(out, 'sink-handler.mjs');
   }
@@ -396,7 +382,7 @@ async function main() {
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
       `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
-      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? `, COMPILED server (esbuild bundle${args['bundle-deps'] ? ' incl. dependencies' : ''}, no tsx)` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? `, COMPILED server (npm run build's bundle, no tsx)` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
       `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );

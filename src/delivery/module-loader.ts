@@ -11,7 +11,7 @@ export async function loadModuleExport<T>(path: string, options: Record<string, 
   if (!existsSync(path)) throw new Error(`${what} ${path}: file not found`);
   let loaded: { default?: unknown };
   try {
-    loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    loaded = await importModule(path);
   } catch (error) {
     throw new Error(`${what} ${path}: failed to load: ${(error as Error).message}`, { cause: error });
   }
@@ -19,6 +19,24 @@ export async function loadModuleExport<T>(path: string, options: Record<string, 
   if (typeof value === 'function') value = await (value as (o: unknown) => unknown)(options ?? {});
   if (!check(value)) throw new Error(`${what} ${path}: the default export does not have the expected method (see README, "Writing a handler")`);
   return value;
+}
+
+/**
+ * Under tsx (npm start) .ts imports just work. The production bundle runs on plain node, so the first
+ * .ts module registers tsx's loader then; servers with only .js handlers never pay for it.
+ */
+let tsxRegistered = process.execArgv.some((arg) => /\btsx\b/.test(arg));
+async function importModule(path: string): Promise<{ default?: unknown }> {
+  if (/\.m?ts$/.test(path) && !tsxRegistered) {
+    // Both loaders: a .ts file outside a "type": "module" package is loaded as CommonJS.
+    (await import('tsx/esm/api')).register();
+    (await import('tsx/cjs/api')).register();
+    tsxRegistered = true;
+  }
+  const loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  // CommonJS interop wraps an `export default` once more: { default: { default: handler } }.
+  const inner = loaded.default as { default?: unknown; __esModule?: boolean } | undefined;
+  return inner && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule') ? { default: inner.default } : loaded;
 }
 
 export const moduleName = (path: string) => basename(path).replace(/\.(m?js|ts|mts)$/, '');
