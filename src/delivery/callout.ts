@@ -1,3 +1,4 @@
+import { calloutFetch } from './http-client.js';
 import { resolveCallout, type NamedCredentials } from './named-credentials.js';
 
 export interface CalloutRecord {
@@ -27,7 +28,7 @@ export function createCallout(
     try {
       // Redirects are not followed unless the handler asks: following one would carry the credential's
       // Authorization header to wherever the provider points (and fetch buffers the body to be able to).
-      const response = await fetch(url, { redirect: 'manual', ...init, headers: merged, signal: combined });
+      const response = await calloutFetch(url, { redirect: 'manual', ...init, headers: merged, signal: combined });
       record({ url: redactUrl(url), method, status: response.status, latencyMs: performance.now() - started });
       return response;
     } catch (error) {
