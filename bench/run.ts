@@ -25,6 +25,7 @@ import { formatSummary, loadProfile, summariseProfile, type ProfileSummary } fro
 import { freePort, startServer } from './server-process.js';
 import { startSink, type Sink } from './sink.js';
 import { bundleOtpgate } from '../scripts/build.js';
+import { createBenchDatabase } from './postgres.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +44,8 @@ const { values: args } = parseArgs({
     'server-node-args': { type: 'string', default: '' },
     compiled: { type: 'boolean', default: false },
     'bundle-deps': { type: 'boolean', default: false },
+    database: { type: 'string', default: 'sqlite' },
+    instances: { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -58,6 +61,8 @@ if (args.help) {
   --echo           use the echo redirect_uri (200 JSON) instead of a 302 redirect
   --keep           keep the temp dir (config, database, profile)
   --json FILE      also write the results as JSON
+  --database D     sqlite (default) or postgres (a fresh database on 127.0.0.1:5432, dropped after)
+  --instances N    otpgate processes on the one database (default 1; >1 needs postgres); users spread over them
   --experiment X   run bench/experiment-server.ts with proposed src/ changes switched on
                    (comma list: stmt-cache, abort-reason; "none" = same server built the same way)
   --wait-quiet S   first wait up to S seconds for the machine to be idle (others < 15% of a core for 3 s)
@@ -360,11 +365,17 @@ async function main() {
     handlerPath = join(out, 'sink-handler.mjs');
   }
 
+  const INSTANCES = Number(args.instances);
+  if (!Number.isInteger(INSTANCES) || INSTANCES < 1 || (INSTANCES > 1 && args.database !== 'postgres')) throw new Error('--instances must be 1, or more with --database postgres');
+  const pg = args.database === 'postgres' ? await createBenchDatabase() : null;
+  if (args.database !== 'sqlite' && !pg) throw new Error('--database must be sqlite or postgres');
+  const databaseUrl = pg?.url ?? `sqlite:${join(dir, 'bench.db')}`;
   const configPath = join(dir, 'otpgate.json');
   const config = {
     mode: 'development',
-    server: { host: '127.0.0.1', port, logLevel: 'warn' },
-    database: { url: `sqlite:${join(dir, 'bench.db')}` },
+    // One issuer for every instance: tokens and redirect URIs must not depend on which one answered.
+    server: { host: '127.0.0.1', port, logLevel: 'warn', baseUrl: origin },
+    database: { url: databaseUrl },
     secrets: { hmac: [{ id: 'b', secret: 'bench-secret-bench-secret-0123' }] },
     sites: [
       {
@@ -387,21 +398,35 @@ async function main() {
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
   const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
-  const server = await startServer({
-    cwd: repoRoot,
-    configPath,
-    nodeArgs,
-    ...(experiment !== null ? { script: [compiledEntry ?? 'bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : {}),
-    ...(compiledEntry ? { tsx: false, ...(experiment === null ? { script: [compiledEntry, 'serve', '-c', configPath] } : {}) } : {}),
-  }).catch(async (error: unknown) => {
+  const ports = [port, ...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => freePort())))];
+  const servers = await Promise.all(ports.map((instancePort) => {
+    const extra = instancePort === port ? [] : ['--port', String(instancePort)];
+    return startServer({
+      cwd: repoRoot,
+      configPath,
+      nodeArgs,
+      ...(experiment !== null ? { script: [compiledEntry ?? 'bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : { script: [...(compiledEntry ? [compiledEntry] : ['src/cli/main.ts']), 'serve', '-c', configPath, ...extra] }),
+      ...(compiledEntry ? { tsx: false } : {}),
+    });
+  })).catch(async (error: unknown) => {
     await sink.close();
+    await pg?.drop();
     if (!args.keep) rmSync(dir, { recursive: true, force: true });
     throw error;
   });
+  // The report reads one server; with several, CPU adds up and memory is the largest instance's.
+  const server = {
+    pid: servers[0]!.pid,
+    url: servers.map((x) => x.url).join(', '),
+    rssKb: () => Math.max(...servers.map((x) => x.rssKb())),
+    peakRssKb: () => Math.max(...servers.map((x) => x.peakRssKb())),
+    cpuSeconds: () => servers.reduce((sum, x) => sum + x.cpuSeconds(), 0),
+    stop: async () => (await Promise.all(servers.map((x) => x.stop())))[0] ?? null,
+  };
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
 
-  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
+  const pools = servers.map((x) => new Pool(x.url, { connections: Math.ceil(CONNECTIONS / servers.length), pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 }));
   const started = performance.now();
   const measureStart = started + WARMUP * 1000;
   const measureEnd = measureStart + SECONDS * 1000;
@@ -426,7 +451,7 @@ async function main() {
     process.stderr.write(`  ${((now - started) / 1000).toFixed(0).padStart(3)} s ${phase}: ${rec.completed} logins, ${[...rec.errors.values()].reduce((a, b) => a + b, 0)} errors, server RSS ${mb(server.rssKb())} MB\n`);
   }, 5000);
 
-  await Promise.all(Array.from({ length: USERS }, () => virtualUser({ pool, sink, phones, rec, stopAt: measureEnd, redirectUri, echo: !!args.echo })));
+  await Promise.all(Array.from({ length: USERS }, (_, k) => virtualUser({ pool: pools[k % pools.length]!, sink, phones, rec, stopAt: measureEnd, redirectUri, echo: !!args.echo })));
   clearInterval(progress);
   clearTimeout(startTimer);
   clearTimeout(endTimer);
@@ -435,7 +460,7 @@ async function main() {
 
   const peakRssKb = server.peakRssKb();
   const endRssKb = server.rssKb();
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   const exitCode = await server.stop();
   await sink.close();
 
@@ -480,14 +505,24 @@ async function main() {
 
   // Ground truth from the database: one user per complete registration (warm-up and drain included).
   try {
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(join(dir, 'bench.db'), { readonly: true });
-    const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-    out.push(`database:           ${count('users')} users, ${count('verifications')} verifications, ${count('tokens')} tokens, ${count('delivery_attempts')} delivery attempts`);
-    db.close();
+    const tables = ['users', 'verifications', 'tokens', 'delivery_attempts'] as const;
+    let counts: number[];
+    if (pg) {
+      const client = new (await import('pg')).default.Client({ connectionString: pg.url });
+      await client.connect();
+      counts = await Promise.all(tables.map(async (t) => Number((await client.query(`select count(*) as n from ${t}`)).rows[0].n)));
+      await client.end();
+    } else {
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(join(dir, 'bench.db'), { readonly: true });
+      counts = tables.map((t) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n);
+      db.close();
+    }
+    out.push(`database:           ${counts[0]} users, ${counts[1]} verifications, ${counts[2]} tokens, ${counts[3]} delivery attempts (${args.database}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''})`);
   } catch (error) {
     out.push(`database:           (not readable: ${(error as Error).message})`);
   }
+  await pg?.drop();
 
   const targets = [
     [`>= 600 logins/s`, rate >= 600, `${rate.toFixed(0)}/s`],
