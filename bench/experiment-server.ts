@@ -14,7 +14,7 @@
  *   group-commit    writes of one event-loop turn share one transaction, committed on setImmediate
  *                   (upper bound of "fewer commits per login"; needs reserve-single; note: a reply can
  *                   leave before its commit, so this is a measurement, not a proposal as is)
- *   safe-group-commit  bench/group-commit-dialect.ts: statement cache + group commit where each write
+ *   safe-group-commit  src/store/sqlite-dialect.ts (now the default store): statement cache + group commit where each write
  *                   resolves only after its COMMIT (a reply never leaves before its data is committed)
  *   cluster         two worker processes (node:cluster) on the same SQLite file: uses the second core
  *   sql-timing      measure only: time spent preparing and running each SQL text (written to the report)
@@ -39,7 +39,7 @@ import { buildServer } from '../src/http/server.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
-import { groupCommitDialect, type GroupCommitStats } from './group-commit-dialect.js';
+import { sqliteGroupCommitDialect as groupCommitDialect, type GroupCommitStats } from '../src/store/sqlite-dialect.js';
 
 export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'fast-fetch', 'group-commit', 'safe-group-commit', 'cluster', 'sql-timing'] as const;
 
