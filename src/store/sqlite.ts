@@ -16,6 +16,9 @@ export function createSqliteStore(url: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // Checkpoints run inside a commit on the main thread: smaller, more frequent ones (256 pages instead of
+  // 1000) cut the p99 under load from ~110-130 ms to ~65 ms (bench/README.md) at no cost in throughput.
+  database.pragma('wal_autocheckpoint = 256');
   const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(database) });
   return createKyselyStore(db, 'sqlite');
 }
