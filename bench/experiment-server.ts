@@ -26,9 +26,8 @@
  */
 import cluster from 'node:cluster';
 import crypto from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { dirname } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -38,7 +37,7 @@ import type { SendLogRepository, Store } from '../src/domain/repositories.js';
 import { buildServer } from '../src/http/server.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
-import { createSqliteStore } from '../src/store/sqlite.js';
+import { createSqliteStore, openSqliteDatabase } from '../src/store/sqlite.js';
 import { sqliteGroupCommitDialect as groupCommitDialect, type GroupCommitStats } from '../src/store/sqlite-dialect.js';
 
 export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'fast-fetch', 'group-commit', 'safe-group-commit', 'cluster', 'sql-timing'] as const;
@@ -146,13 +145,7 @@ function openStore(url: string): Store {
   const safeGroup = enabled.has('safe-group-commit');
   if (!cache && !timing && !group && !safeGroup && !enabled.has('reserve-single')) return createSqliteStore(url);
 
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new SqliteDatabase(path);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
+  const database = openSqliteDatabase(url);
   const statements = new Map<string, SqliteDatabase.Statement>();
   const commit = () => {
     if (database.inTransaction) database.exec('commit');

@@ -12,7 +12,7 @@ import type { NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { OtpgateError } from './domain/errors.js';
 import type { Store } from './domain/repositories.js';
-import type { Site } from './domain/site.js';
+import { SITE_ID_PATTERN, type Site } from './domain/site.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteHooks } from './flows/site-hooks.js';
 import { createUserManagement } from './flows/user-management.js';
@@ -82,7 +82,7 @@ export async function createOtpgate(options: OtpgateOptions) {
   async function findSite(id: string): Promise<Site | null> {
     const cached = siteCache.get(id);
     if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
-    const site = /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) ? await store.sites.byId(id) : null;
+    const site = SITE_ID_PATTERN.test(id) ? await store.sites.byId(id) : null;
     siteCache.set(id, { site, at: Date.now() });
     return site;
   }

@@ -3,6 +3,7 @@
  * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
  */
 import { z } from 'zod';
+import { SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
@@ -53,7 +54,7 @@ const clientSchema = z
 
 export const siteSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes').describe('Site id, also its URL path prefix (/{id}/services/...).'),
+    id: z.string().regex(SITE_ID_PATTERN, 'lowercase letters, digits and dashes').describe('Site id, also its URL path prefix (/{id}/services/...).'),
     name: z.string().min(1).max(200).describe('Shown in messages and pages.'),
     enabled: z.boolean().default(true),
     experienceId: z.string().max(200).nullable().default(null).describe('Passed through to the delivery handler as experienceId.'),

@@ -1,5 +1,8 @@
 import type { SitePolicies } from './policy.js';
 
+/** A site id is also its URL path prefix, so it is restricted to what is safe and unambiguous in a path. */
+export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** One link of a site's delivery chain (primary first). */
 export type HandlerSpec =
   | { type: 'console'; name?: string }

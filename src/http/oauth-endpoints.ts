@@ -8,6 +8,7 @@ import { verifyPasswordlessLogin } from '../flows/passwordless-login.js';
 import { verifySelfRegistration } from '../flows/self-registration.js';
 import { parseBasicCredential, parseBearer } from './basic-credential.js';
 import { authenticateClient } from './client-auth.js';
+import { SUPPORTED_SCOPES } from '../oauth/tokens.js';
 
 type Params = Record<string, string | undefined>;
 
@@ -142,7 +143,7 @@ export function oauthHandlers(app: Otpgate) {
         id_token_signing_alg_values_supported: ['ES256'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
         code_challenge_methods_supported: ['S256'],
-        scopes_supported: ['openid', 'profile', 'email', 'phone', 'api', 'refresh_token', 'offline_access'],
+        scopes_supported: SUPPORTED_SCOPES,
         claims_supported: [
           ...['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'],
           ...['name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'locale', 'updated_at'],

@@ -9,6 +9,12 @@ import type { Database } from './schema.js';
 
 /** `sqlite:PATH` or `sqlite::memory:`. WAL lets readers run beside the one writer; NORMAL sync is safe under WAL. */
 export function createSqliteStore(url: string): Store {
+  const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(openSqliteDatabase(url)) });
+  return createKyselyStore(db, 'sqlite');
+}
+
+/** The better-sqlite3 connection with otpgate's settings (also used by bench/experiment-server.ts). */
+export function openSqliteDatabase(url: string): SqliteDatabase.Database {
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SqliteDatabase(path);
@@ -19,6 +25,5 @@ export function createSqliteStore(url: string): Store {
   // Checkpoints run inside a commit on the main thread: smaller, more frequent ones (256 pages instead of
   // 1000) cut the p99 under load from ~110-130 ms to ~65 ms (bench/README.md) at no cost in throughput.
   database.pragma('wal_autocheckpoint = 256');
-  const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(database) });
-  return createKyselyStore(db, 'sqlite');
+  return database;
 }
