@@ -34,7 +34,6 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { createOtpgate } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import type { SendLogRepository, Store } from '../src/domain/repositories.js';
-import { buildServer } from '../src/http/server.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
 import { createSqliteStore, openSqliteDatabase } from '../src/store/sqlite.js';
@@ -247,12 +246,10 @@ function writeReport() {
 
 async function serve(announce: boolean) {
   const app = await createOtpgate({ config, store: openStore(config.database.url) });
-  const server = await buildServer(app);
-  const address = await server.listen({ host: config.server.host, port: config.server.port });
+  const address = await app.listen();
   if (announce) process.stdout.write(`otpgate listening on ${address} (experiments: ${[...enabled].join(', ') || 'none'})\n`);
   const stop = async () => {
     writeReport();
-    await server.close();
     await app.close();
     process.exit(0);
   };

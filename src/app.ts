@@ -1,7 +1,8 @@
 /**
- * Composition: config -> store, crypto, delivery, flows, tokens. The HTTP server and the CLI both start here,
- * and so does an application that embeds otpgate as a library.
+ * The composition root: config -> store, crypto, delivery, flows, tokens, sessions -> HTTP. The one file that
+ * knows every part. The HTTP server, the CLI and an application embedding otpgate as a library start here.
  */
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -10,18 +11,21 @@ import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, type Clock } from './domain/clock.js';
-import { OtpgateError } from './domain/errors.js';
 import type { Store } from './domain/repositories.js';
-import { SITE_ID_PATTERN, type Site } from './domain/site.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
+import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
 import { createSiteHooks } from './flows/site-hooks.js';
-import { createUserManagement } from './flows/user-management.js';
-import { createSessionService } from './oauth/sessions.js';
-import { createKeyring } from './oauth/signing-keys.js';
-import { createTokenService, hashClientSecret } from './oauth/tokens.js';
+import { createUseCases, type UseCases } from './flows/use-cases.js';
+import { createUserManagement, type UserManagement } from './flows/user-management.js';
+import { buildServer } from './http/server.js';
+import type { HttpServices, SiteUrls } from './http/services.js';
+import { createClientService, type ClientService } from './oauth/clients.js';
+import { createKeyring, type Keyring } from './oauth/signing-keys.js';
+import { createTokenService, hashClientSecret, type TokenService } from './oauth/tokens.js';
 import { createLogger } from './observability/logger.js';
+import { createSessionService, type SessionService } from './sessions/browser-sessions.js';
 import { openStore } from './store/open-store.js';
-import { purgeExpired } from './store/purge.js';
+import { purgeExpired, type PurgeReport } from './store/purge.js';
 
 export interface OtpgateOptions {
   config: Config;
@@ -33,11 +37,52 @@ export interface OtpgateOptions {
   store?: Store;
 }
 
-export type Otpgate = Awaited<ReturnType<typeof createOtpgate>>;
+/**
+ * otpgate embedded in an application: the UserManagement API per site, the HTTP server, and maintenance.
+ *
+ * @example
+ * const otpgate = await createOtpgate({ config });
+ * const address = await otpgate.listen({ port: 8080 });
+ * const identifier = await otpgate.userManagement('demo').initPasswordlessLogin(userId, 'SMS');
+ */
+export interface Otpgate {
+  /** Salesforce's UserManagement operations for one site. */
+  userManagement(siteId: string, meta?: RequestMeta): UserManagement;
+  /** Deletes expired verifications, codes, tokens, rate counters and old attempt logs (in short batches). */
+  purge(): Promise<PurgeReport>;
+  /** The HTTP server (built once, on first use), e.g. to inject requests or add routes before listen(). */
+  server(): Promise<FastifyInstance>;
+  /** Starts listening; resolves to the address. Host and port default to the config's. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Readiness fails from now on, so a load balancer stops sending; requests keep being served until close(). */
+  drain(): void;
+  /** Stops the server, then closes the database and every connection otpgate opened. */
+  close(): Promise<void>;
+}
 
-const SITE_CACHE_MS = 5000;
+/** Every part, composed: what the CLI's admin commands and the HTTP layer are built from. */
+export interface Services extends HttpServices {
+  config: Config;
+  store: Store;
+  flowDeps: FlowDeps;
+  siteDirectory: SiteDirectory;
+  useCases: UseCases;
+  clients: ClientService;
+  tokens: TokenService;
+  sessions: SessionService;
+  keyring: Keyring;
+  lifecycle: { draining: boolean };
+  /** Deletes expired verifications, codes, tokens, rate counters and old attempt logs (in short batches). */
+  purge(): Promise<PurgeReport>;
+  /** Releases what composition opened: the store and any pooled connections. */
+  close(): Promise<void>;
+}
 
-export async function createOtpgate(options: OtpgateOptions) {
+export async function createOtpgate(options: OtpgateOptions): Promise<Otpgate> {
+  return otpgateOf(await composeServices(options));
+}
+
+export async function composeServices(options: OtpgateOptions): Promise<Services> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel);
@@ -47,9 +92,9 @@ export async function createOtpgate(options: OtpgateOptions) {
       poolSize: config.database.poolSize,
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
     }));
-  const baseUrl = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
-  const siteUrl = (site: Site) => `${baseUrl}/${site.id}`;
-  const deps: FlowDeps = {
+  const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
+  const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies: base.startsWith('https:') };
+  const flowDeps: FlowDeps = {
     store,
     clock,
     hasher: createCodeHasher(config.secrets.hmac),
@@ -63,64 +108,67 @@ export async function createOtpgate(options: OtpgateOptions) {
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
     dispatch: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
     logger,
-    publicHost: new URL(baseUrl).host,
+    publicHost: new URL(base).host,
   };
 
   try {
     await store.migrate();
     await syncConfiguredSites(store, config, clock);
-    await checkConfiguredModules(deps, config);
+    await checkConfiguredModules(flowDeps, config);
   } catch (error) {
     // A store we opened must not outlive a failed start: an open PostgreSQL pool keeps the process alive.
     if (!options.store) await store.close().catch(() => {});
     throw error;
   }
 
-  // Sites change rarely and are read on every request: keep them for a few seconds, so a site made by
-  // `otpgate site create` shows up on a running server without a restart.
-  const siteCache = new Map<string, { site: Site | null; at: number }>();
-  async function findSite(id: string): Promise<Site | null> {
-    const cached = siteCache.get(id);
-    if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
-    const site = SITE_ID_PATTERN.test(id) ? await store.sites.byId(id) : null;
-    siteCache.set(id, { site, at: Date.now() });
-    return site;
-  }
-  async function requireSite(id: string): Promise<Site> {
-    const site = await findSite(id);
-    if (!site || !site.enabled) throw new OtpgateError('site_not_found', `No site "${id}".`);
-    return site;
-  }
-
+  const siteDirectory = createSiteDirectory({ load: (id) => store.sites.byId(id) });
   const keyring = createKeyring(store, clock);
-  const tokens = createTokenService(store, keyring, clock, siteUrl);
-  const sessions = createSessionService(store, clock);
-
+  const tokens = createTokenService(store, keyring, clock, urls.site);
   return {
     config,
     store,
-    deps,
-    clock,
-    logger,
-    baseUrl,
-    siteUrl,
-    findSite,
-    requireSite,
-    keyring,
+    flowDeps,
+    siteDirectory,
+    sites: siteDirectory,
+    useCases: createUseCases(flowDeps),
+    clients: createClientService(store),
     tokens,
-    sessions,
-    /** Set when shutdown starts: readiness fails so the load balancer stops sending while requests drain. */
+    sessions: createSessionService(store, clock),
+    keyring,
+    clock,
+    urls,
     lifecycle: { draining: false },
-    /** The UserManagement library API bound to one site. */
-    userManagement(siteId: string, meta?: RequestMeta) {
-      return createUserManagement(deps, () => requireSite(siteId), `${baseUrl}/${siteId}`, meta);
-    },
-    /** Deletes expired verifications, codes, tokens, rate counters and old attempt logs (in short batches). */
-    purge() {
-      return purgeExpired(store, clock, config.maintenance);
-    },
+    readiness: { check: () => store.ping() },
+    logger,
+    settings: { bodyLimitBytes: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy },
+    purge: () => purgeExpired(store, clock, config.maintenance),
     async close() {
       await store.close();
+    },
+  };
+}
+
+/** The embedding API over composed services: the only surface an application relies on. */
+export function otpgateOf(services: Services): Otpgate {
+  let server: Promise<FastifyInstance> | null = null;
+  const serverOnce = () => (server ??= buildServer(services));
+  return {
+    userManagement(siteId, meta) {
+      const site = () => services.siteDirectory.require(siteId);
+      return createUserManagement(services.useCases, site, `${services.urls.base}/${siteId}`, meta);
+    },
+    purge: () => services.purge(),
+    server: serverOnce,
+    async listen(options = {}) {
+      const { host, port } = services.config.server;
+      return (await serverOnce()).listen({ host: options.host ?? host, port: options.port ?? port });
+    },
+    drain() {
+      services.lifecycle.draining = true;
+    },
+    async close() {
+      if (server) await (await server).close();
+      await services.close();
     },
   };
 }

@@ -37,7 +37,7 @@ describe('account pages', () => {
     let verify = await browser.submit(account, '/demo/account/phone', { country: 'US', phone: '4155550303' });
     assert.equal(verify.status, 200);
     assert.equal(alertText(verify.html), 'We sent a code to +1 415 555 0303.');
-    const users = t.app.store.forSite('demo').users;
+    const users = t.store.forSite('demo').users;
     assert.equal((await users.byId(user.id))?.phone, '+14155550302', 'the old phone stays until the new one is verified');
     verify = await browser.submit(verify, '/demo/account/phone/verify', { code: wrongCode(t.lastCode('+14155550303')), action: 'verify' });
     assert.equal(alertText(verify.html), 'There is a problem That code is not right. You have 4 attempts left.');
@@ -120,6 +120,6 @@ describe('account pages', () => {
     assert.equal((await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: bearer })).status, 401);
     const refresh = await postForm(`${t.url}/demo/services/oauth2/token`, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { authorization: basic('server-app', 'server-app-secret-123456') });
     assert.equal(refresh.body.error, 'invalid_grant');
-    assert.ok(await t.app.store.forSite('demo').users.byId(user.id), 'the account itself stays');
+    assert.ok(await t.store.forSite('demo').users.byId(user.id), 'the account itself stays');
   });
 });

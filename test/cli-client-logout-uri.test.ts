@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { createOtpgate } from '../src/app.js';
+import { composeServices } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { assertFails, assertOk, cliFixture, removeCliFixtures } from './cli-harness.js';
 
@@ -10,10 +10,10 @@ test('client add registers post-logout redirect URIs, checked like redirect URIs
   const cli = cliFixture();
   assertOk(await cli.run('client', 'add', '--site', 'demo', '--id', 'web', '--redirect-uri', 'https://web.example/cb', '--post-logout-redirect-uri', 'https://web.example/', '--post-logout-redirect-uri', 'https://web.example/bye'));
   assertFails(await cli.run('client', 'add', '--site', 'demo', '--id', 'bad', '--redirect-uri', 'https://web.example/cb', '--post-logout-redirect-uri', 'not a url'), 'invalid_request');
-  const app = await createOtpgate({ config: loadConfig({ path: cli.configPath, overrides: { 'server.logLevel': 'silent' } }).config });
+  const services = await composeServices({ config: loadConfig({ path: cli.configPath, overrides: { 'server.logLevel': 'silent' } }).config });
   try {
-    assert.deepEqual((await app.store.forSite('demo').clients.byId('web'))?.postLogoutRedirectUris, ['https://web.example/', 'https://web.example/bye']);
+    assert.deepEqual((await services.store.forSite('demo').clients.byId('web'))?.postLogoutRedirectUris, ['https://web.example/', 'https://web.example/bye']);
   } finally {
-    await app.close();
+    await services.close();
   }
 });

@@ -10,7 +10,6 @@ import { test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { createOtpgate } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
-import { buildServer } from '../src/http/server.js';
 import { openTestPostgres, requirePostgres } from './support/postgres.js';
 import { postJson } from './support/test-server.js';
 
@@ -59,10 +58,8 @@ async function startBehindProxy(t: TestContext) {
     sites: [{ id: 'demo', name: 'Demo', handlers: ['console'] }],
   });
   const app = await createOtpgate({ config, consoleWrite: () => {} });
-  const server = await buildServer(app);
-  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(async () => {
-    await server.close();
     await app.close();
     await proxy.stop();
     await database.drop();

@@ -34,7 +34,7 @@ describe('delivery handlers and the chain', () => {
   const register = (phone: string, headers: Record<string, string> = {}) =>
     postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone, username: `u${phone.slice(-4)}` }, verificationmethod: 'sms' }, headers);
   const site = (handlers: unknown[], extra: Record<string, unknown> = {}) => ({ sites: [{ id: 'demo', name: 'Demo', experienceId: 'exp-1', handlers, ...extra }] as never });
-  const attempts = async (identifier: unknown) => (await t.app.store.forSite('demo').deliveryAttempts.forVerification(String(identifier))).map((a) => `${a.handler}:${a.result}`);
+  const attempts = async (identifier: unknown) => (await t.store.forSite('demo').deliveryAttempts.forVerification(String(identifier))).map((a) => `${a.handler}:${a.result}`);
 
   test('one line of config puts the site owner\'s module in charge, with every request field', async () => {
     const path = handlerModule('mine', `record(); return { result: 'SUCCESS', providerMessageId: 'msg-1' };`);
@@ -103,7 +103,7 @@ describe('delivery handlers and the chain', () => {
     t = await startTestServer(site([limited, blocked]));
     const unsupported = await register('+14155550125');
     assert.equal(unsupported.body.error, 'country_not_supported');
-    const verification = await t.app.store.forSite('demo').verifications.findResendable({ useCase: 'self_registration', userId: null, now: new Date() });
+    const verification = await t.store.forSite('demo').verifications.findResendable({ useCase: 'self_registration', userId: null, now: new Date() });
     assert.deepEqual(await attempts(verification!.id), ['limited:MESSAGE_LIMIT_EXCEEDED', 'blocked:COUNTRY_BLOCK']);
   });
 
@@ -113,7 +113,7 @@ describe('delivery handlers and the chain', () => {
     t = await startTestServer({ ...site([thrower, hanging, 'console']), delivery: { retries: 0, deadlineMs: 600 } });
     const response = await register('+14155550126');
     assert.equal(response.status, 200, JSON.stringify(response.body));
-    const rows = await t.app.store.forSite('demo').deliveryAttempts.forVerification(String(response.body.identifier));
+    const rows = await t.store.forSite('demo').deliveryAttempts.forVerification(String(response.body.identifier));
     assert.deepEqual(rows.map((a) => `${a.handler}:${a.result}`), ['thrower:EXCEPTION', 'hanging:EXCEPTION', 'console:SUCCESS']);
     const code = t.lastCode('+14155550126');
     assert.equal(rows[0]!.detail, 'threw: provider said no to [redacted]');

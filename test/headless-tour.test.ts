@@ -33,7 +33,7 @@ describe('headless identity API tour', () => {
     assert.equal(init.body.email, 'ada@example.com');
     assert.match(String(init.body.identifier), /^[A-Za-z0-9_-]{20,}$/);
     // No user exists before the code is verified.
-    assert.equal(await t.app.store.forSite('demo').users.byPhone(phone as never), null);
+    assert.equal(await t.store.forSite('demo').users.byPhone(phone as never), null);
 
     const code = t.lastCode(phone);
     assert.match(code, /^\d{6}$/);

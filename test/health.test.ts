@@ -7,12 +7,12 @@ test('healthz is up; readyz follows the database', async () => {
   try {
     assert.deepEqual(await (await fetch(`${t.url}/healthz`)).json(), { status: 'ok' });
     assert.equal((await fetch(`${t.url}/readyz`)).status, 200);
-    await t.app.store.close(); // the database goes away under a running server
+    await t.store.close(); // the database goes away under a running server
     const down = await fetch(`${t.url}/readyz`);
     assert.equal(down.status, 503);
     assert.equal(((await down.json()) as { error: string }).error, 'service_unavailable');
   } finally {
-    t.app.store.close = async () => {};
+    t.store.close = async () => {};
     await t.close();
   }
 });

@@ -189,7 +189,7 @@ describe('hosted pages', () => {
     assert.equal(new URL(account.url).pathname, '/demo/account');
     assert.ok(!account.html.includes('<script>alert') && !account.html.includes('<img src=x>'));
     assert.match(account.html, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &quot;&gt;&lt;img src=x&gt;/);
-    const user = await t.app.store.forSite('demo').users.byPhone('+14155550209' as never);
+    const user = await t.store.forSite('demo').users.byPhone('+14155550209' as never);
     assert.equal(user?.firstName, script, 'stored as typed; escaping is the page’s job');
   });
 

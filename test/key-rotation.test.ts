@@ -46,7 +46,7 @@ describe('signing key rotation', () => {
       return String(tokens.body.id_token);
     };
     const before = await idToken();
-    await server.app.keyring.rotate('demo');
+    await server.keyring.rotate('demo');
     const afterRotation = await idToken();
     assert.notEqual(decodeProtectedHeader(before).kid, decodeProtectedHeader(afterRotation).kid);
     const jwks = (await (await fetch(`${server.url}/demo/id/keys`)).json()) as JSONWebKeySet;

@@ -45,7 +45,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
   }
 
   async function seedUser(phone: string) {
-    return t.app.store.forSite('demo').users.create(
+    return t.store.forSite('demo').users.create(
       { id: randomUUID(), username: phone, phone: phone as PhoneNumber, phoneVerified: true, firstName: 'Grace', lastName: 'Hopper', email: null, locale: 'en', status: 'active', customData: {} },
       new Date(),
     );

@@ -11,7 +11,7 @@ test('purge deletes what has expired and keeps what is live', async () => {
     const old = await init('+14155550160');
     clock.advance(2 * 24 * 3_600_000); // two days: past the 10-minute validity and the 24-hour retention
     const fresh = await init('+14155550161');
-    const site = t.app.store.forSite('demo');
+    const site = t.store.forSite('demo');
 
     const report = await t.app.purge();
     assert.deepEqual(report, { verifications: 1, grants: 0, sessions: 0, sendEvents: 1, deliveryAttempts: 0 });

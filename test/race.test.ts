@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { createOtpgate, type Otpgate } from '../src/app.js';
+import { composeServices, otpgateOf, type Otpgate } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { createManualClock } from '../src/domain/clock.js';
 import type { Store } from '../src/domain/repositories.js';
@@ -22,6 +22,7 @@ const KINDS: Kind[] = ['sqlite', ...((await requirePostgres('race: postgres')) ?
 
 interface Fixture {
   app: Otpgate;
+  store: Store;
   clock: ReturnType<typeof createManualClock>;
   /** The code of the newest message the console handler printed. */
   lastCode(): string;
@@ -40,13 +41,15 @@ async function startApp(t: TestContext, kind: Kind, wrapStore?: (store: Store) =
   const messages: string[] = [];
   const clock = createManualClock();
   const store = wrapStore?.(await openStore(config.database.url));
-  const app = await createOtpgate({ config, clock, consoleWrite: (line) => messages.push(line), ...(store ? { store } : {}) });
+  const services = await composeServices({ config, clock, consoleWrite: (line) => messages.push(line), ...(store ? { store } : {}) });
+  const app = otpgateOf(services);
   t.after(async () => {
     await app.close();
     await database.drop();
   });
   return {
     app,
+    store: services.store,
     clock,
     sentCount: () => messages.length,
     lastCode() {
@@ -101,7 +104,7 @@ for (const kind of KINDS) {
       assert.equal(successes.length, 1, `successes: ${successes.length}; failures: ${[...new Set(results.map((r) => r.error))].join(', ')}`);
       assert.equal(successes[0]!.userId, userId);
       for (const failure of results.filter((r) => !r.success)) assert.ok(['already_used', 'verification_locked'].includes(failure.error ?? ''), failure.error);
-      const stored = await fixture.app.store.forSite(SITE).verifications.byId(identifier);
+      const stored = await fixture.store.forSite(SITE).verifications.byId(identifier);
       assert.equal(stored?.state, 'verified');
       assert.ok(stored.attempts <= MAX_ATTEMPTS);
       // The code is spent: a later submission cannot sign in again.
@@ -122,7 +125,7 @@ for (const kind of KINDS) {
       // Attempts 1..4 are told how many remain; the 5th locks; every later one finds the budget spent.
       assert.equal(results.filter((r) => r.error === 'invalid_code').length, MAX_ATTEMPTS - 1);
       assert.equal(results.filter((r) => r.error === 'verification_locked').length, 50 - (MAX_ATTEMPTS - 1));
-      const stored = await fixture.app.store.forSite(SITE).verifications.byId(identifier);
+      const stored = await fixture.store.forSite(SITE).verifications.byId(identifier);
       assert.equal(stored?.attempts, MAX_ATTEMPTS);
       // The spent budget is the lock (derived, not written: see src/domain/verification.ts).
       assert.equal(statusOf(stored, fixture.clock.now()), 'locked');
@@ -136,7 +139,7 @@ for (const kind of KINDS) {
       const fixture = await startApp(t, kind);
       const userId = await registerUser(fixture);
       const um = fixture.app.userManagement(SITE);
-      const verifications = fixture.app.store.forSite(SITE).verifications;
+      const verifications = fixture.store.forSite(SITE).verifications;
       const identifier = await um.initPasswordlessLogin(userId, 'SMS');
       const firstCode = fixture.lastCode();
       for (let i = 0; i < 2; i++) assert.equal((await um.verifyPasswordlessLogin(userId, 'SMS', identifier, wrongCodeFor(firstCode))).error, 'invalid_code');
@@ -174,7 +177,7 @@ for (const kind of KINDS) {
       const resends = await Promise.allSettled(Array.from({ length: 5 }, () => um.initPasswordlessLogin(userId, 'SMS')));
 
       for (const r of resends) if (r.status === 'fulfilled') assert.equal(r.value, identifier);
-      const stored = await fixture.app.store.forSite(SITE).verifications.byId(identifier);
+      const stored = await fixture.store.forSite(SITE).verifications.byId(identifier);
       assert.equal(stored?.attempts, MAX_ATTEMPTS - 1);
       // One attempt is left whatever the resends did: a wrong guess now locks the verification.
       const last = await um.verifyPasswordlessLogin(userId, 'SMS', identifier, 'x1234');

@@ -38,7 +38,7 @@ describe('pluggable user discovery and registration handlers', () => {
     const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550140', firstName: 'Mo', customdata: { tier: 'gold' } });
     const result = await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550140'), null);
     assert.equal(result.success, true, result.message);
-    const user = await t.app.store.forSite('demo').users.byId(result.userId!);
+    const user = await t.store.forSite('demo').users.byId(result.userId!);
     assert.equal(user!.username, 'member-0140');
     assert.deepEqual(user!.customData, { tier: 'gold', source: 'hook' });
 

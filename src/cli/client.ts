@@ -4,7 +4,7 @@ import { siteSchema } from '../config/schema.js';
 import { randomToken } from '../crypto/random.js';
 import { OtpgateError } from '../domain/errors.js';
 import { hashClientSecret } from '../oauth/tokens.js';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -40,9 +40,9 @@ export function registerClient(program: Command): void {
         postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
       });
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid client: ${formatZodError(parsed.error).join('; ')}.`);
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const clients = app.store.forSite(site.id).clients;
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
+        const clients = store.forSite(site.id).clients;
         // upsert would replace the client, and with it a secret its app already uses.
         if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
         const secret = options.confidential ? randomToken(32) : null;
@@ -70,9 +70,9 @@ export function registerClient(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--json', 'print JSON')
     .action(async (options: { site: string; json?: boolean }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const rows = (await app.store.forSite(site.id).clients.list()).map((c) => ({
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
+        const rows = (await store.forSite(site.id).clients.list()).map((c) => ({
           clientId: c.clientId,
           name: c.name,
           type: c.secretHash ? 'confidential' : 'public',

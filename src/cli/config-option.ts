@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createOtpgate, type Otpgate, type OtpgateOptions } from '../app.js';
+import { composeServices, type OtpgateOptions, type Services } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import pino from 'pino';
 import { createLogger } from '../observability/logger.js';
@@ -12,19 +12,19 @@ export function configPath(command: Command): string | null {
   return existsSync('otpgate.yaml') ? 'otpgate.yaml' : null;
 }
 
-/** Loads the config and opens otpgate for one CLI command, closing it afterwards. */
-export async function withOtpgate<T>(
+/** Loads the config and composes otpgate's services for one CLI command, closing them afterwards. */
+export async function withServices<T>(
   command: Command,
-  run: (app: Otpgate) => Promise<T>,
+  run: (services: Services) => Promise<T>,
   overrides: Record<string, unknown> = {},
   appOptions: Omit<OtpgateOptions, 'config'> = {},
 ): Promise<T> {
   const { config } = loadConfig({ path: configPath(command), overrides: { 'server.logLevel': 'warn', ...overrides } });
   // Logs go to stderr: stdout is the command's answer (and must stay valid JSON with --json).
-  const app = await createOtpgate({ logger: createLogger(config.server.logLevel, pino.destination(2)), ...appOptions, config });
+  const services = await composeServices({ logger: createLogger(config.server.logLevel, pino.destination(2)), ...appOptions, config });
   try {
-    return await run(app);
+    return await run(services);
   } finally {
-    await app.close();
+    await services.close();
   }
 }

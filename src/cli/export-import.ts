@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { siteForAdmin } from './site-lookup.js';
 
 /**
@@ -38,12 +38,12 @@ export function registerExportImport(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--out <file>', 'output file (default: stdout)')
     .action(async (options: { site: string; out?: string }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
         const out = options.out ? createWriteStream(options.out) : process.stdout;
         const write = (value: unknown) => new Promise<void>((resolve, reject) => out.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())));
         await write({ ...HEADER, site: site.id });
-        const users = app.store.forSite(site.id).users;
+        const users = store.forSite(site.id).users;
         let count = 0;
         for (let offset = 0; ; offset += 500) {
           const page = await users.list({ limit: 500, offset });
@@ -73,9 +73,9 @@ export function registerExportImport(program: Command): void {
           throw new OtpgateError('invalid_phone_number', `${options.in}:${number}: phone ${JSON.stringify(result.data.phone)} is not E.164.`);
         return { ...result.data, number };
       });
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const users = app.store.forSite(site.id).users;
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
+        const users = store.forSite(site.id).users;
         const seen = new Set<string>();
         for (const u of parsed) {
           for (const key of [`id:${u.id}`, `username:${u.username}`, ...(u.phone ? [`phone:${u.phone}`] : [])]) {

@@ -4,7 +4,7 @@ import { renderDefaultText, supportedLocale } from '../delivery/default-text.js'
 import { dispatch } from '../delivery/dispatcher.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -23,11 +23,11 @@ export function registerHandler(program: Command): void {
     .requiredOption('--phone <number>', 'mobile number to send the test message to')
     .option('--json', 'print the attempts as JSON')
     .action(async (options: { site: string; phone: string; json?: boolean }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
+      await withServices(command, async ({ store, flowDeps, clock, logger }) => {
+        const site = await siteForAdmin(store, options.site);
         const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
         if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
-        const chain = await app.deps.chains.chainFor(site).catch((error: unknown) => {
+        const chain = await flowDeps.chains.chainFor(site).catch((error: unknown) => {
           // An admin is asking, so the loader's reason (file not found, no sendOneTimePassword...) is what helps.
           throw new OtpgateError('delivery_failed', `The delivery chain did not load: ${error instanceof Error ? error.message : String(error)}`);
         });
@@ -37,8 +37,8 @@ export function registerHandler(program: Command): void {
         const policy = site.policies[USE_CASE];
         const code = randomDigits(policy.codeLength);
         const locale = supportedLocale(site.locale);
-        const now = app.clock.now();
-        const text = renderDefaultText({ locale, code, siteName: site.name, ttlSeconds: policy.ttlSeconds, host: app.deps.publicHost });
+        const now = clock.now();
+        const text = renderDefaultText({ locale, code, siteName: site.name, ttlSeconds: policy.ttlSeconds, host: flowDeps.publicHost });
         const report = await dispatch({
           chain,
           request: {
@@ -56,10 +56,10 @@ export function registerHandler(program: Command): void {
             ip: null,
             userAgent: null,
           },
-          credentials: app.deps.credentials,
-          settings: app.deps.dispatch,
-          logger: app.logger,
-          now: () => app.clock.now(),
+          credentials: flowDeps.credentials,
+          settings: flowDeps.dispatch,
+          logger: logger,
+          now: () => clock.now(),
         });
 
         const rows = report.attempts.map((a) => ({

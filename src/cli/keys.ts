@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -15,9 +15,9 @@ export function registerKeys(program: Command): void {
     .description('add a new signing key; it signs from now on, old keys stay published')
     .requiredOption('--site <id>', 'site id')
     .action(async (options: { site: string }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const kid = await app.keyring.rotate(site.id);
+      await withServices(command, async ({ store, keyring }) => {
+        const site = await siteForAdmin(store, options.site);
+        const kid = await keyring.rotate(site.id);
         process.stdout.write(`site ${site.id} now signs with key ${kid}; running servers switch within 10 seconds\n`);
       });
     });
@@ -28,9 +28,9 @@ export function registerKeys(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--json', 'print JSON')
     .action(async (options: { site: string; json?: boolean }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const rows = (await app.store.forSite(site.id).signingKeys.list()).map((k, i) => ({
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
+        const rows = (await store.forSite(site.id).signingKeys.list()).map((k, i) => ({
           kid: k.kid,
           alg: k.alg,
           createdAt: k.createdAt.toISOString(),

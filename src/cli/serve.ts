@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { createOtpgate } from '../app.js';
+import { composeServices, otpgateOf } from '../app.js';
 import { loadConfig } from '../config/load.js';
-import { buildServer } from '../http/server.js';
 import { schedulePurge } from '../store/purge.js';
 import { configPath } from './config-option.js';
 
@@ -14,27 +13,28 @@ export function registerServe(program: Command): void {
       const overrides: Record<string, unknown> = {};
       if (options.port !== undefined) overrides['server.port'] = Number(options.port);
       const { config } = loadConfig({ path: configPath(command), overrides });
-      const app = await createOtpgate({ config });
-      const server = await buildServer(app);
-      const address = await server.listen({ host: config.server.host, port: config.server.port });
-      const sites = (await app.store.sites.list()).map((s) => s.id);
-      app.logger.info({ address, sites, database: app.store.kind, mode: config.mode }, 'otpgate listening');
-      process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${app.store.kind}; ${config.mode})\n`);
+      const services = await composeServices({ config });
+      const { store, logger } = services;
+      const otpgate = otpgateOf(services);
+      const address = await otpgate.listen();
+      const sites = (await store.sites.list()).map((s) => s.id);
+      logger.info({ address, sites, database: store.kind, mode: config.mode }, 'otpgate listening');
+      process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${store.kind}; ${config.mode})\n`);
 
-      const stopPurge = schedulePurge(() => app.purge(), config.maintenance.purgeIntervalSeconds, (error) => app.logger.warn({ err: error }, 'purge failed; will retry'));
+      const onPurgeError = (error: unknown) => logger.warn({ err: error }, 'purge failed; will retry');
+      const stopPurge = schedulePurge(() => otpgate.purge(), config.maintenance.purgeIntervalSeconds, onPurgeError);
 
       // Drain in-flight requests, then close the database.
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
-        app.logger.info({ signal }, 'shutting down: draining in-flight requests');
-        app.lifecycle.draining = true;
+        logger.info({ signal }, 'shutting down: draining in-flight requests');
+        otpgate.drain();
         stopPurge();
         // Keep answering (readyz now says 503) for a moment so the load balancer notices before we stop listening.
         await new Promise((resolve) => setTimeout(resolve, config.server.shutdownDelayMs));
-        await server.close();
-        await app.close();
+        await otpgate.close();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));

@@ -5,7 +5,7 @@ import { toSite } from '../config/sites.js';
 import { moduleName } from '../delivery/module-loader.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { HandlerSpec } from '../domain/site.js';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 
 interface CreateOptions {
@@ -29,12 +29,12 @@ export function registerSite(program: Command): void {
       // The config schema is the one source of what a valid site is; the CLI asks it rather than repeat its rules.
       const parsed = siteSchema.safeParse({ id: options.id, name: options.name, locale: options.locale, registrationEnabled: options.registration === 'on' });
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid site: ${formatZodError(parsed.error).join('; ')}.`);
-      await withOtpgate(command, async (app) => {
+      await withServices(command, async ({ store, clock, config, urls }) => {
         // sites.upsert would silently replace an existing site, so look first.
-        if (await app.store.sites.byId(parsed.data.id)) throw new OtpgateError('site_exists', `Site "${parsed.data.id}" already exists.`);
-        const created = toSite(parsed.data, app.config);
-        await app.store.sites.upsert(created, app.clock.now());
-        process.stdout.write(`created site ${created.id} at ${app.siteUrl(created)}\n`);
+        if (await store.sites.byId(parsed.data.id)) throw new OtpgateError('site_exists', `Site "${parsed.data.id}" already exists.`);
+        const created = toSite(parsed.data, config);
+        await store.sites.upsert(created, clock.now());
+        process.stdout.write(`created site ${created.id} at ${urls.site(created)}\n`);
       });
     });
 
@@ -43,9 +43,9 @@ export function registerSite(program: Command): void {
     .description('list sites with their delivery chain (primary first)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const sites = await app.store.sites.list();
-        const fallback = app.config.delivery.defaultHandler;
+      await withServices(command, async ({ store, config }) => {
+        const sites = await store.sites.list();
+        const fallback = config.delivery.defaultHandler;
         const rows = sites.map((s) => ({
           id: s.id,
           name: s.name,

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import { UniqueViolation } from '../domain/repositories.js';
-import { withOtpgate } from './config-option.js';
+import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -31,12 +31,12 @@ export function registerUser(program: Command): void {
     .action(async (options: AddOptions, command: Command) => {
       if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new OtpgateError('invalid_request', `"${options.email}" is not an email address.`);
       if (options.username !== undefined && !/^\S{1,200}$/.test(options.username)) throw new OtpgateError('invalid_request', 'The username must be 1-200 characters without spaces.');
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
+      await withServices(command, async ({ store, clock }) => {
+        const site = await siteForAdmin(store, options.site);
         const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
         if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
         try {
-          const created = await app.store.forSite(site.id).users.create(
+          const created = await store.forSite(site.id).users.create(
             {
               id: randomUUID(),
               username: options.username ?? phone.e164,
@@ -49,7 +49,7 @@ export function registerUser(program: Command): void {
               status: 'active',
               customData: {},
             },
-            app.clock.now(),
+            clock.now(),
           );
           process.stdout.write(`${created.id}\n`);
         } catch (error) {
@@ -66,9 +66,9 @@ export function registerUser(program: Command): void {
     .option('--limit <n>', 'at most this many users (1-1000)', positiveInt(1000), 100)
     .option('--json', 'print JSON')
     .action(async (options: { site: string; limit: number; json?: boolean }, command: Command) => {
-      await withOtpgate(command, async (app) => {
-        const site = await siteForAdmin(app, options.site);
-        const users = await app.store.forSite(site.id).users.list({ limit: options.limit, offset: 0 });
+      await withServices(command, async ({ store }) => {
+        const site = await siteForAdmin(store, options.site);
+        const users = await store.forSite(site.id).users.list({ limit: options.limit, offset: 0 });
         const rows = users.map((u) => ({
           id: u.id,
           username: u.username,

@@ -10,13 +10,10 @@
  */
 import { isOtpgateError, OtpgateError } from '../domain/errors.js';
 import { formatPhoneNumber } from '../domain/phone.js';
-import type { FlowDeps, RequestMeta, Site } from './deps.js';
+import type { RequestMeta, Site } from './deps.js';
 import { noMeta } from './deps.js';
-import { initIdentityVerification, verifyIdentityVerification } from './identity-verification.js';
-import { initPasswordlessLogin, verifyPasswordlessLogin } from './passwordless-login.js';
-import { initPhoneRegistration, verifyPhoneRegistration } from './phone-registration.js';
-import { initSelfRegistration, verifySelfRegistration } from './self-registration.js';
 import type { RegistrationUserData } from './site-hooks.js';
+import type { UseCases } from './use-cases.js';
 
 export type VerificationMethod = 'SMS';
 
@@ -37,7 +34,7 @@ function requireSms(method: string): void {
   if (String(method).toUpperCase() !== 'SMS') throw new OtpgateError('unsupported_verification_method');
 }
 
-export function createUserManagement(deps: FlowDeps, site: () => Promise<Site>, home: string, meta: RequestMeta = noMeta) {
+export function createUserManagement(useCases: UseCases, site: () => Promise<Site>, home: string, meta: RequestMeta = noMeta) {
   const result = async (run: () => Promise<string | undefined>, startUrl?: string | null): Promise<VerificationResult> => {
     const redirect = startUrl || home;
     try {
@@ -60,42 +57,42 @@ export function createUserManagement(deps: FlowDeps, site: () => Promise<Site>, 
   return {
     async initPasswordlessLogin(userId: string, method: VerificationMethod): Promise<string> {
       requireSms(method);
-      return (await initPasswordlessLogin(deps, await site(), { userId, meta })).identifier;
+      return (await useCases.initPasswordlessLogin(await site(), { userId, meta })).identifier;
     },
     async verifyPasswordlessLogin(userId: string, method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);
-      return result(async () => (await verifyPasswordlessLogin(deps, await site(), { identifier, code, userId })).id, startUrl);
+      return result(async () => (await useCases.verifyPasswordlessLogin(await site(), { identifier, code, userId })).id, startUrl);
     },
     async initSelfRegistration(method: VerificationMethod, user: RegistrationUserData & { locale?: string; customdata?: Record<string, unknown> }): Promise<string> {
       requireSms(method);
       const { locale, customdata, ...userdata } = user;
-      return (await initSelfRegistration(deps, await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta })).identifier;
+      return (await useCases.initSelfRegistration(await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta })).identifier;
     },
     async verifySelfRegistration(method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);
-      return result(async () => (await verifySelfRegistration(deps, await site(), { identifier, code })).id, startUrl);
+      return result(async () => (await useCases.verifySelfRegistration(await site(), { identifier, code })).id, startUrl);
     },
     /** Second factor for the signed-in user `userId`. */
     async initVerificationMethod(userId: string, method: VerificationMethod): Promise<string> {
       requireSms(method);
-      return (await initIdentityVerification(deps, await site(), { userId, meta })).identifier;
+      return (await useCases.initIdentityVerification(await site(), { userId, meta })).identifier;
     },
     async verifyVerificationMethod(userId: string, identifier: string, code: string, method: VerificationMethod) {
       requireSms(method);
       return result(async () => {
-        await verifyIdentityVerification(deps, await site(), { userId, identifier, code });
+        await useCases.verifyIdentityVerification(await site(), { userId, identifier, code });
         return userId;
       });
     },
     /** Sends a code to a new phone for `userId`. Returns null on success, else the error message (as Salesforce does). */
     async initRegisterVerificationMethod(userId: string, method: VerificationMethod, phone: string): Promise<string | null> {
       requireSms(method);
-      return errorMessage(async () => initPhoneRegistration(deps, await site(), { userId, phone, meta }));
+      return errorMessage(async () => useCases.initPhoneRegistration(await site(), { userId, phone, meta }));
     },
     /** Returns null when the code was right and the phone is now the user's verified phone, else the error message. */
     async verifyRegisterVerificationMethod(userId: string, code: string, method: VerificationMethod): Promise<string | null> {
       requireSms(method);
-      return errorMessage(async () => verifyPhoneRegistration(deps, await site(), { userId, code }));
+      return errorMessage(async () => useCases.verifyPhoneRegistration(await site(), { userId, code }));
     },
     formatPhoneNumber(countryCode: string, phoneNumber: string): string | null {
       return formatPhoneNumber(countryCode, phoneNumber);

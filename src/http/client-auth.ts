@@ -1,29 +1,19 @@
 import type { FastifyRequest } from 'fastify';
-import { constantTimeEqual } from '../crypto/code-hasher.js';
-import type { Otpgate } from '../app.js';
-import { OtpgateError } from '../domain/errors.js';
-import type { OAuthClient } from '../domain/oauth.js';
-import type { Site } from '../domain/site.js';
-import { hashClientSecret } from '../oauth/tokens.js';
+import type { OAuthParams } from '../oauth/params.js';
 import { parseBasicCredential } from './basic-credential.js';
 
 /**
- * Authenticates the client at the token and revocation endpoints: client_secret_basic or
- * client_secret_post for confidential clients, client_id alone for public ones (PKCE protects those).
+ * The client's credentials at the token and revocation endpoints: client_secret_basic (the Authorization
+ * header) or client_secret_post / client_id alone (the form). Checking them is the client service's job.
  */
-export async function authenticateClient(app: Otpgate, site: Site, request: FastifyRequest, body: Record<string, unknown>): Promise<OAuthClient> {
+export function clientCredentials(request: FastifyRequest, params: OAuthParams): { clientId: string | null; secret: string | null } {
   const basic = parseBasicCredential(request.headers.authorization);
-  const clientId = basic ? safeDecode(basic.user) : typeof body.client_id === 'string' ? body.client_id : null;
-  const secret = basic ? safeDecode(basic.password) : typeof body.client_secret === 'string' ? body.client_secret : null;
-  if (!clientId) throw new OtpgateError('invalid_client', 'client_id is required.');
-  const client = await app.store.forSite(site.id).clients.byId(clientId);
-  if (!client) throw new OtpgateError('invalid_client');
-  if (client.secretHash !== null && (!secret || !constantTimeEqual(hashClientSecret(secret), client.secretHash))) throw new OtpgateError('invalid_client');
-  return client;
+  if (basic) return { clientId: formDecode(basic.user), secret: formDecode(basic.password) };
+  return { clientId: params.client_id ?? null, secret: params.client_secret ?? null };
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
-function safeDecode(value: string): string {
+function formDecode(value: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {

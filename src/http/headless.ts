@@ -1,10 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../app.js';
 import { OtpgateError } from '../domain/errors.js';
-import { initPasswordlessLogin } from '../flows/passwordless-login.js';
-import { initSelfRegistration } from '../flows/self-registration.js';
 import type { RegistrationUserData } from '../flows/site-hooks.js';
 import { metaOf, preferredLanguage } from './request-meta.js';
+import type { HttpServices } from './services.js';
 
 const method = { type: 'string', maxLength: 20 } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -51,11 +49,11 @@ function requireSms(value: string | undefined): void {
   if (value.toLowerCase() !== 'sms') throw new OtpgateError('unsupported_verification_method');
 }
 
-export function headlessHandlers(app: Otpgate) {
+export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
   return {
     async passwordlessLogin(request: FastifyRequest<{ Body: { username: string; verificationmethod: string; customdata?: Record<string, unknown> } }>, reply: FastifyReply) {
       requireSms(request.body.verificationmethod);
-      const { identifier } = await initPasswordlessLogin(app.deps, request.site, {
+      const { identifier } = await useCases.initPasswordlessLogin(request.site, {
         loginHint: request.body.username,
         customData: request.body.customdata ?? {},
         meta: metaOf(request),
@@ -69,7 +67,7 @@ export function headlessHandlers(app: Otpgate) {
     ) {
       requireSms(request.body.verificationmethod ?? request.body.verificationMethod);
       const { locale, ...userdata } = request.body.userdata;
-      const result = await initSelfRegistration(app.deps, request.site, {
+      const result = await useCases.initSelfRegistration(request.site, {
         userdata,
         customdata: request.body.customdata ?? {},
         locale: (typeof locale === 'string' ? locale : null) ?? preferredLanguage(request),

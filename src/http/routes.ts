@@ -3,7 +3,6 @@
  * (unknown or disabled site: 404 site_not_found). Handlers stay thin: schema -> flow -> reply.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../app.js';
 import { OtpgateError } from '../domain/errors.js';
 import { accountHandlers, phoneInitSchema, verifySchema } from './account-endpoints.js';
 import { headlessHandlers, passwordlessLoginSchema, registrationSchema } from './headless.js';
@@ -17,22 +16,23 @@ import { formBodySchema, oauthHandlers } from './oauth-endpoints.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
+import type { HttpServices } from './services.js';
 
-export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
-  const headless = headlessHandlers(app);
-  const oauth = oauthHandlers(app);
-  const account = accountHandlers(app);
-  const login = loginHandlers(app);
-  const register = registerHandlers(app);
-  const myAccount = accountPages(app);
-  const secondFactor = secondFactorHandlers(app);
-  const logout = logoutHandlers(app);
-  const oidcAuthorize = oidcAuthorizeHandler(app);
-  const endSession = endSessionHandler(app);
+export function registerRoutes(server: FastifyInstance, services: HttpServices): void {
+  const headless = headlessHandlers(services);
+  const oauth = oauthHandlers(services);
+  const account = accountHandlers(services);
+  const login = loginHandlers(services);
+  const register = registerHandlers(services);
+  const myAccount = accountPages(services);
+  const secondFactor = secondFactorHandlers(services);
+  const logout = logoutHandlers(services);
+  const oidcAuthorize = oidcAuthorizeHandler(services);
+  const endSession = endSessionHandler(services);
   const s = '/:site';
   // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
   // after the body is parsed (preHandler, not onRequest).
-  const pageError = pageErrorHandler(app);
+  const pageError = pageErrorHandler(services);
   const page = { errorHandler: pageError };
   const form = { errorHandler: pageError, preHandler: server.csrfProtection, schema: pageFormSchema };
   // One authorize URL, two protocols: Salesforce's headless flow announces itself with its headers.
@@ -44,8 +44,8 @@ export function registerRoutes(server: FastifyInstance, app: Otpgate): void {
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_request, reply) => {
-    if (app.lifecycle.draining) throw new OtpgateError('service_unavailable', 'This instance is shutting down.');
-    await app.store.ping().catch((cause: unknown) => {
+    if (services.lifecycle.draining) throw new OtpgateError('service_unavailable', 'This instance is shutting down.');
+    await services.readiness.check().catch((cause: unknown) => {
       throw new OtpgateError('service_unavailable', 'The database does not answer.', {}, { cause });
     });
     return reply.send({ status: 'ready' });

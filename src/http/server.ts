@@ -2,15 +2,12 @@ import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Otpgate } from '../app.js';
 import { randomToken } from '../crypto/random.js';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
 import { replyError } from './reply-error.js';
 import { registerRoutes } from './routes.js';
-
-const INSTANCE = randomToken(6);
-let requestCounter = 0;
+import type { HttpServices } from './services.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,15 +15,17 @@ declare module 'fastify' {
   }
 }
 
-export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
-  const { server: settings } = app.config;
+export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
+  const { settings, sites, urls } = services;
+  // Request ids: unique across instances (a random prefix per server) and cheap per request (a counter).
+  const instance = randomToken(6);
+  let requestCounter = 0;
   const server = Fastify({
-    loggerInstance: app.logger as FastifyBaseLogger,
+    loggerInstance: services.logger as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,
     requestIdHeader: 'x-request-id',
-    // Unique across instances (random prefix per process) and cheap per request (a counter).
-    genReqId: () => `${INSTANCE}-${(++requestCounter).toString(36)}`,
+    genReqId: () => `${instance}-${(++requestCounter).toString(36)}`,
     // Request bodies carry codes and phone numbers: log the route, never the payload.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -38,7 +37,7 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
   await server.register(cookie);
   await server.register(csrfProtection, {
     cookieKey: 'otpgate_csrf',
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: app.baseUrl.startsWith('https:') },
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: urls.secureCookies },
     getToken: (request) => (request.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined,
   });
   server.decorateRequest('site', null as unknown as Site);
@@ -46,7 +45,7 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const siteId = (request.params as { site?: string } | undefined)?.site;
-    if (siteId !== undefined) request.site = await app.requireSite(siteId);
+    if (siteId !== undefined) request.site = await sites.require(siteId);
   });
   server.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
@@ -55,6 +54,6 @@ export async function buildServer(app: Otpgate): Promise<FastifyInstance> {
   server.setErrorHandler((error, request, reply) => replyError(request, reply, error));
   server.setNotFoundHandler((request, reply) => replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)));
 
-  registerRoutes(server, app);
+  registerRoutes(server, services);
   return server;
 }

@@ -30,7 +30,7 @@ describeInChromium('account page in Chromium', (browser) => {
     await page.getByLabel('New mobile number').fill('+14155550702');
     await page.getByRole('button', { name: 'Send code' }).click();
     assert.equal(await alertText(page), 'We sent a code to +1 415 555 0702.');
-    assert.equal((await server.app.store.forSite('demo').users.byId(user.id))?.phone, '+14155550701', 'the old number stays meanwhile');
+    assert.equal((await server.store.forSite('demo').users.byId(user.id))?.phone, '+14155550701', 'the old number stays meanwhile');
     await page.getByLabel('Code').fill(server.lastCode('+14155550702'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL('**/demo/account?done=phone_changed');

@@ -8,9 +8,9 @@ import type { TestServer } from './test-server.js';
 
 export function seedUser(t: TestServer, phone: string, extra: Partial<Pick<User, 'firstName' | 'lastName' | 'locale' | 'email' | 'createdAt'>> = {}, site = 'demo'): Promise<User> {
   const { createdAt, ...fields } = extra;
-  return t.app.store.forSite(site).users.create(
+  return t.store.forSite(site).users.create(
     { id: randomUUID(), username: phone, phone: phone as PhoneNumber, phoneVerified: true, firstName: 'Ada', lastName: 'Lovelace', email: null, locale: null, status: 'active', customData: {}, ...fields },
-    createdAt ?? t.app.clock.now(),
+    createdAt ?? t.clock.now(),
   );
 }
 

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOtpgate, type Otpgate } from '../../src/app.js';
+import { composeServices, otpgateOf, type Otpgate } from '../../src/app.js';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
-import { buildServer } from '../../src/http/server.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { Logger } from 'pino';
 import { openTestPostgres, postgresAvailable, UNREACHABLE } from './postgres.js';
@@ -50,7 +49,7 @@ async function startOn(database: TestDatabase, overrides: Partial<ConfigInput> &
       },
     ],
   });
-  const app: Otpgate = await createOtpgate({
+  const services = await composeServices({
     config,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -60,11 +59,15 @@ async function startOn(database: TestDatabase, overrides: Partial<ConfigInput> &
       if (phone && code) messages.push({ phone, text: line, code });
     },
   });
-  const server = await buildServer(app);
-  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  const app: Otpgate = otpgateOf(services);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
     app,
+    /** The database behind the server, for checks the HTTP API does not show. */
+    store: services.store,
+    keyring: services.keyring,
+    clock: services.clock,
     messages,
     /** The code most recently sent to a phone. */
     lastCode(phone: string): string {
@@ -73,7 +76,6 @@ async function startOn(database: TestDatabase, overrides: Partial<ConfigInput> &
       return found.code;
     },
     async close() {
-      await server.close();
       await app.close();
       await database.drop();
     },

@@ -1,10 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../../app.js';
 import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
 import type { BrowserSession } from '../../domain/session.js';
 import type { User } from '../../domain/user.js';
-import { initPhoneRegistration, verifyPhoneRegistration } from '../../flows/phone-registration.js';
 import { accountPage, type PhoneChangeForm } from '../pages/account-page.js';
 import { displayPhone, type Message } from '../pages/components.js';
 import type { PageContext } from '../pages/layout.js';
@@ -15,23 +13,32 @@ import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendP
 import { problemText } from './messages.js';
 import { withReturnTo } from './return-to.js';
 import { currentSession } from './session-cookie.js';
+import type { HttpServices } from '../services.js';
+
+/** The signed-in user, or the redirect already sent. */
+export type AccountAccess = { who: { session: BrowserSession; user: User } } | { redirected: FastifyReply };
 
 /**
  * The signed-in user, or a redirect: to sign-in without a session, to the second factor when the site asks
- * for a fresh one. `back` is where the user lands afterwards.
+ * for a fresh one. `back` is where the user lands afterwards. The reply is wrapped, never returned bare from
+ * this async function: a Fastify reply is a thenable, and awaiting one waits for the response instead.
  */
-export async function requireAccount(app: Otpgate, request: FastifyRequest, reply: FastifyReply, back: string): Promise<{ session: BrowserSession; user: User } | FastifyReply> {
+export async function requireAccount(
+  services: Pick<HttpServices, 'sessions'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  back: string,
+): Promise<AccountAccess> {
   const site = request.site;
-  const who = await currentSession(app, request);
-  if (!who) return seeOther(reply, withReturnTo(`/${site.id}/login`, back));
-  if (!app.sessions.secondFactorSatisfied(site, who.session)) return seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back));
-  return who;
+  const who = await currentSession(services, request);
+  if (!who) return { redirected: seeOther(reply, withReturnTo(`/${site.id}/login`, back)) };
+  if (!services.sessions.secondFactorSatisfied(site, who.session)) return { redirected: seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back)) };
+  return { who };
 }
 
-const isReply = (value: unknown): value is FastifyReply => typeof (value as FastifyReply | null)?.send === 'function';
-
 /** /{site}/account and its phone change: code to the new number; the old one stays until the code is right. */
-export function accountHandlers(app: Otpgate) {
+export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
+  const { urls } = services;
   const accountPath = (request: FastifyRequest) => `/${request.site.id}/account`;
 
   function step(ctx: PageContext, request: FastifyRequest, identifier: string, phone: string): VerifyStep {
@@ -48,23 +55,25 @@ export function accountHandlers(app: Otpgate) {
 
   return {
     async show(request: FastifyRequest, reply: FastifyReply) {
-      const who = await requireAccount(app, request, reply, accountPath(request));
-      if (isReply(who)) return who;
-      const ctx = pageContext(app, request, reply, { user: who.user, languageLinks: true });
+      const access = await requireAccount(services, request, reply, accountPath(request));
+      if ('redirected' in access) return access.redirected;
+      const { who } = access;
+      const ctx = pageContext(urls, request, reply, { user: who.user, languageLinks: true });
       const changed = queryParam(request, 'done') === 'phone_changed' && who.user.phone;
       const message: Message = changed ? { kind: 'notice', text: ctx.t('account.phoneChanged', { phone: displayPhone(who.user.phone!) }) } : null;
       return sendPage(reply, 200, accountPage(ctx, who.user, emptyForm(request), message));
     },
 
     async startPhoneChange(request: FastifyRequest, reply: FastifyReply) {
-      const who = await requireAccount(app, request, reply, accountPath(request));
-      if (isReply(who)) return who;
-      const ctx = pageContext(app, request, reply, { user: who.user });
+      const access = await requireAccount(services, request, reply, accountPath(request));
+      if ('redirected' in access) return access.redirected;
+      const { who } = access;
+      const ctx = pageContext(urls, request, reply, { user: who.user });
       const form: PhoneChangeForm = { country: defaultCountry(request, field(bodyOf(request), 'country')), phone: field(bodyOf(request), 'phone') };
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await initPhoneRegistration(app.deps, request.site, { userId: who.user.id, phone: phone.e164, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initPhoneRegistration(request.site, { userId: who.user.id, phone: phone.e164, meta: metaOf(request) });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, identifier, phone.e164), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -73,16 +82,17 @@ export function accountHandlers(app: Otpgate) {
     },
 
     async verifyPhoneChange(request: FastifyRequest, reply: FastifyReply) {
-      const who = await requireAccount(app, request, reply, accountPath(request));
-      if (isReply(who)) return who;
+      const access = await requireAccount(services, request, reply, accountPath(request));
+      if ('redirected' in access) return access.redirected;
+      const { who } = access;
       const site = request.site;
-      const ctx = pageContext(app, request, reply, { user: who.user });
+      const ctx = pageContext(urls, request, reply, { user: who.user });
       const phone = parsePhone(field(bodyOf(request), 'phone'))?.e164 ?? '';
       let identifier = field(bodyOf(request), 'identifier');
       return submitCode({
         action: field(bodyOf(request), 'action'),
-        resend: () => initPhoneRegistration(app.deps, site, { userId: who.user.id, phone, meta: metaOf(request) }),
-        verify: () => verifyPhoneRegistration(app.deps, site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+        resend: () => services.useCases.initPhoneRegistration(site, { userId: who.user.id, phone, meta: metaOf(request) }),
+        verify: () => services.useCases.verifyPhoneRegistration(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
         done: () => seeOther(reply, `${accountPath(request)}?done=phone_changed`),
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;

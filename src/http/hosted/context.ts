@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../../app.js';
 import type { Site } from '../../domain/site.js';
 import type { User } from '../../domain/user.js';
 import { acceptedLanguages, matchLocale, pickLocale, translator } from '../../i18n/index.js';
@@ -7,6 +6,7 @@ import { brandOf } from '../pages/brand.js';
 import { isCountry } from '../pages/countries.js';
 import type { Html } from '../pages/html.js';
 import type { PageContext } from '../pages/layout.js';
+import type { SiteUrls } from '../services.js';
 
 const LANG_COOKIE = 'otpgate_lang';
 const YEAR_SECONDS = 31_536_000;
@@ -28,16 +28,14 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
 /** The request's site; null when site resolution itself failed (an unknown site's error page). */
 export const siteOf = (request: FastifyRequest): Site | null => (request.site as Site | null) ?? null;
 
-export const cookieSecure = (app: Otpgate) => app.baseUrl.startsWith('https:');
-
 /**
  * Builds what a page needs. The language is the first supported of: `?lang=` just clicked (remembered in
  * a cookie), that cookie, the user's locale, the site's locale, then Accept-Language.
  */
-export function pageContext(app: Otpgate, request: FastifyRequest, reply: FastifyReply, options: { user?: User | null; languageLinks?: boolean } = {}): PageContext {
+export function pageContext(urls: Pick<SiteUrls, 'secureCookies'>, request: FastifyRequest, reply: FastifyReply, options: { user?: User | null; languageLinks?: boolean } = {}): PageContext {
   const site = siteOf(request);
   const asked = request.method === 'GET' ? matchLocale(queryParam(request, 'lang')) : null;
-  if (asked && site) reply.setCookie(LANG_COOKIE, asked, { path: `/${site.id}`, sameSite: 'lax', httpOnly: true, secure: cookieSecure(app), maxAge: YEAR_SECONDS });
+  if (asked && site) reply.setCookie(LANG_COOKIE, asked, { path: `/${site.id}`, sameSite: 'lax', httpOnly: true, secure: urls.secureCookies, maxAge: YEAR_SECONDS });
   const locale = pickLocale([asked, request.cookies[LANG_COOKIE], options.user?.locale, site?.locale, ...acceptedLanguages(request.headers['accept-language'])]);
   return {
     brand: brandOf(site),

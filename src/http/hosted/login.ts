@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../../app.js';
 import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
-import { initPasswordlessLogin, verifyPasswordlessLogin } from '../../flows/passwordless-login.js';
 import type { Translator } from '../../i18n/index.js';
 import { displayPhone, type Message } from '../pages/components.js';
 import type { PageContext } from '../pages/layout.js';
@@ -14,11 +12,13 @@ import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendP
 import { problemText } from './messages.js';
 import { safeReturnTo, withReturnTo } from './return-to.js';
 import { currentSession, signIn } from './session-cookie.js';
+import type { HttpServices } from '../services.js';
 
 const NOTICES: Record<string, 'login.signedOut' | 'login.signedOutEverywhere'> = { signed_out: 'login.signedOut', signed_out_everywhere: 'login.signedOutEverywhere' };
 
 /** /{site}/login and its code form: passwordless login by SMS, ending in a browser session. */
-export function loginHandlers(app: Otpgate) {
+export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
+  const { urls } = services;
   const errorMessage = (t: Translator, error: OtpgateError): Message => ({ kind: 'error', text: problemText(t, error) });
 
   function step(ctx: PageContext, request: FastifyRequest, input: { identifier: string; phone: string; returnTo: string | null }): VerifyStep {
@@ -37,8 +37,8 @@ export function loginHandlers(app: Otpgate) {
       const site = request.site;
       const returnTo = safeReturnTo(site, queryParam(request, 'return_to'));
       // Signed in already and nowhere to go back to: the account page is what the user came for.
-      if (!returnTo && (await currentSession(app, request))) return seeOther(reply, `/${site.id}/account`);
-      const ctx = pageContext(app, request, reply, { languageLinks: true });
+      if (!returnTo && (await currentSession(services, request))) return seeOther(reply, `/${site.id}/account`);
+      const ctx = pageContext(urls, request, reply, { languageLinks: true });
       const hint = parsePhone(queryParam(request, 'login_hint') ?? '', site.defaultCountry ?? undefined);
       const notice = NOTICES[queryParam(request, 'done') ?? ''];
       const form: LoginForm = { country: hint?.country ?? defaultCountry(request), phone: hint?.e164 ?? '', returnTo };
@@ -47,12 +47,12 @@ export function loginHandlers(app: Otpgate) {
 
     async start(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
-      const ctx = pageContext(app, request, reply);
+      const ctx = pageContext(urls, request, reply);
       const form: LoginForm = { country: defaultCountry(request, field(bodyOf(request), 'country')), phone: field(bodyOf(request), 'phone'), returnTo: safeReturnTo(site, field(bodyOf(request), 'return_to')) };
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await initPasswordlessLogin(app.deps, site, { loginHint: phone.e164, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initPasswordlessLogin(site, { loginHint: phone.e164, meta: metaOf(request) });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, { identifier, phone: phone.e164, returnTo: form.returnTo }), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -62,17 +62,17 @@ export function loginHandlers(app: Otpgate) {
 
     async verify(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
-      const ctx = pageContext(app, request, reply);
+      const ctx = pageContext(urls, request, reply);
       const body = bodyOf(request);
       const returnTo = safeReturnTo(site, field(body, 'return_to'));
       const phone = parsePhone(field(body, 'phone'))?.e164 ?? '';
       let identifier = field(body, 'identifier');
       return submitCode({
         action: field(body, 'action'),
-        resend: () => initPasswordlessLogin(app.deps, site, { loginHint: phone, meta: metaOf(request) }),
-        verify: () => verifyPasswordlessLogin(app.deps, site, { identifier, code: field(body, 'code') }),
+        resend: () => services.useCases.initPasswordlessLogin(site, { loginHint: phone, meta: metaOf(request) }),
+        verify: () => services.useCases.verifyPasswordlessLogin(site, { identifier, code: field(body, 'code') }),
         done: async (user) => {
-          await signIn(app, request, reply, user);
+          await signIn(services, request, reply, user);
           return seeOther(reply, returnTo ?? `/${site.id}/account`);
         },
         again: (newIdentifier, problem) => {

@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../../app.js';
 import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
-import { initSelfRegistration, verifySelfRegistration } from '../../flows/self-registration.js';
 import type { RegistrationUserData } from '../../flows/site-hooks.js';
 import { displayPhone, type Message } from '../pages/components.js';
 import type { PageContext } from '../pages/layout.js';
@@ -14,6 +12,7 @@ import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendP
 import { problemText } from './messages.js';
 import { safeReturnTo, withReturnTo } from './return-to.js';
 import { signIn } from './session-cookie.js';
+import type { HttpServices } from '../services.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 
@@ -21,7 +20,8 @@ const EMAIL = /^[^@\s]+@[^@\s]+$/;
  * /{site}/register and its code form: self-registration by SMS. The user exists only once the code is
  * right; then they are signed in and sent back where they came from (an app's sign-in, or the account page).
  */
-export function registerHandlers(app: Otpgate) {
+export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
+  const { urls } = services;
   const formOf = (request: FastifyRequest, body: FormBody | undefined): RegisterForm => ({
     firstName: field(body, 'first_name').slice(0, 200),
     lastName: field(body, 'last_name').slice(0, 200),
@@ -57,7 +57,7 @@ export function registerHandlers(app: Otpgate) {
   return {
     async form(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
-      const ctx = pageContext(app, request, reply, { languageLinks: true });
+      const ctx = pageContext(urls, request, reply, { languageLinks: true });
       const known = parsePhone(queryParam(request, 'phone') ?? '');
       const form: RegisterForm = { firstName: '', lastName: '', email: '', country: known?.country ?? defaultCountry(request), phone: known?.e164 ?? '', returnTo: safeReturnTo(site, queryParam(request, 'return_to')) };
       return sendPage(reply, 200, registerPage(ctx, form));
@@ -65,7 +65,7 @@ export function registerHandlers(app: Otpgate) {
 
     async start(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
-      const ctx = pageContext(app, request, reply);
+      const ctx = pageContext(urls, request, reply);
       const form = formOf(request, bodyOf(request));
       if (form.email && !EMAIL.test(form.email)) {
         return sendPage(reply, 400, registerPage(ctx, form, { field: 'email', message: { kind: 'error', text: ctx.t('error.invalid_email') } }));
@@ -73,7 +73,7 @@ export function registerHandlers(app: Otpgate) {
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await initSelfRegistration(app.deps, site, { userdata: userdataOf(form, phone.e164), locale: ctx.t.locale, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone.e164), locale: ctx.t.locale, meta: metaOf(request) });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, form, identifier, phone.e164), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -83,16 +83,16 @@ export function registerHandlers(app: Otpgate) {
 
     async verify(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
-      const ctx = pageContext(app, request, reply);
+      const ctx = pageContext(urls, request, reply);
       const form = formOf(request, bodyOf(request));
       const phone = parsePhone(form.phone)?.e164 ?? '';
       let identifier = field(bodyOf(request), 'identifier');
       return submitCode({
         action: field(bodyOf(request), 'action'),
-        resend: () => initSelfRegistration(app.deps, site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
-        verify: () => verifySelfRegistration(app.deps, site, { identifier, code: field(bodyOf(request), 'code') }),
+        resend: () => services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
+        verify: () => services.useCases.verifySelfRegistration(site, { identifier, code: field(bodyOf(request), 'code') }),
         done: async (user) => {
-          await signIn(app, request, reply, user);
+          await signIn(services, request, reply, user);
           return seeOther(reply, form.returnTo ?? `/${site.id}/account`);
         },
         again: (newIdentifier, problem) => {

@@ -1,7 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Otpgate } from '../../app.js';
 import { ERRORS, isOtpgateError } from '../../domain/errors.js';
-import { initIdentityVerification, verifyIdentityVerification } from '../../flows/identity-verification.js';
 import { confirmPage } from '../pages/confirm-page.js';
 import { displayPhone, type Message } from '../pages/components.js';
 import type { PageContext } from '../pages/layout.js';
@@ -12,12 +10,14 @@ import { bodyOf, field, pageContext, queryParam, seeOther, sendPage } from './co
 import { problemText } from './messages.js';
 import { safeReturnTo, withReturnTo } from './return-to.js';
 import { currentSession } from './session-cookie.js';
+import type { HttpServices } from '../services.js';
 
 /**
  * /{site}/account/confirm: the second factor a site may ask for before sensitive pages: a fresh code to
  * the user's verified phone (identity verification), remembered on the session for secondFactor.maxAgeSeconds.
  */
-export function secondFactorHandlers(app: Otpgate) {
+export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
+  const { urls } = services;
   function step(ctx: PageContext, request: FastifyRequest, identifier: string, phone: string, returnTo: string): VerifyStep {
     return {
       action: `${ctx.base}/account/confirm/verify`,
@@ -31,7 +31,7 @@ export function secondFactorHandlers(app: Otpgate) {
   async function signedIn(request: FastifyRequest, reply: FastifyReply, returnToValue: string | undefined) {
     const site = request.site;
     const returnTo = safeReturnTo(site, returnToValue) ?? `/${site.id}/account`;
-    const who = await currentSession(app, request);
+    const who = await currentSession(services, request);
     if (!who) return { redirect: seeOther(reply, withReturnTo(`/${site.id}/login`, returnTo)) };
     return { who, returnTo };
   }
@@ -41,8 +41,8 @@ export function secondFactorHandlers(app: Otpgate) {
       const found = await signedIn(request, reply, queryParam(request, 'return_to'));
       if ('redirect' in found) return found.redirect;
       const { who, returnTo } = found;
-      if (app.sessions.secondFactorSatisfied(request.site, who.session)) return seeOther(reply, returnTo);
-      const ctx = pageContext(app, request, reply, { user: who.user, languageLinks: true });
+      if (services.sessions.secondFactorSatisfied(request.site, who.session)) return seeOther(reply, returnTo);
+      const ctx = pageContext(urls, request, reply, { user: who.user, languageLinks: true });
       return sendPage(reply, 200, confirmPage(ctx, { phone: who.user.phone ?? '', returnTo }));
     },
 
@@ -50,9 +50,9 @@ export function secondFactorHandlers(app: Otpgate) {
       const found = await signedIn(request, reply, field(bodyOf(request), 'return_to'));
       if ('redirect' in found) return found.redirect;
       const { who, returnTo } = found;
-      const ctx = pageContext(app, request, reply, { user: who.user });
+      const ctx = pageContext(urls, request, reply, { user: who.user });
       try {
-        const { identifier } = await initIdentityVerification(app.deps, request.site, { userId: who.user.id, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initIdentityVerification(request.site, { userId: who.user.id, meta: metaOf(request) });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, identifier, who.user.phone ?? '', returnTo), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -65,15 +65,15 @@ export function secondFactorHandlers(app: Otpgate) {
       if ('redirect' in found) return found.redirect;
       const { who, returnTo } = found;
       const site = request.site;
-      const ctx = pageContext(app, request, reply, { user: who.user });
+      const ctx = pageContext(urls, request, reply, { user: who.user });
       const phone = who.user.phone ?? '';
       let identifier = field(bodyOf(request), 'identifier');
       return submitCode({
         action: field(bodyOf(request), 'action'),
-        resend: () => initIdentityVerification(app.deps, site, { userId: who.user.id, meta: metaOf(request) }),
-        verify: () => verifyIdentityVerification(app.deps, site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+        resend: () => services.useCases.initIdentityVerification(site, { userId: who.user.id, meta: metaOf(request) }),
+        verify: () => services.useCases.verifyIdentityVerification(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
         done: async () => {
-          await app.sessions.recordSecondFactor(site, who.session);
+          await services.sessions.recordSecondFactor(site, who.session);
           return seeOther(reply, returnTo);
         },
         again: (newIdentifier, problem) => {

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
+import type { Site } from '../domain/site.js';
+import type { UseCases } from '../flows/use-cases.js';
+import type { SiteDirectory } from '../flows/site-directory.js';
+import type { ClientService } from '../oauth/clients.js';
+import type { Keyring } from '../oauth/signing-keys.js';
+import type { TokenService } from '../oauth/tokens.js';
+import type { SessionService } from '../sessions/browser-sessions.js';
+
+/** Where things are on the public side: the server's base URL and each site's issuer URL. */
+export interface SiteUrls {
+  readonly base: string;
+  /** The site's base URL (its OIDC issuer): `{base}/{site.id}`. */
+  site(site: Site): string;
+  /** True when the server is reached over https: cookies are then Secure. */
+  readonly secureCookies: boolean;
+}
+
+/** Set when shutdown starts: readiness fails so the load balancer stops sending while requests drain. */
+export interface Lifecycle {
+  readonly draining: boolean;
+}
+
+/** Throws when this instance cannot serve (the database does not answer). */
+export interface Readiness {
+  check(): Promise<void>;
+}
+
+export interface ServerSettings {
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+/**
+ * The services the HTTP layer is built from. Every route handler factory names the few it uses
+ * (`Pick<HttpServices, ...>`), so what a handler depends on is visible where it is declared.
+ */
+export interface HttpServices {
+  sites: Pick<SiteDirectory, 'require'>;
+  useCases: UseCases;
+  clients: ClientService;
+  tokens: TokenService;
+  sessions: SessionService;
+  keyring: Pick<Keyring, 'jwks'>;
+  clock: Clock;
+  urls: SiteUrls;
+  lifecycle: Lifecycle;
+  readiness: Readiness;
+  logger: Logger;
+  settings: ServerSettings;
+}

@@ -1,0 +1,60 @@
+import { constantTimeEqual } from '../crypto/code-hasher.js';
+import { OtpgateError } from '../domain/errors.js';
+import type { OAuthClient } from '../domain/oauth.js';
+import type { Store } from '../domain/repositories.js';
+import type { Site } from '../domain/site.js';
+import { hashClientSecret } from './tokens.js';
+
+/**
+ * The OAuth clients of a site and every rule about them: which client, which redirect and post-logout
+ * addresses it may use (exact string matches only: prefix or pattern matching is how open redirects and
+ * code theft start), and how a confidential client proves itself.
+ */
+export function createClientService(store: Pick<Store, 'forSite'>) {
+  const find = (site: Site, clientId: string | undefined): Promise<OAuthClient | null> =>
+    clientId ? store.forSite(site.id).clients.byId(clientId) : Promise.resolve(null);
+
+  return {
+    find,
+
+    async require(site: Site, clientId: string | undefined): Promise<OAuthClient> {
+      if (!clientId) throw new OtpgateError('invalid_client', 'client_id is required.');
+      const client = await find(site, clientId);
+      if (!client) throw new OtpgateError('invalid_client', 'Unknown client_id.');
+      return client;
+    },
+
+    /**
+     * client_secret_basic or client_secret_post for confidential clients, client_id alone for public ones
+     * (PKCE protects those). The same answer for an unknown client and a wrong secret.
+     */
+    async authenticate(site: Site, credentials: { clientId: string | null; secret: string | null }): Promise<OAuthClient> {
+      if (!credentials.clientId) throw new OtpgateError('invalid_client', 'client_id is required.');
+      const client = await find(site, credentials.clientId);
+      if (!client) throw new OtpgateError('invalid_client');
+      const { secret } = credentials;
+      if (client.secretHash !== null && (!secret || !constantTimeEqual(hashClientSecret(secret), client.secretHash)))
+        throw new OtpgateError('invalid_client');
+      return client;
+    },
+
+    /** A post-logout address the client registered, or null (then the browser stays with us). */
+    async postLogoutTarget(site: Site, clientId: string | undefined, uri: string | undefined): Promise<string | null> {
+      if (!uri) return null;
+      const client = await find(site, clientId);
+      return client && postLogoutUriAllowed(client, uri) ? uri : null;
+    },
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;
+
+export const redirectUriAllowed = (client: OAuthClient, uri: string): boolean => client.redirectUris.includes(uri);
+
+export const postLogoutUriAllowed = (client: OAuthClient, uri: string): boolean => client.postLogoutRedirectUris.includes(uri);
+
+/** OAuth lets a client with exactly one registered redirect URI leave it out of the request (RFC 6749 §3.1.2.3). */
+export function resolveRedirectUri(client: OAuthClient, given: string | undefined): string | null {
+  const uri = given ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  return uri !== undefined && redirectUriAllowed(client, uri) ? uri : null;
+}
