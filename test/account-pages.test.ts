@@ -1,7 +1,9 @@
 /** The signed-in pages: account, phone change, the second factor, sign out here and everywhere. */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { afterEach, describe, test } from 'node:test';
 import { createManualClock } from '../src/domain/clock.js';
+import { createLogger } from '../src/observability/logger.js';
 import type { PhoneNumber } from '../src/domain/phone.js';
 import { alertText, createBrowser, hiddenFields } from './support/browser-fetch.js';
 import { seedUser, signIn, wrongCode } from './support/hosted-flows.js';
@@ -21,6 +23,20 @@ describe('account pages', () => {
     const account = await signIn(browser, t, '+14155550301');
     assert.equal(new URL(account.url).pathname, '/demo/account');
     assert.match(account.html, /\+1 415 555 0301 \(verified\)/);
+  });
+
+  test('an anonymous visit to the account page is redirected to sign-in and logs nothing at warn or above', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('warn', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    t = await startTestServer({}, { logger });
+    for (const path of ['/demo/account', '/demo/account?lang=fr']) {
+      const response = await fetch(`${t.url}${path}`, { redirect: 'manual' });
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get('location'), '/demo/login?return_to=%2Fdemo%2Faccount');
+    }
+    // The reply is sent once the hooks finish; give a late error the moment it would take to be logged.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(lines, [], 'no warning or error was logged');
   });
 
   test('changing the phone: the code goes to the new number and the old one stays until it is entered', async () => {
