@@ -8,11 +8,13 @@ import type { Config } from './config/schema.js';
 import { toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
+import { createHttpClient } from './delivery/http-client.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { systemClock, systemTimers, type Clock } from './domain/clock.js';
 import { OtpgateError } from './domain/errors.js';
 import type { Store } from './domain/repositories.js';
 import { SITE_ID_PATTERN, type Site } from './domain/site.js';
+import { createDeliveryTiming } from './flows/delivery-timing.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteHooks } from './flows/site-hooks.js';
 import { createUserManagement } from './flows/user-management.js';
@@ -49,6 +51,7 @@ export async function createOtpgate(options: OtpgateOptions) {
     }));
   const baseUrl = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
   const siteUrl = (site: Site) => `${baseUrl}/${site.id}`;
+  const httpClient = createHttpClient();
   const deps: FlowDeps = {
     store,
     clock,
@@ -61,7 +64,10 @@ export async function createOtpgate(options: OtpgateOptions) {
     }),
     hooks: createSiteHooks(),
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
-    dispatch: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
+    calloutFetch: httpClient.fetch,
+    deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
+    timers: systemTimers,
+    deliveryTiming: createDeliveryTiming(systemTimers),
     logger,
     publicHost: new URL(baseUrl).host,
   };
@@ -121,6 +127,7 @@ export async function createOtpgate(options: OtpgateOptions) {
     },
     async close() {
       await store.close();
+      await httpClient.close();
     },
   };
 }
