@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
+import { unknownCredentialProblems } from './delivery/credential-references.js';
 import { createHttpClient } from './delivery/http-client.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, systemTimers, type Clock } from './domain/clock.js';
@@ -134,7 +135,7 @@ export async function createOtpgate(options: OtpgateOptions) {
 
 /** Loads every configured handler module once at start, so a typo in a path stops startup instead of a login. */
 async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<void> {
-  const problems: string[] = [];
+  const problems: string[] = unknownCredentialProblems(config);
   for (const [i, siteConfig] of config.sites.entries()) {
     const site = toSite(siteConfig, config);
     await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));

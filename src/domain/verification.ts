@@ -49,7 +49,10 @@ export type VerificationStatus = VerificationState | 'expired' | 'exhausted';
  * The boundaries: a code is expired from the instant `expiresAt` (not after it), and exhausted once
  * `attempts` reaches `maxAttempts` (the last allowed attempt was counted).
  */
-export function classify(verification: Pick<Verification, 'state' | 'attempts' | 'maxAttempts' | 'expiresAt'>, now: Date): VerificationStatus {
+export function classify(
+  verification: Pick<Verification, 'state' | 'attempts' | 'maxAttempts' | 'expiresAt'>,
+  now: Date,
+): VerificationStatus {
   if (verification.state !== 'pending') return verification.state;
   if (now.getTime() >= verification.expiresAt.getTime()) return 'expired';
   if (verification.attempts >= verification.maxAttempts) return 'exhausted';

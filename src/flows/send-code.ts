@@ -68,7 +68,8 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
 async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now: Date): Promise<Verification | null> {
   const policy = site.policies[input.useCase];
   const store = deps.store.forSite(site.id);
-  if (!countryAllowed(input.phone.country, policy.allowedCountries, policy.deniedCountries)) throw new OtpgateError('country_not_supported');
+  const { allowedCountries, deniedCountries } = policy;
+  if (!countryAllowed(input.phone.country, allowedCountries, deniedCountries)) throw new OtpgateError('country_not_supported');
 
   const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), now };
   const existing = await store.verifications.findResendable(query);

@@ -13,7 +13,11 @@ const USE_CASE = 'identity_verification';
  * Sends a real test message through a site's chain (`otpgate handler test`) and reports every attempt.
  * Nothing is stored: the code is random, matches no verification, and the attempts are only shown.
  */
-export async function sendTestMessage(deps: DeliveryDeps & Pick<FlowDeps, 'publicHost'>, site: Site, phone: PhoneNumber): Promise<DispatchReport> {
+export async function sendTestMessage(
+  deps: DeliveryDeps & Pick<FlowDeps, 'publicHost'>,
+  site: Site,
+  phone: PhoneNumber,
+): Promise<DispatchReport> {
   const chain = await deps.chains.chainFor(site).catch((error: unknown) => {
     // An admin is asking, so the loader's reason (file not found, no sendOneTimePassword...) is what helps.
     const reason = error instanceof Error ? error.message : String(error);
