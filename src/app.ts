@@ -9,9 +9,12 @@ import type { Config } from './config/schema.js';
 import { toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
+import { unknownCredentialProblems } from './delivery/credential-references.js';
+import { createHttpClient } from './delivery/http-client.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { systemClock, systemTimers, type Clock } from './domain/clock.js';
 import type { Store } from './domain/repositories.js';
+import { createDeliveryTiming } from './flows/delivery-timing.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
 import { createSiteHooks } from './flows/site-hooks.js';
@@ -94,6 +97,8 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     }));
   const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
   const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies: base.startsWith('https:') };
+  // Callouts to SMS providers share one keep-alive pool per app, closed with it.
+  const httpClient = createHttpClient();
   const flowDeps: FlowDeps = {
     store,
     clock,
@@ -106,7 +111,10 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     }),
     hooks: createSiteHooks(),
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
-    dispatch: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
+    calloutFetch: httpClient.fetch,
+    deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
+    timers: systemTimers,
+    deliveryTiming: createDeliveryTiming(systemTimers),
     logger,
     publicHost: new URL(base).host,
   };
@@ -118,6 +126,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   } catch (error) {
     // A store we opened must not outlive a failed start: an open PostgreSQL pool keeps the process alive.
     if (!options.store) await store.close().catch(() => {});
+    await httpClient.close().catch(() => {});
     throw error;
   }
 
@@ -144,6 +153,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     purge: () => purgeExpired(store, clock, config.maintenance),
     async close() {
       await store.close();
+      await httpClient.close();
     },
   };
 }
@@ -175,7 +185,7 @@ export function otpgateOf(services: Services): Otpgate {
 
 /** Loads every configured handler module once at start, so a typo in a path stops startup instead of a login. */
 async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<void> {
-  const problems: string[] = [];
+  const problems: string[] = unknownCredentialProblems(config);
   for (const [i, siteConfig] of config.sites.entries()) {
     const site = toSite(siteConfig, config);
     await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));

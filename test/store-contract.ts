@@ -299,9 +299,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const verified = newVerification({ createdAt: at(1) });
         await verifications.insert(verified);
         await verifications.markVerified(verified.id, T0);
-        const locked = newVerification({ createdAt: at(2) });
-        await verifications.insert(locked);
-        await verifications.lock(locked.id);
+        await verifications.insert(newVerification({ state: 'locked', createdAt: at(2) }));
         await verifications.insert(newVerification({ state: 'locked', createdAt: at(3) }));
         await verifications.insert(newVerification({ state: 'verified', createdAt: at(4) }));
         assert.equal((await verifications.findResendable({ ...query, now: at(5) }))?.id, expiring.id);
@@ -327,9 +325,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const verifications = (await fresh(t)).forSite('a').verifications;
         const change = { codeHash: 'hash-2', keyId: 'k2', previousSentAt: T0, sentAt: at(MINUTE), expiresAt: at(11 * MINUTE) };
         assert.equal(await verifications.recordResend('missing', change), false);
-        const locked = newVerification();
+        const locked = newVerification({ state: 'locked' });
         await verifications.insert(locked);
-        await verifications.lock(locked.id);
         assert.equal(await verifications.recordResend(locked.id, change), false);
         assert.equal((await verifications.byId(locked.id))?.codeHash, 'hash-1');
       });
@@ -363,9 +360,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(afterVerified.kind, 'not_pending');
         assert.equal(afterVerified.kind === 'not_pending' && afterVerified.verification.state, 'verified');
 
-        const locked = newVerification();
+        const locked = newVerification({ state: 'locked' });
         await verifications.insert(locked);
-        await verifications.lock(locked.id);
         const afterLocked = await verifications.countAttempt(locked.id, T0);
         assert.equal(afterLocked.kind === 'not_pending' && afterLocked.verification.state, 'locked');
         assert.equal((await verifications.byId(locked.id))?.attempts, 0);
@@ -380,23 +376,13 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(verified?.state, 'verified');
         assert.equal(await verifications.markVerified(v.id, T0), null);
         assert.equal(await verifications.markVerified('missing', T0), null);
+        // A locked verification never becomes verified (kept from the removed lock() test).
+        const locked = newVerification({ state: 'locked' });
+        await verifications.insert(locked);
+        assert.equal(await verifications.markVerified(locked.id, T0), null);
+        assert.equal((await verifications.byId(locked.id))?.state, 'locked');
       });
 
-      test('lock moves pending to locked and never undoes a verification', async (t) => {
-        const verifications = (await fresh(t)).forSite('a').verifications;
-        const pending = newVerification();
-        await verifications.insert(pending);
-        await verifications.lock(pending.id);
-        assert.equal((await verifications.byId(pending.id))?.state, 'locked');
-        assert.equal(await verifications.markVerified(pending.id, T0), null);
-
-        const verified = newVerification();
-        await verifications.insert(verified);
-        await verifications.markVerified(verified.id, T0);
-        await verifications.lock(verified.id);
-        assert.equal((await verifications.byId(verified.id))?.state, 'verified');
-        await verifications.lock('missing');
-      });
 
       test('purgeExpired deletes only verifications that expired before the cutoff', async (t) => {
         const verifications = (await fresh(t)).forSite('a').verifications;
@@ -680,7 +666,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await b.countAttempt(v.id, T0), { kind: 'not_found' });
         assert.equal(await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', previousSentAt: v.lastSentAt, sentAt: T0, expiresAt: at(HOUR) }), false);
         assert.equal(await b.markVerified(v.id, T0), null);
-        await b.lock(v.id);
         assert.equal(await b.purgeExpired(at(HOUR)), 0);
         assert.deepEqual(await a.byId(v.id), { ...v, siteId: 'a' });
       });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 
+const CREDENTIAL_NAME = /^[A-Za-z0-9_]+$/;
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
 
 export const policySchema = z
@@ -27,7 +28,16 @@ const moduleHandlerSchema = z
     type: z.literal('module'),
     name: z.string().min(1).optional().describe('Name shown in attempt logs (default: the file name).'),
     path: z.string().min(1).describe('Path of a .js, .mjs or .ts module whose default export has sendOneTimePassword; relative to the config file.'),
-    options: z.record(z.unknown()).optional().describe('Passed to a default export that is a factory function.'),
+    options: z
+      .record(z.unknown())
+      .optional()
+      .describe(
+        'Passed to a default export that is a factory function. A string value `callout:NAME/...` must name a configured named credential.',
+      ),
+    credentials: z
+      .array(z.string().regex(CREDENTIAL_NAME))
+      .optional()
+      .describe('Named credentials the handler calls (`callout:NAME/...`); startup fails when one is missing from namedCredentials.'),
   })
   .strict();
 
@@ -159,7 +169,7 @@ export const configSchema = z
       .strict()
       .default({}),
     namedCredentials: z
-      .record(z.string().regex(/^[A-Za-z0-9_]+$/), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
+      .record(z.string().regex(CREDENTIAL_NAME), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
       .default({})
       .describe('Callout targets by name; write secrets as ${ENV_VAR}.'),
     defaults: z.object({ policy: policySchema.default({}) }).strict().default({}),

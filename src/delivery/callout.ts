@@ -1,4 +1,4 @@
-import { calloutFetch } from './http-client.js';
+import type { CalloutFetch } from './http-client.js';
 import { resolveCallout, type NamedCredentials } from './named-credentials.js';
 
 export interface CalloutRecord {
@@ -10,12 +10,14 @@ export interface CalloutRecord {
 
 /**
  * The `callout` a handler receives: fetch() bound to the named credentials and the delivery deadline.
- * Every call is reported to `record` (status and latency, never the body: it holds the code).
+ * Every call is reported to `record` (status and latency, never the body: it holds the code). `fetch` is
+ * the app's HTTP client (createHttpClient), so its connections close with the app.
  */
 export function createCallout(
   credentials: NamedCredentials,
   signal: AbortSignal,
   record: (entry: CalloutRecord) => void,
+  fetch: CalloutFetch,
 ): (url: string, init?: RequestInit) => Promise<Response> {
   return async (target, init = {}) => {
     const { url, headers } = resolveCallout(target, credentials);
@@ -28,7 +30,7 @@ export function createCallout(
     try {
       // Redirects are not followed unless the handler asks: following one would carry the credential's
       // Authorization header to wherever the provider points (and fetch buffers the body to be able to).
-      const response = await calloutFetch(url, { redirect: 'manual', ...init, headers: merged, signal: combined });
+      const response = await fetch(url, { redirect: 'manual', ...init, headers: merged, signal: combined });
       record({ url: redactUrl(url), method, status: response.status, latencyMs: performance.now() - started });
       return response;
     } catch (error) {

@@ -1,7 +1,15 @@
+import type { Clock, Timers } from '../domain/clock.js';
 import type { DeliveryAttemptRecord } from '../domain/repositories.js';
 import { createCallout } from './callout.js';
-import { DELIVERY_RESULTS, type DeliveryOutcome, type DeliveryRequest, type DeliveryResult, type OneTimePasswordDeliveryHandler } from './contract.js';
-import type { NamedCredentials } from './named-credentials.js';
+import {
+  DELIVERY_RESULTS,
+  type DeliveryOutcome,
+  type DeliveryRequest,
+  type DeliveryResult,
+  type OneTimePasswordDeliveryHandler,
+} from './contract.js';
+import type { CalloutFetch } from './http-client.js';
+import { UnknownNamedCredentialError, type NamedCredentials } from './named-credentials.js';
 import { createSafeLog, redact, type BaseLogger } from './safe-log.js';
 
 export interface ChainLink {
@@ -9,10 +17,23 @@ export interface ChainLink {
   handler: OneTimePasswordDeliveryHandler;
 }
 
-export interface DispatchSettings {
+/** The `delivery` settings of the config: one send's time budget, retries per handler and the first backoff. */
+export interface DeliverySettings {
   deadlineMs: number;
   retries: number;
   backoffMs: number;
+}
+
+/** What dispatch needs besides the chain and the request; the flows build it from their deps. */
+export interface DispatchServices {
+  credentials: NamedCredentials;
+  fetch: CalloutFetch;
+  settings: DeliverySettings;
+  logger: BaseLogger;
+  /** Dates the attempt records. */
+  clock: Clock;
+  /** Measures the deadline, waits out the backoff, draws the jitter. */
+  timers: Timers;
 }
 
 export interface DispatchReport {
@@ -22,7 +43,9 @@ export interface DispatchReport {
   attempts: DeliveryAttemptRecord[];
 }
 
-type AttemptResult = DeliveryOutcome & { latencyMs: number };
+export type DispatchInput = DispatchServices & { chain: ChainLink[]; request: Omit<DeliveryRequest, 'attempt'> };
+
+type AttemptResult = DeliveryOutcome & { latencyMs: number; unknownCredential?: string };
 
 const DEADLINE_PASSED = new Error('delivery deadline passed');
 const CALL_FINISHED = new Error('delivery attempt finished');
@@ -37,70 +60,119 @@ const RETRYABLE = new Set<DeliveryResult>(['PROVIDER_ERROR', 'EXCEPTION']);
  * fair share of the remaining time, so a hanging primary cannot starve its backups.
  * Must be called outside any database transaction: it waits on the network.
  */
-export async function dispatch(input: {
-  chain: ChainLink[];
-  request: Omit<DeliveryRequest, 'attempt'>;
-  credentials: NamedCredentials;
-  settings: DispatchSettings;
-  logger: BaseLogger;
-  now: () => Date;
-}): Promise<DispatchReport> {
-  const { chain, request, settings } = input;
-  const code = request.oneTimePassword;
-  const started = performance.now();
-  const remaining = () => settings.deadlineMs - (performance.now() - started);
+export async function dispatch(input: DispatchInput): Promise<DispatchReport> {
+  const { chain, request, settings, timers } = input;
+  const started = timers.elapsedMs();
+  const remaining = () => settings.deadlineMs - (timers.elapsedMs() - started);
   const attempts: DeliveryAttemptRecord[] = [];
   let last: DeliveryResult = 'EXCEPTION';
 
   for (const [index, link] of chain.entries()) {
+    const share = () => remaining() / (chain.length - index);
     for (let attempt = 1; attempt <= settings.retries + 1; attempt++) {
-      const budget = remaining() / (chain.length - index);
+      const budget = share();
       if (budget <= 0) break;
-      const outcome = await callOnce(link, { ...request, attempt }, budget, input.credentials, createSafeLog(input.logger, code, { handler: link.name, identifier: request.identifier, attempt }));
-      attempts.push({
-        verificationId: request.identifier,
-        handler: link.name,
-        attempt,
-        result: outcome.result,
-        latencyMs: outcome.latencyMs,
-        providerMessageId: outcome.providerMessageId ?? null,
-        // Handlers write details; a careless one might echo the message, so the code is scrubbed here too.
-        detail: outcome.detail ? redact(outcome.detail, code).slice(0, 300) : null,
-        createdAt: input.now(),
-      });
+      const outcome = await callOnce(link, { ...request, attempt }, budget, input);
+      attempts.push(toRecord(link, request, attempt, outcome, input.clock));
       last = outcome.result;
       if (outcome.result === 'SUCCESS') return { result: 'SUCCESS', providerMessageId: outcome.providerMessageId ?? null, attempts };
       if (outcome.result === 'INVALID_PHONE_NUMBER') return { result: last, providerMessageId: null, attempts };
+      if (outcome.unknownCredential !== undefined) {
+        logUnknownCredential(input.logger, link, request.identifier, outcome.unknownCredential);
+        break; // a retry cannot change the configuration; the next handler has its own credentials
+      }
       if (!RETRYABLE.has(outcome.result) || attempt > settings.retries) break;
-      const delay = outcome.retryAfterMs ?? settings.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+      const delay = outcome.retryAfterMs ?? backoffMs(settings.backoffMs, attempt, timers.random);
       // Waiting past our share would only turn into a timeout; move on to the next handler instead.
-      if (delay >= remaining() / (chain.length - index)) break;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay >= share()) break;
+      await timers.sleep(delay);
     }
     if (remaining() <= 0) break;
   }
   return { result: last, providerMessageId: null, attempts };
 }
 
-async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: number, credentials: NamedCredentials, log: ReturnType<typeof createSafeLog>): Promise<AttemptResult> {
+/** Exponential, with jitter in [50%, 100%) so the retries of many sends do not arrive at the provider together. */
+function backoffMs(first: number, attempt: number, random: () => number): number {
+  return first * 2 ** (attempt - 1) * (0.5 + random() / 2);
+}
+
+function toRecord(
+  link: ChainLink,
+  request: Omit<DeliveryRequest, 'attempt'>,
+  attempt: number,
+  outcome: AttemptResult,
+  clock: Clock,
+): DeliveryAttemptRecord {
+  return {
+    verificationId: request.identifier,
+    handler: link.name,
+    attempt,
+    result: outcome.result,
+    latencyMs: outcome.latencyMs,
+    providerMessageId: outcome.providerMessageId ?? null,
+    // Handlers write details; a careless one might echo the message, so the code is scrubbed here too.
+    detail: outcome.detail ? redact(outcome.detail, request.oneTimePassword).slice(0, 300) : null,
+    createdAt: clock.now(),
+  };
+}
+
+function logUnknownCredential(logger: BaseLogger, link: ChainLink, identifier: string, credential: string): void {
+  logger.error(
+    { handler: link.name, identifier, credential },
+    `configuration problem: delivery handler "${link.name}" calls callout:${credential}/..., but namedCredentials has no "${credential}"`,
+  );
+}
+
+async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: number, services: DispatchServices): Promise<AttemptResult> {
+  const { timers } = services;
   const controller = new AbortController();
-  const started = performance.now();
-  const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
-  const context = { callout: createCallout(credentials, controller.signal, () => {}), signal: controller.signal, log };
+  const started = timers.elapsedMs();
+  // The deadline is a sleep on the attempt's own signal, so the `finally` below also cancels the timer.
+  timers.sleep(budgetMs, controller.signal).then(
+    () => controller.abort(DEADLINE_PASSED),
+    () => {},
+  );
+  let unknownCredential: string | undefined;
+  const callout = createCallout(services.credentials, controller.signal, () => {}, services.fetch);
+  const bindings = { handler: link.name, identifier: request.identifier, attempt: request.attempt };
+  const log = createSafeLog(services.logger, request.oneTimePassword, bindings);
+  const context = {
+    // Noted even when the handler catches the error and maps it to a result of its own.
+    callout: (url: string, init?: RequestInit) =>
+      callout(url, init).catch((error: unknown) => {
+        if (error instanceof UnknownNamedCredentialError) unknownCredential = error.credentialName;
+        throw error;
+      }),
+    signal: controller.signal,
+    log,
+  };
   // A handler that ignores the signal still cannot hold us past the deadline.
   const timedOut = new Promise<DeliveryOutcome>((resolve) =>
     controller.signal.addEventListener('abort', () => resolve({ result: 'EXCEPTION', detail: 'timed out' }), { once: true }),
   );
+  let outcome: DeliveryOutcome;
   try {
-    const raw = await Promise.race([link.handler.sendOneTimePassword(request, context), timedOut]);
-    return { ...normalise(raw), latencyMs: performance.now() - started };
+    outcome = normalise(await Promise.race([link.handler.sendOneTimePassword(request, context), timedOut]));
   } catch (error) {
     const message = controller.signal.aborted ? 'timed out' : `threw: ${error instanceof Error ? error.message : String(error)}`;
-    return { result: 'EXCEPTION', detail: message, latencyMs: performance.now() - started };
+    outcome = { result: 'EXCEPTION', detail: message };
   } finally {
-    clearTimeout(timer);
-    controller.abort(CALL_FINISHED); // ends the handler's leftover callouts; a shared reason costs no stack trace
+    controller.abort(CALL_FINISHED); // ends the timer and the handler's leftover callouts; a shared reason costs no stack trace
   }
+  const latencyMs = timers.elapsedMs() - started;
+  if (unknownCredential === undefined || outcome.result === 'SUCCESS') return { ...outcome, latencyMs };
+  // An unknown credential is a configuration error, not a delivery failure. It is recorded as EXCEPTION: the
+  // contract has no configuration result, and EXCEPTION is the one that says "failed inside the platform"
+  // without blaming the provider (PROVIDER_ERROR) or the user's number (INVALID_PHONE_NUMBER, which would
+  // also stop the chain and tell the user their number is wrong). The user is told delivery_failed, which is
+  // true. Unlike a transient EXCEPTION it is not retried (see dispatch), and the detail says what to fix.
+  return {
+    result: 'EXCEPTION',
+    detail: `configuration error: no named credential "${unknownCredential}" is configured`,
+    latencyMs,
+    unknownCredential,
+  };
 }
 
 function normalise(raw: unknown): DeliveryOutcome {

@@ -23,16 +23,22 @@ export class UnknownNamedCredentialError extends Error {
 
 const CALLOUT_PREFIX = 'callout:';
 
+/** `callout:NAME/rest` split into NAME and `/rest`; null for a plain URL. */
+export function parseCalloutTarget(target: string): { name: string; path: string } | null {
+  if (!target.startsWith(CALLOUT_PREFIX)) return null;
+  const rest = target.slice(CALLOUT_PREFIX.length);
+  const cut = rest.search(/[/?]/);
+  return { name: cut === -1 ? rest : rest.slice(0, cut), path: cut === -1 ? '' : rest.slice(cut) };
+}
+
 /** Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds. */
 export function resolveCallout(
   target: string,
   credentials: NamedCredentials,
 ): { url: string; headers: Record<string, string> } {
-  if (!target.startsWith(CALLOUT_PREFIX)) return { url: target, headers: {} };
-  const rest = target.slice(CALLOUT_PREFIX.length);
-  const cut = rest.search(/[/?]/);
-  const name = cut === -1 ? rest : rest.slice(0, cut);
-  const path = cut === -1 ? '' : rest.slice(cut);
+  const parsed = parseCalloutTarget(target);
+  if (!parsed) return { url: target, headers: {} };
+  const { name, path } = parsed;
   const credential = credentials.get(name);
   if (!credential) throw new UnknownNamedCredentialError(name);
   const base = credential.url.replace(/\/+$/, '');

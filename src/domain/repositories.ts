@@ -50,8 +50,6 @@ export interface VerificationRepository {
   countAttempt(id: string, now: Date): Promise<CountedAttempt>;
   /** pending -> verified; null when another request got there first (one success per code). */
   markVerified(id: string, now: Date): Promise<Verification | null>;
-  /** pending -> locked. */
-  lock(id: string): Promise<void>;
   /** Deletes verifications that expired before `before`. */
   purgeExpired(before: Date): Promise<number>;
 }

@@ -1,11 +1,13 @@
 import type { CodeHasher } from '../crypto/code-hasher.js';
 import type { ChainResolver } from '../delivery/chain.js';
-import type { DispatchSettings } from '../delivery/dispatcher.js';
+import type { DeliverySettings } from '../delivery/dispatcher.js';
+import type { CalloutFetch } from '../delivery/http-client.js';
 import type { NamedCredentials } from '../delivery/named-credentials.js';
 import type { BaseLogger } from '../delivery/safe-log.js';
-import type { Clock } from '../domain/clock.js';
+import type { Clock, Timers } from '../domain/clock.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
+import type { DeliveryTiming } from './delivery-timing.js';
 import type { SiteHooks } from './site-hooks.js';
 
 /** Everything the flows need, built once by the app. */
@@ -16,7 +18,13 @@ export interface FlowDeps {
   chains: ChainResolver;
   hooks: SiteHooks;
   credentials: NamedCredentials;
-  dispatch: DispatchSettings;
+  /** The app's HTTP client for callouts (createHttpClient); the app closes it. */
+  calloutFetch: CalloutFetch;
+  deliverySettings: DeliverySettings;
+  /** Delivery deadlines, backoff and jitter; and the pad of unknown login hints. */
+  timers: Timers;
+  /** How long this app's recent deliveries took, per site (createDeliveryTiming). */
+  deliveryTiming: DeliveryTiming;
   logger: BaseLogger;
   /** Host name for the WebOTP line of the default text. */
   publicHost: string;

@@ -1,6 +1,6 @@
 import { OtpgateError } from '../domain/errors.js';
 import type { UseCase } from '../domain/use-case.js';
-import type { Verification } from '../domain/verification.js';
+import { classify, type Verification } from '../domain/verification.js';
 import type { FlowDeps, Site } from './deps.js';
 
 /**
@@ -25,7 +25,7 @@ export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier
       throw new OtpgateError('verification_locked');
     case 'not_pending':
       if (counted.verification.useCase !== input.useCase) throw new OtpgateError('verification_not_found');
-      throw new OtpgateError(counted.verification.state === 'locked' ? 'verification_locked' : 'already_used');
+      throw new OtpgateError(classify(counted.verification, now) === 'locked' ? 'verification_locked' : 'already_used');
   }
   const verification = counted.verification;
   // A verification of another use case or user is not revealed to exist.
@@ -36,8 +36,9 @@ export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier
   // The HMAC is computed whatever the format or deliverability, so timing tells nothing either.
   const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
   if (!matches || !verification.deliverable || !/^\d{4,10}$/.test(code)) {
+    // This wrong guess may have been the last one the budget allowed.
+    if (classify(verification, now) === 'exhausted') throw new OtpgateError('verification_locked');
     const remaining = verification.maxAttempts - verification.attempts;
-    if (remaining <= 0) throw new OtpgateError('verification_locked');
     throw new OtpgateError('invalid_code', `The code is wrong; ${remaining} attempt${remaining === 1 ? '' : 's'} left.`, { attempts_remaining: remaining });
   }
   const verified = await store.markVerified(verification.id, now);

@@ -10,9 +10,13 @@ import type {
   DeliveryRequest,
   DeliveryResult,
 } from '../../src/delivery/contract.js';
+import { createHttpClient } from '../../src/delivery/http-client.js';
 import type { NamedCredential } from '../../src/delivery/named-credentials.js';
 
 export const CODE = '482913';
+
+// One client for the test process, as the module-level agent of http-client.ts used to be.
+const http = createHttpClient();
 
 /**
  * The text has the shape otpgate renders (ending in the WebOTP line `@host #code`) and carries '&', '+', '%',
@@ -56,7 +60,7 @@ export function deliveryContext(
       void logLines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const log: DeliveryLog = { info: line('info'), warn: line('warn'), error: line('error') };
   const context: DeliveryContext = {
-    callout: createCallout(new Map(Object.entries(credentials)), signal, (entry) => callouts.push(entry)),
+    callout: createCallout(new Map(Object.entries(credentials)), signal, (entry) => callouts.push(entry), http.fetch),
     signal,
     log,
   };

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { PhoneNumber } from '../../domain/phone.js';
 import type { VerificationRepository } from '../../domain/repositories.js';
 import type { UseCase } from '../../domain/use-case.js';
-import type { Verification, VerificationState } from '../../domain/verification.js';
+import { classify, type Verification, type VerificationState } from '../../domain/verification.js';
 import { toDate, type Database, type VerificationsTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
@@ -85,9 +85,17 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       if (row) return { kind: 'counted', verification: toVerification(row) };
       const current = await byId(id);
       if (!current) return { kind: 'not_found' };
-      if (current.state !== 'pending') return { kind: 'not_pending', verification: current };
-      if (now >= current.expiresAt) return { kind: 'expired' };
-      return { kind: 'exhausted' };
+      // Why the count was refused, by the domain's one rule (the guard above is that rule in SQL).
+      switch (classify(current, now)) {
+        case 'verified':
+        case 'locked':
+          return { kind: 'not_pending', verification: current };
+        case 'expired':
+          return { kind: 'expired' };
+        case 'exhausted':
+        case 'pending': // a resend moved expiresAt between the refused write and this read; answered as before
+          return { kind: 'exhausted' };
+      }
     },
     async markVerified(id) {
       const row = await db
@@ -99,9 +107,6 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .returningAll()
         .executeTakeFirst();
       return row ? toVerification(row) : null;
-    },
-    async lock(id) {
-      await db.updateTable('verifications').set({ state: 'locked' }).where('site_id', '=', siteId).where('id', '=', id).where('state', '=', 'pending').execute();
     },
     purgeExpired: (before) => deleteInBatches(db, 'verifications', 'id', 'expires_at', siteId, before),
   };

@@ -1,0 +1,60 @@
+import type { DeliveryRequest, DeliveryResult } from '../delivery/contract.js';
+import { dispatch, type ChainLink, type DispatchReport } from '../delivery/dispatcher.js';
+import { OtpgateError, type ErrorCode } from '../domain/errors.js';
+import type { FlowDeps, Site } from './deps.js';
+
+/** The part of the flows' deps that sending a message through a site's chain needs. */
+export type DeliveryDeps = Pick<FlowDeps, 'chains' | 'credentials' | 'calloutFetch' | 'deliverySettings' | 'logger' | 'clock' | 'timers'>;
+
+/**
+ * The deliver step of a send: the site's chain, the dispatch (outside any transaction), the attempt log, and
+ * a failed delivery turned into the error the user sees (DESIGN §4.3).
+ */
+export async function deliverCode(
+  deps: DeliveryDeps & Pick<FlowDeps, 'store' | 'deliveryTiming'>,
+  site: Site,
+  request: Omit<DeliveryRequest, 'attempt'>,
+  retryAfterSeconds: number,
+): Promise<void> {
+  const chain = await deps.chains.chainFor(site).catch((error: unknown) => {
+    throw new OtpgateError('delivery_failed', undefined, {}, { cause: error });
+  });
+  const started = deps.timers.elapsedMs();
+  const report = await dispatchAlong(deps, chain, request);
+  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts);
+  if (report.result === 'SUCCESS') {
+    deps.deliveryTiming.note(site.id, deps.timers.elapsedMs() - started);
+    return;
+  }
+  // A wrong number stays wrong: "retry later" would only invite the same send again.
+  const retry: Record<string, number> = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds };
+  throw new OtpgateError(userErrorFor(report.result), undefined, retry);
+}
+
+/** Sends along a loaded chain and reports what every attempt did. */
+export function dispatchAlong(deps: DeliveryDeps, chain: ChainLink[], request: Omit<DeliveryRequest, 'attempt'>): Promise<DispatchReport> {
+  return dispatch({
+    chain,
+    request,
+    credentials: deps.credentials,
+    fetch: deps.calloutFetch,
+    settings: deps.deliverySettings,
+    logger: deps.logger,
+    clock: deps.clock,
+    timers: deps.timers,
+  });
+}
+
+function userErrorFor(result: Exclude<DeliveryResult, 'SUCCESS'>): ErrorCode {
+  switch (result) {
+    case 'INVALID_PHONE_NUMBER':
+      return 'invalid_phone_number';
+    case 'COUNTRY_BLOCK':
+      return 'country_not_supported';
+    case 'MESSAGE_LIMIT_EXCEEDED':
+      return 'message_limit_exceeded';
+    case 'PROVIDER_ERROR':
+    case 'EXCEPTION':
+      return 'delivery_failed';
+  }
+}
