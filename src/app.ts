@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { toSite } from './config/sites.js';
+import { configuredClients, siteFromStored, siteSettingsOf, toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
@@ -82,7 +82,8 @@ export async function createOtpgate(options: OtpgateOptions) {
   async function findSite(id: string): Promise<Site | null> {
     const cached = siteCache.get(id);
     if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
-    const site = SITE_ID_PATTERN.test(id) ? await store.sites.byId(id) : null;
+    const stored = SITE_ID_PATTERN.test(id) ? await store.sites.byId(id) : null;
+    const site = stored ? siteFromStored(stored, config.defaults) : null;
     siteCache.set(id, { site, at: Date.now() });
     return site;
   }
@@ -141,11 +142,10 @@ async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<v
 async function syncConfiguredSites(store: Store, config: Config, clock: Clock): Promise<void> {
   const now = clock.now();
   for (const siteConfig of config.sites) {
-    const site = toSite(siteConfig, config);
-    // Client secrets go to oauth_clients as hashes only; the stored site never holds one.
-    await store.sites.upsert({ ...site, clients: [] }, now);
-    for (const client of site.clients) {
-      await store.forSite(site.id).clients.upsert({
+    // Client secrets go to oauth_clients as hashes only; the stored settings never hold a client.
+    await store.sites.upsert({ id: siteConfig.id, name: siteConfig.name, settings: siteSettingsOf(siteConfig) }, now);
+    for (const client of configuredClients(siteConfig)) {
+      await store.forSite(siteConfig.id).clients.upsert({
         clientId: client.clientId,
         name: client.name,
         secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,

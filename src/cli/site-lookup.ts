@@ -1,3 +1,4 @@
+import { siteFromStored } from '../config/sites.js';
 import { OtpgateError } from '../domain/errors.js';
 import { SITE_ID_PATTERN, type Site } from '../domain/site.js';
 import type { Otpgate } from '../app.js';
@@ -7,7 +8,7 @@ import type { Otpgate } from '../app.js';
  * may still manage its users and clients (and test its chain) before turning it on.
  */
 export async function siteForAdmin(app: Otpgate, id: string): Promise<Site> {
-  const site = SITE_ID_PATTERN.test(id) ? await app.store.sites.byId(id) : null;
-  if (!site) throw new OtpgateError('site_not_found', `No site "${id}" (see \`otpgate site list\`).`);
-  return site;
+  const stored = SITE_ID_PATTERN.test(id) ? await app.store.sites.byId(id) : null;
+  if (!stored) throw new OtpgateError('site_not_found', `No site "${id}" (see \`otpgate site list\`).`);
+  return siteFromStored(stored, app.config.defaults);
 }
