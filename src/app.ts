@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { toSite } from './config/sites.js';
+import { configuredClients, siteFromStored, siteSettingsOf, toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createChainResolver } from './delivery/chain.js';
 import { unknownCredentialProblems } from './delivery/credential-references.js';
@@ -130,7 +130,12 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     throw error;
   }
 
-  const siteDirectory = createSiteDirectory({ load: (id) => store.sites.byId(id) });
+  const siteDirectory = createSiteDirectory({
+    load: async (id) => {
+      const stored = await store.sites.byId(id);
+      return stored ? siteFromStored(stored, config.defaults) : null;
+    },
+  });
   const keyring = createKeyring(store, clock);
   const tokens = createTokenService(store, keyring, clock, urls.site);
   return {
@@ -199,11 +204,10 @@ async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<v
 async function syncConfiguredSites(store: Store, config: Config, clock: Clock): Promise<void> {
   const now = clock.now();
   for (const siteConfig of config.sites) {
-    const site = toSite(siteConfig, config);
-    // Client secrets go to oauth_clients as hashes only; the stored site never holds one.
-    await store.sites.upsert({ ...site, clients: [] }, now);
-    for (const client of site.clients) {
-      await store.forSite(site.id).clients.upsert({
+    // Client secrets go to oauth_clients as hashes only; the stored settings never hold a client.
+    await store.sites.upsert({ id: siteConfig.id, name: siteConfig.name, settings: siteSettingsOf(siteConfig) }, now);
+    for (const client of configuredClients(siteConfig)) {
+      await store.forSite(siteConfig.id).clients.upsert({
         clientId: client.clientId,
         name: client.name,
         secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,

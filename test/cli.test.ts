@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -35,6 +36,20 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertOk(table);
       assert.match(table.stdout, /^id\s+name\s+handlers\s+enabled/);
       assert.match(table.stdout, /\nshop\s+The Shop\s+console \(default\)\s+true/);
+    });
+
+    test('a created site follows defaults.policy: a change reaches it at the next start', async () => {
+      const cli = cliFixture();
+      assertOk(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop'));
+      const before = await cli.run('handler', 'test', '--site', 'shop', '--phone', '+14155550101');
+      assertOk(before);
+      assert.match(before.stdout, /expires in 10 min\. .*\n\n@otpgate\.test #\d{6}\n/);
+
+      const config = JSON.parse(readFileSync(cli.configPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(cli.configPath, JSON.stringify({ ...config, defaults: { policy: { codeLength: 8, ttlSeconds: 900 } } }));
+      const after = await cli.run('handler', 'test', '--site', 'shop', '--phone', '+14155550101');
+      assertOk(after);
+      assert.match(after.stdout, /expires in 15 min\. .*\n\n@otpgate\.test #\d{8}\n/);
     });
 
     test('list names every link of a chain, primary first', async () => {

@@ -10,11 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import type { AuthorizationCode, Token } from '../src/domain/oauth.js';
 import { parsePhone, type PhoneNumber } from '../src/domain/phone.js';
-import type { OtpPolicy, SitePolicies } from '../src/domain/policy.js';
-import { UniqueViolation, type DeliveryAttemptRecord, type Store } from '../src/domain/repositories.js';
+import { UniqueViolation, type DeliveryAttemptRecord, type Store, type StoredSite } from '../src/domain/repositories.js';
 import type { BrowserSession } from '../src/domain/session.js';
-import type { Site } from '../src/domain/site.js';
-import { USE_CASES } from '../src/domain/use-case.js';
 import type { NewUser } from '../src/domain/user.js';
 import type { Verification } from '../src/domain/verification.js';
 
@@ -121,25 +118,20 @@ function attempt(verificationId: string, n: number, overrides: Partial<DeliveryA
   return { verificationId, handler: 'console', attempt: n, result: 'SUCCESS', latencyMs: 12, providerMessageId: `msg-${n}`, detail: null, createdAt: at(n), ...overrides };
 }
 
-function newSite(id: string, name = `Site ${id}`): Site {
-  const policy: OtpPolicy = { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: ['KP'] };
-  return {
+/** A site row: its settings are opaque to the store, so any JSON object must come back as it went in. */
+function newSite(id: string, name = `Site ${id}`) {
+  const settings = {
     id,
     name,
-    enabled: true,
-    experienceId: null,
     locale: 'en',
     defaultCountry: 'US',
-    passwordlessLoginEnabled: true,
-    registrationEnabled: true,
-    policies: Object.fromEntries(USE_CASES.map((u) => [u, { ...policy }])) as unknown as SitePolicies,
+    policy: { deniedCountries: ['KP'] },
     handlers: [{ type: 'console' }],
     userDiscoveryHandler: null,
-    registrationHandler: null,
-    clients: [],
     tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 86_400, authorizationCodeTtlSeconds: 60 },
     branding: {},
   };
+  return { id, name, settings } satisfies Pick<StoredSite, 'id' | 'name' | 'settings'>;
 }
 
 /** Asserts that `run` rejects with a UniqueViolation on `field`. */
@@ -207,6 +199,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await assertUniqueViolation(() => users.create(newUser({ username: 'other', phone: PHONE_A }), T0), 'phone');
         await assertUniqueViolation(() => users.create(newUser({ username: 'ada', phone: PHONE_B }), T0), 'username');
         assert.equal((await users.list({ limit: 10, offset: 0 })).length, 1);
+      });
+
+      test('a duplicate id in any repository is a UniqueViolation on id, not a driver error', async (t) => {
+        const site = (await fresh(t)).forSite('a');
+        const user = newUser();
+        await site.users.create(user, T0);
+        await assertUniqueViolation(() => site.users.create({ ...user, username: 'someone-else' }, T0), 'id');
+        const verification = newVerification();
+        await site.verifications.insert(verification);
+        await assertUniqueViolation(() => site.verifications.insert(verification), 'id');
       });
 
       test('users without a phone do not collide', async (t) => {
@@ -631,13 +633,25 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await sites.list(), []);
         await sites.upsert(newSite('beta'), T0);
         await sites.upsert(newSite('alpha'), T0);
-        assert.deepEqual(await sites.byId('alpha'), newSite('alpha'));
+        assert.deepEqual(await sites.byId('alpha'), { ...newSite('alpha'), createdAt: T0, updatedAt: T0 });
         assert.equal(await sites.byId('missing'), null);
-        const renamed = { ...newSite('alpha', 'Alpha 2'), enabled: false, handlers: [{ type: 'module' as const, path: '/srv/sms.js' }] };
+        const base = newSite('alpha', 'Alpha 2');
+        const renamed = { ...base, settings: { ...base.settings, enabled: false, handlers: [{ type: 'module', path: '/srv/sms.js' }] } };
         await sites.upsert(renamed, at(MINUTE));
-        assert.deepEqual(await sites.byId('alpha'), renamed);
+        // Replacing keeps when the site was made and records when it changed.
+        assert.deepEqual(await sites.byId('alpha'), { ...renamed, createdAt: T0, updatedAt: at(MINUTE) });
         const listed = (await sites.list()).sort((x, y) => x.id.localeCompare(y.id));
-        assert.deepEqual(listed, [renamed, newSite('beta')]);
+        assert.deepEqual(listed, [
+          { ...renamed, createdAt: T0, updatedAt: at(MINUTE) },
+          { ...newSite('beta'), createdAt: T0, updatedAt: T0 },
+        ]);
+      });
+
+      test('settings are kept as given: the store neither checks nor fills them (config/sites.ts does, on read)', async (t) => {
+        const sites = (await fresh(t)).sites;
+        const settings = { policies: { frozen: true }, nested: [1, 'two', null, { deep: [true] }], unicode: 'Café ☕' };
+        await sites.upsert({ id: 'odd', name: 'Odd', settings }, T0);
+        assert.deepEqual((await sites.byId('odd'))?.settings, settings);
       });
     });
 

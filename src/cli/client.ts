@@ -40,8 +40,8 @@ export function registerClient(program: Command): void {
         postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
       });
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid client: ${formatZodError(parsed.error).join('; ')}.`);
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const clients = store.forSite(site.id).clients;
         // upsert would replace the client, and with it a secret its app already uses.
         if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
@@ -70,8 +70,8 @@ export function registerClient(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--json', 'print JSON')
     .action(async (options: { site: string; json?: boolean }, command: Command) => {
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const rows = (await store.forSite(site.id).clients.list()).map((c) => ({
           clientId: c.clientId,
           name: c.name,

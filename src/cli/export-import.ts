@@ -38,8 +38,8 @@ export function registerExportImport(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--out <file>', 'output file (default: stdout)')
     .action(async (options: { site: string; out?: string }, command: Command) => {
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const out = options.out ? createWriteStream(options.out) : process.stdout;
         const write = (value: unknown) => new Promise<void>((resolve, reject) => out.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())));
         await write({ ...HEADER, site: site.id });
@@ -73,8 +73,8 @@ export function registerExportImport(program: Command): void {
           throw new OtpgateError('invalid_phone_number', `${options.in}:${number}: phone ${JSON.stringify(result.data.phone)} is not E.164.`);
         return { ...result.data, number };
       });
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const users = store.forSite(site.id).users;
         const seen = new Set<string>();
         for (const u of parsed) {

@@ -19,8 +19,8 @@ export function registerHandler(program: Command): void {
     .requiredOption('--phone <number>', 'mobile number to send the test message to')
     .option('--json', 'print the attempts as JSON')
     .action(async (options: { site: string; phone: string; json?: boolean }, command: Command) => {
-      await withServices(command, async ({ store, flowDeps }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ flowDeps, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
         if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
         const report = await sendTestMessage(flowDeps, site, phone.e164);

@@ -15,8 +15,8 @@ export function registerKeys(program: Command): void {
     .description('add a new signing key; it signs from now on, old keys stay published')
     .requiredOption('--site <id>', 'site id')
     .action(async (options: { site: string }, command: Command) => {
-      await withServices(command, async ({ store, keyring }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ keyring, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const kid = await keyring.rotate(site.id);
         process.stdout.write(`site ${site.id} now signs with key ${kid}; running servers switch within 10 seconds\n`);
       });
@@ -28,8 +28,8 @@ export function registerKeys(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .option('--json', 'print JSON')
     .action(async (options: { site: string; json?: boolean }, command: Command) => {
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const rows = (await store.forSite(site.id).signingKeys.list()).map((k, i) => ({
           kid: k.kid,
           alg: k.alg,

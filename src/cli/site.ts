@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatZodError } from '../config/load.js';
 import { siteSchema } from '../config/schema.js';
-import { toSite } from '../config/sites.js';
+import { siteFromStored, siteSettingsOf, toSite } from '../config/sites.js';
 import { moduleName } from '../delivery/module-loader.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { HandlerSpec } from '../domain/site.js';
@@ -27,13 +27,15 @@ export function registerSite(program: Command): void {
     .addOption(new Option('--registration <state>', 'self-registration').choices(['on', 'off']).default('on'))
     .action(async (options: CreateOptions, command: Command) => {
       // The config schema is the one source of what a valid site is; the CLI asks it rather than repeat its rules.
-      const parsed = siteSchema.safeParse({ id: options.id, name: options.name, locale: options.locale, registrationEnabled: options.registration === 'on' });
+      const input = { id: options.id, name: options.name, locale: options.locale, registrationEnabled: options.registration === 'on' };
+      const parsed = siteSchema.safeParse(input);
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid site: ${formatZodError(parsed.error).join('; ')}.`);
       await withServices(command, async ({ store, clock, config, urls }) => {
         // sites.upsert would silently replace an existing site, so look first.
         if (await store.sites.byId(parsed.data.id)) throw new OtpgateError('site_exists', `Site "${parsed.data.id}" already exists.`);
         const created = toSite(parsed.data, config);
-        await store.sites.upsert(created, clock.now());
+        // Stored as given: the server's defaults (policy included) apply on every read, not frozen now.
+        await store.sites.upsert({ id: created.id, name: created.name, settings: siteSettingsOf(input) }, clock.now());
         process.stdout.write(`created site ${created.id} at ${urls.site(created)}\n`);
       });
     });
@@ -44,7 +46,7 @@ export function registerSite(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withServices(command, async ({ store, config }) => {
-        const sites = await store.sites.list();
+        const sites = (await store.sites.list()).map((s) => siteFromStored(s, config.defaults));
         const fallback = config.delivery.defaultHandler;
         const rows = sites.map((s) => ({
           id: s.id,

@@ -31,8 +31,8 @@ export function registerUser(program: Command): void {
     .action(async (options: AddOptions, command: Command) => {
       if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new OtpgateError('invalid_request', `"${options.email}" is not an email address.`);
       if (options.username !== undefined && !/^\S{1,200}$/.test(options.username)) throw new OtpgateError('invalid_request', 'The username must be 1-200 characters without spaces.');
-      await withServices(command, async ({ store, clock }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, clock, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
         if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
         try {
@@ -66,8 +66,8 @@ export function registerUser(program: Command): void {
     .option('--limit <n>', 'at most this many users (1-1000)', positiveInt(1000), 100)
     .option('--json', 'print JSON')
     .action(async (options: { site: string; limit: number; json?: boolean }, command: Command) => {
-      await withServices(command, async ({ store }) => {
-        const site = await siteForAdmin(store, options.site);
+      await withServices(command, async ({ store, siteDirectory }) => {
+        const site = await siteForAdmin(siteDirectory, options.site);
         const users = await store.forSite(site.id).users.list({ limit: options.limit, offset: 0 });
         const rows = users.map((u) => ({
           id: u.id,

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { ConfigError, loadConfig } from './load.js';
-import { configSchema, type ConfigInput } from './schema.js';
-import { defaultPolicy, newSite, toSite } from './sites.js';
+import { configSchema, policySchema, type ConfigInput } from './schema.js';
+import { configuredClients, siteFromStored, siteSettingsOf, StoredSiteError, toSite } from './sites.js';
+
+/** The policy schema's own defaults (what a config without defaults.policy gets). */
+const defaultPolicy = () => policySchema.parse({});
 
 const SECRET = 'a-test-secret-16+';
 const MINIMAL = `secrets:\n  hmac:\n    - id: k1\n      secret: ${SECRET}\n`;
@@ -291,7 +294,7 @@ test('policy resolves per use case: defaults <- site.policy <- useCasePolicies',
   assert.notEqual(site.policies.passwordless_login, site.policies.identity_verification);
 });
 
-test('toSite carries the site settings and names clients after their id when unnamed', () => {
+test('toSite carries the site settings; configured clients are named after their id when unnamed', () => {
   const parsed = parse({
     sites: [
       {
@@ -311,18 +314,86 @@ test('toSite carries the site settings and names clients after their id when unn
   assert.equal(site.defaultCountry, 'GB');
   assert.equal(site.locale, 'fr-CA');
   assert.equal(site.registrationEnabled, false);
-  assert.deepEqual(site.clients.map((c) => c.name), ['mobile', 'Web']);
-  assert.equal(site.clients[1]?.clientSecret, 's'.repeat(16));
+  const clients = configuredClients(parsed.data.sites[0]!);
+  assert.deepEqual(clients.map((c) => c.name), ['mobile', 'Web']);
+  assert.equal(clients[1]?.clientSecret, 's'.repeat(16));
+  // The Site carries no clients (the clients table is their truth), and the stored settings hold none.
+  assert.equal('clients' in site, false);
+  assert.equal('clients' in siteSettingsOf(parsed.data.sites[0]!), false);
 });
 
-test('newSite builds a site with schema defaults and the server default policy', () => {
+/** A row as the store gives it back: the settings went through JSON. */
+const stored = (settings: { id: string; name: string } & Record<string, unknown>) => ({
+  id: settings.id,
+  name: settings.name,
+  settings: JSON.parse(JSON.stringify(settings)) as unknown,
+});
+
+test('a site created with only an id and a name gets the schema defaults and the server default policy, live', () => {
   const parsed = parse({ defaults: { policy: { ttlSeconds: 120 } } });
   assert.ok(parsed.success);
-  const site = newSite({ id: 'fresh', name: 'Fresh' }, parsed.data);
+  // What `otpgate site create` stores: the settings as given.
+  const row = stored(siteSettingsOf({ id: 'fresh', name: 'Fresh' }));
+  const site = siteFromStored(row, parsed.data.defaults);
   assert.equal(site.enabled, true);
   assert.deepEqual(site.handlers, []);
   assert.deepEqual(site.policies.passwordless_login, { ...defaultPolicy(), ttlSeconds: 120 });
-  assert.throws(() => newSite({ id: 'Not Valid', name: 'x' }, parsed.data));
+  // A later change of defaults.policy reaches the same stored row.
+  const later = siteFromStored(row, { policy: { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 } });
+  assert.deepEqual(later.policies.passwordless_login, { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 });
+  assert.deepEqual(later.policies.self_registration, { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 });
+  assert.throws(() => siteFromStored(stored({ id: 'Not Valid', name: 'x' }), parsed.data.defaults), StoredSiteError);
+});
+
+test('a stored site that fails the schema is a clear error naming the site and the path', () => {
+  const defaults = { policy: defaultPolicy() };
+  const bad = stored({ id: 'shop', name: 'Shop', handlers: [{ type: 'module' }], tokens: { accessTokenTtlSeconds: 5 } });
+  assert.throws(
+    () => siteFromStored(bad, defaults),
+    (error: unknown) => {
+      assert.ok(error instanceof StoredSiteError);
+      assert.equal(error.siteId, 'shop');
+      assert.match(error.message, /^stored site "shop" does not match the site schema: /);
+      assert.match(error.message, /handlers\.0/);
+      assert.match(error.message, /tokens\.accessTokenTtlSeconds: Number must be greater than or equal to 60/);
+      return true;
+    },
+  );
+  const notAnObject = { id: 'shop', name: 'Shop', settings: 'not an object' };
+  assert.throws(() => siteFromStored(notAnObject, defaults), /stored site "shop" .*\(root\): Expected object/);
+});
+
+test('a row stored by the previous version (the whole old Site) reads as today\'s Site', () => {
+  const frozen = { ...defaultPolicy(), codeLength: 6, ttlSeconds: 600 };
+  // Exactly what `otpgate site create` stored before settings were stored as given: the resolved Site with
+  // its policies frozen at creation, `clients: []`, and (before hosted pages) no session or secondFactor.
+  const legacy = {
+    id: 'old',
+    name: 'Old',
+    enabled: true,
+    experienceId: null,
+    locale: 'fr',
+    defaultCountry: null,
+    passwordlessLoginEnabled: true,
+    registrationEnabled: false,
+    policies: { passwordless_login: frozen, self_registration: frozen, identity_verification: frozen, phone_registration: frozen },
+    handlers: [],
+    userDiscoveryHandler: null,
+    registrationHandler: null,
+    clients: [],
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
+    branding: {},
+  };
+  const live = { ...defaultPolicy(), codeLength: 8 };
+  const site = siteFromStored(stored(legacy), { policy: live });
+  // The frozen policies are ignored: the live defaults apply, as for every site.
+  for (const useCase of ['passwordless_login', 'self_registration', 'identity_verification', 'phone_registration'] as const)
+    assert.deepEqual(site.policies[useCase], live);
+  assert.equal(site.locale, 'fr');
+  assert.equal(site.registrationEnabled, false);
+  assert.deepEqual(site.session, { ttlSeconds: 604_800 });
+  assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
+  assert.equal('clients' in site, false);
 });
 
 test('the shipped otpgate.yaml loads cleanly', () => {
@@ -333,6 +404,7 @@ test('the shipped otpgate.yaml loads cleanly', () => {
   const site = toSite(config.sites[0]!, config);
   assert.equal(site.id, 'demo');
   assert.deepEqual(site.handlers, [{ type: 'console' }]);
-  assert.ok(site.clients.length > 0);
-  for (const client of site.clients) assert.ok(client.redirectUris.length > 0);
+  const clients = configuredClients(config.sites[0]!);
+  assert.ok(clients.length > 0);
+  for (const client of clients) assert.ok(client.redirectUris.length > 0);
 });

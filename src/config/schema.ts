@@ -3,6 +3,7 @@
  * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
  */
 import { z } from 'zod';
+import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 
@@ -68,7 +69,11 @@ export const siteSchema = z
     name: z.string().min(1).max(200).describe('Shown in messages and pages.'),
     enabled: z.boolean().default(true),
     experienceId: z.string().max(200).nullable().default(null).describe('Passed through to the delivery handler as experienceId.'),
-    locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en').describe('Locale of messages for users without one.'),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Z]{2})?$/)
+      .default(DEFAULT_LOCALE)
+      .describe(`Locale of messages for users without one (${LOCALES.join(', ')}; others get ${DEFAULT_LOCALE}).`),
     defaultCountry: country.nullable().default(null).describe('Country assumed for numbers typed without a leading +.'),
     passwordlessLoginEnabled: z.boolean().default(true),
     registrationEnabled: z.boolean().default(true),

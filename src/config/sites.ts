@@ -1,10 +1,63 @@
+/**
+ * A site's three moments, one schema: the config (or `otpgate site create`) gives its settings, the store
+ * keeps them as given (siteSettingsOf), and every read checks them and resolves its policies against the
+ * live defaults (siteFromStored), so a change of `defaults.policy` reaches every site at the next start.
+ */
+import type { z } from 'zod';
 import type { SitePolicies } from '../domain/policy.js';
+import type { StoredSite } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
-import { policySchema, siteSchema, type Config, type SiteConfig } from './schema.js';
+import { formatZodError } from './load.js';
+import { siteSchema, type Config, type SiteConfig } from './schema.js';
+
+/** A site as written in the config file or given to `otpgate site create`, before the schema's defaults. */
+export type SiteInput = z.input<typeof siteSchema>;
+
+/** What the store keeps of a site: its settings as given, without its OAuth clients (they go to the clients table). */
+export type SiteSettings = Omit<SiteInput, 'clients'>;
+
+/** A site's OAuth client from the config, named after its id when unnamed; synced into the clients table at start. */
+export type ConfiguredClient = SiteConfig['clients'][number];
+
+/** The settings to store for a site: given ones stay given, so later schema defaults reach the site too. */
+export function siteSettingsOf(site: SiteInput): SiteSettings {
+  const { clients: _clients, ...settings } = site;
+  return settings;
+}
+
+export function configuredClients(site: SiteConfig): ConfiguredClient[] {
+  return site.clients.map((c) => ({ ...c, name: c.name || c.clientId }));
+}
+
+/**
+ * Unknown top-level keys are dropped rather than refused: rows written before settings were stored as given
+ * hold the whole old Site (`policies` frozen at creation, `clients: []`). Their `policies` are ignored on
+ * purpose: policies resolve from the live defaults, as for every site. Nested objects stay strict.
+ */
+const storedSettingsSchema = siteSchema.omit({ clients: true }).strip();
+
+/** A stored site that does not match the site schema (hand-edited, or written by an incompatible version). */
+export class StoredSiteError extends Error {
+  constructor(
+    readonly siteId: string,
+    readonly problems: string[],
+  ) {
+    super(`stored site "${siteId}" does not match the site schema: ${problems.join('; ')}`);
+  }
+}
+
+/** A stored site as the domain's Site: its settings checked with the site schema and its policies resolved. */
+export function siteFromStored(stored: Pick<StoredSite, 'id' | 'name' | 'settings'>, defaults: Config['defaults']): Site {
+  // The columns are the truth for id and name (they are what lookups use).
+  const given = isRecord(stored.settings) ? { ...stored.settings, id: stored.id, name: stored.name } : stored.settings;
+  const parsed = storedSettingsSchema.safeParse(given);
+  if (!parsed.success) throw new StoredSiteError(stored.id, formatZodError(parsed.error));
+  return toSite(parsed.data, { defaults });
+}
 
 /** A site as configured -> the domain's Site, with its policy resolved per use case (defaults <- site <- use case). */
-export function toSite(site: SiteConfig, config: Config): Site {
+export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, 'defaults'>): Site {
   const policies = Object.fromEntries(
     USE_CASES.map((useCase) => [useCase, { ...config.defaults.policy, ...site.policy, ...site.useCasePolicies[useCase] }]),
   ) as SitePolicies;
@@ -21,7 +74,6 @@ export function toSite(site: SiteConfig, config: Config): Site {
     handlers: site.handlers,
     userDiscoveryHandler: site.userDiscoveryHandler,
     registrationHandler: site.registrationHandler,
-    clients: site.clients.map((c) => ({ ...c, name: c.name || c.clientId })),
     tokens: site.tokens,
     branding: site.branding,
     session: site.session,
@@ -29,9 +81,4 @@ export function toSite(site: SiteConfig, config: Config): Site {
   };
 }
 
-/** A site made by `otpgate site create`: schema defaults plus the server's default policy. */
-export function newSite(input: { id: string; name: string }, config: Config): Site {
-  return toSite(siteSchema.parse(input), config);
-}
-
-export const defaultPolicy = () => policySchema.parse({});
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

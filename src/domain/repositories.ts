@@ -1,11 +1,12 @@
 /**
  * The storage the domain needs, declared here and implemented in store/. A SiteStore is bound to one
  * site: every query it runs carries that site_id, so one site can never read another's rows.
+ * Every method throws only domain errors for what callers act on (store-errors.ts: UniqueViolation,
+ * StoreUnavailable); anything else is a bug and stays as it was raised.
  */
 import type { AuthorizationCode, OAuthClient, SigningKey, Token } from './oauth.js';
 import type { PhoneNumber } from './phone.js';
 import type { BrowserSession } from './session.js';
-import type { Site } from './site.js';
 import type { NewUser, User } from './user.js';
 import type { Verification } from './verification.js';
 
@@ -20,11 +21,8 @@ export interface UserRepository {
   setVerifiedPhone(id: string, phone: PhoneNumber, now: Date): Promise<User | null>;
 }
 
-export class UniqueViolation extends Error {
-  constructor(readonly field: 'username' | 'phone' | 'id') {
-    super(`${field} already exists`);
-  }
-}
+// Declared beside the other store errors; re-exported where callers have always imported it from.
+export { UniqueViolation } from './store-errors.js';
 
 export type CountedAttempt =
   | { kind: 'counted'; verification: Verification }
@@ -133,10 +131,24 @@ export interface SiteStore {
   readonly sessions: SessionRepository;
 }
 
+/**
+ * A site as stored: its settings as given (the site's configuration without its clients). The store does not
+ * know the site schema; config/sites.ts checks the settings and resolves them into a Site on every read.
+ */
+export interface StoredSite {
+  id: string;
+  name: string;
+  settings: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface SiteRepository {
-  upsert(site: Site, now: Date): Promise<void>;
-  byId(id: string): Promise<Site | null>;
-  list(): Promise<Site[]>;
+  /** Inserts the site or replaces its name and settings (createdAt stays). */
+  upsert(site: Pick<StoredSite, 'id' | 'name' | 'settings'>, now: Date): Promise<void>;
+  byId(id: string): Promise<StoredSite | null>;
+  /** Every site, by id. */
+  list(): Promise<StoredSite[]>;
 }
 
 export interface Store {

@@ -8,21 +8,15 @@ export type HandlerSpec =
   | { type: 'console'; name?: string }
   | { type: 'module'; name?: string; path: string; options?: Record<string, unknown>; credentials?: string[] };
 
-export interface OAuthClientSpec {
-  clientId: string;
-  name: string;
-  /** Absent for public clients (mobile and single-page apps), which must use PKCE. */
-  clientSecret?: string;
-  redirectUris: string[];
-  postLogoutRedirectUris?: string[];
-}
-
 export interface SiteBranding {
   logoUrl?: string;
   primaryColor?: string;
 }
 
-/** A tenant: its own users, URL prefix, policy, delivery chain and OAuth clients. */
+/**
+ * A tenant: its own users, URL prefix, policy and delivery chain. Its OAuth clients live in the clients
+ * repository (the one truth for them), not here. Made only by config/sites.ts, from the site schema.
+ */
 export interface Site {
   /** Also the URL path prefix: /{id}/services/... */
   id: string;
@@ -40,13 +34,11 @@ export interface Site {
   /** Module paths of the pluggable user discovery and registration handlers (null: built-in). */
   userDiscoveryHandler: string | null;
   registrationHandler: string | null;
-  clients: OAuthClientSpec[];
   tokens: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; authorizationCodeTtlSeconds: number };
   branding: SiteBranding;
-  /** Absent on sites stored before hosted pages existed: read through sessionTtlSeconds(). */
-  session?: { ttlSeconds: number };
-  /** Absent on sites stored before hosted pages existed (off): read through secondFactorPolicy(). */
-  secondFactor?: SecondFactorPolicy;
+  /** How long a sign-in on the hosted pages lasts. */
+  session: { ttlSeconds: number };
+  secondFactor: SecondFactorPolicy;
 }
 
 /** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */
@@ -56,9 +48,3 @@ export interface SecondFactorPolicy {
   /** How long a passed second factor counts as fresh. */
   maxAgeSeconds: number;
 }
-
-const DEFAULT_SESSION_TTL_SECONDS = 604_800;
-
-export const sessionTtlSeconds = (site: Site): number => site.session?.ttlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
-
-export const secondFactorPolicy = (site: Site): SecondFactorPolicy => site.secondFactor ?? { account: false, maxAgeSeconds: 300 };

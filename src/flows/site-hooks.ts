@@ -1,36 +1,11 @@
-import type { PhoneNumber } from '../domain/phone.js';
 import { parsePhone } from '../domain/phone.js';
-import type { SiteStore } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { NewUser, User } from '../domain/user.js';
 import { loadModuleExport } from '../delivery/module-loader.js';
+import type { RegistrationHandler, UserDiscoveryHandler } from './hooks-contract.js';
 
-/**
- * The user discovery handler (Salesforce's HeadlessUserDiscoveryHandler): maps a login hint to a user.
- * Return `userId: null` for "no such user"; otpgate then answers exactly as for a known user and sends nothing.
- */
-export interface UserDiscoveryHandler {
-  discoverUserFromLoginHint(
-    request: { siteId: string; loginHint: string; verificationAction: 'sms'; customData: Record<string, unknown>; ip: string | null; userAgent: string | null },
-    context: { users: Pick<SiteStore['users'], 'byId' | 'byPhone' | 'byUsername'>; parsePhone: (input: string) => PhoneNumber | null },
-  ): Promise<{ userId: string | null }>;
-}
-
-/** The registration handler (Salesforce's HeadlessSelfRegistrationHandler): runs only after the code is verified. */
-export interface RegistrationHandler {
-  createUser(
-    request: { siteId: string; userId: string; phone: PhoneNumber; userdata: RegistrationUserData; customdata: Record<string, unknown>; experienceId: string | null; locale: string },
-    context: { users: Pick<SiteStore['users'], 'create' | 'byId'>; now: Date },
-  ): Promise<{ userId: string }>;
-}
-
-export interface RegistrationUserData {
-  firstName?: string;
-  lastName?: string;
-  email?: string;
-  username?: string;
-  mobilePhone?: string;
-}
+// The contract is public; importers of this module (http, flows) have always found these types here.
+export type * from './hooks-contract.js';
 
 export const defaultUserDiscovery: UserDiscoveryHandler = {
   async discoverUserFromLoginHint({ loginHint }, { users, parsePhone: parse }) {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isOtpgateError, OtpgateError, type ErrorCode } from '../domain/errors.js';
-import { isDatabaseUnavailable } from '../store/unavailable.js';
+import { StoreUnavailable } from '../domain/store-errors.js';
 
 /** Fastify's own failures, as our codes (a client never sees Fastify's wording or a stack). */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -25,7 +25,7 @@ export function toOtpgateError(error: unknown): OtpgateError {
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new OtpgateError('invalid_request');
   // A database restart or failover is not our bug: say "try again in a second" so clients and load
   // balancers retry (another instance, or this one once the pool reconnects).
-  if (isDatabaseUnavailable(error)) return new OtpgateError('service_unavailable', undefined, { retry_after: 1 }, { cause: error });
+  if (error instanceof StoreUnavailable) return new OtpgateError('service_unavailable', undefined, { retry_after: 1 }, { cause: error });
   return new OtpgateError('server_error', undefined, {}, { cause: error });
 }
 

@@ -3,13 +3,13 @@
  * language links, or an app's ui_locales), the signed-in user's locale, the site's locale, then the
  * browser's Accept-Language; English when none is supported.
  */
+import { DEFAULT_LOCALE, LOCALES, matchLocale, type Locale } from '../domain/locale.js';
 import { de } from './de.js';
 import { en, type Catalog, type MessageKey } from './en.js';
 import { es } from './es.js';
 import { fr } from './fr.js';
 
-export const LOCALES = ['en', 'es', 'fr', 'de'] as const;
-export type Locale = (typeof LOCALES)[number];
+export { LOCALES, matchLocale, type Locale };
 export type { MessageKey };
 
 const CATALOGS: Record<Locale, Catalog> = { en, es, fr, de };
@@ -17,19 +17,13 @@ const CATALOGS: Record<Locale, Catalog> = { en, es, fr, de };
 /** Each language named in itself, for the language links. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', es: 'Español', fr: 'Français', de: 'Deutsch' };
 
-/** The supported locale for a tag such as "fr-CA", or null. */
-export function matchLocale(tag: string | null | undefined): Locale | null {
-  const language = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
-  return (LOCALES as readonly string[]).includes(language) ? (language as Locale) : null;
-}
-
 /** The first supported locale among candidates, in order; English when none is. */
 export function pickLocale(candidates: ReadonlyArray<string | null | undefined>): Locale {
   for (const candidate of candidates) {
     const match = matchLocale(candidate);
     if (match) return match;
   }
-  return 'en';
+  return DEFAULT_LOCALE;
 }
 
 /** Accept-Language tags, most preferred first (q=0 means "not this one"). */

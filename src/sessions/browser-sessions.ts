@@ -3,7 +3,7 @@ import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
 import type { Store } from '../domain/repositories.js';
 import { secondFactorFresh, sessionLive, type BrowserSession } from '../domain/session.js';
-import { secondFactorPolicy, sessionTtlSeconds, type Site } from '../domain/site.js';
+import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 
 const hashSession = (token: string) => hashToken('session', token);
@@ -24,7 +24,7 @@ export function createSessionService(store: Store, clock: Clock) {
         authTime: now,
         secondFactorAt: null,
         createdAt: now,
-        expiresAt: new Date(now.getTime() + sessionTtlSeconds(site) * 1000),
+        expiresAt: new Date(now.getTime() + site.session.ttlSeconds * 1000),
         revokedAt: null,
       };
       await sessions(site).insert(session);
@@ -43,7 +43,7 @@ export function createSessionService(store: Store, clock: Clock) {
 
     /** True when the site wants no second factor here, or one was passed recently enough. */
     secondFactorSatisfied(site: Site, session: BrowserSession): boolean {
-      const policy = secondFactorPolicy(site);
+      const policy = site.secondFactor;
       return !policy.account || secondFactorFresh(session, clock.now(), policy.maxAgeSeconds);
     },
 

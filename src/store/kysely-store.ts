@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { SiteStore, Store } from '../domain/repositories.js';
+import { withDomainErrors } from './domain-errors.js';
 import { migrationProvider, type StoreKind } from './migrations.js';
 import { createDeliveryAttemptRepository } from './repositories/delivery-attempts.js';
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
@@ -10,25 +11,34 @@ import { createUserRepository } from './repositories/users.js';
 import { createVerificationRepository } from './repositories/verifications.js';
 import type { Database } from './schema.js';
 
-/** The Store over any Kysely database; SQLite and PostgreSQL differ only in how the Kysely is made. */
+/**
+ * The Store over any Kysely database; SQLite and PostgreSQL differ only in how the Kysely is made. Its
+ * repositories and ping throw the domain's store errors (domain/store-errors.ts), never a driver's.
+ */
 export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose: () => Promise<void> = () => db.destroy()): Store {
   const siteStores = new Map<string, SiteStore>();
+  // migrate is left as it is: it runs at start and in `otpgate migrate`, where its own message says more.
+  const health = withDomainErrors({
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+  });
   return {
     kind,
-    sites: createSiteRepository(db),
+    sites: withDomainErrors(createSiteRepository(db)),
     forSite(siteId) {
       let store = siteStores.get(siteId);
       if (!store) {
         store = {
           siteId,
-          users: createUserRepository(db, siteId),
-          verifications: createVerificationRepository(db, siteId),
-          sendLog: createSendLogRepository(db, siteId, kind),
-          deliveryAttempts: createDeliveryAttemptRepository(db, siteId),
-          clients: createClientRepository(db, siteId),
-          grants: createGrantRepository(db, siteId),
-          signingKeys: createSigningKeyRepository(db, siteId),
-          sessions: createSessionRepository(db, siteId),
+          users: withDomainErrors(createUserRepository(db, siteId)),
+          verifications: withDomainErrors(createVerificationRepository(db, siteId)),
+          sendLog: withDomainErrors(createSendLogRepository(db, siteId, kind)),
+          deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
+          clients: withDomainErrors(createClientRepository(db, siteId)),
+          grants: withDomainErrors(createGrantRepository(db, siteId)),
+          signingKeys: withDomainErrors(createSigningKeyRepository(db, siteId)),
+          sessions: withDomainErrors(createSessionRepository(db, siteId)),
         };
         siteStores.set(siteId, store);
       }
@@ -40,9 +50,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
       const failed = results?.find((r) => r.status === 'Error');
       if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     },
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
+    ping: health.ping,
     close: onClose,
   };
 }

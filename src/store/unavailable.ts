@@ -1,7 +1,8 @@
 /**
  * Is this error the database being briefly out of reach (restart, failover, full connection slots,
  * network blip, SQLite writer busy) rather than a bug? Such errors deserve "503, try again", which a
- * load balancer or client can retry, not a 500. Pure: knows driver error shapes, imports no driver.
+ * load balancer or client can retry, not a 500: the store's boundary (domain-errors.ts) turns them into the
+ * domain's StoreUnavailable. Pure: knows driver error shapes, imports no driver.
  */
 
 /** SQLSTATE codes (PostgreSQL appendix A) that mean "not now" rather than "never". */

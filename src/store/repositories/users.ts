@@ -3,7 +3,6 @@ import type { PhoneNumber } from '../../domain/phone.js';
 import type { UserRepository } from '../../domain/repositories.js';
 import type { User, UserStatus } from '../../domain/user.js';
 import { toDate, type Database, type UsersTable } from '../schema.js';
-import { asUniqueViolation } from './unique-violation.js';
 
 export function createUserRepository(db: Kysely<Database>, siteId: string): UserRepository {
   const users = () => db.selectFrom('users').selectAll().where('site_id', '=', siteId);
@@ -24,11 +23,8 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
         created_at: now.getTime(),
         updated_at: now.getTime(),
       };
-      try {
-        await db.insertInto('users').values(row).execute();
-      } catch (error) {
-        throw asUniqueViolation(error) ?? error;
-      }
+      // A taken username or phone fails here; the store's boundary (domain-errors.ts) makes it a UniqueViolation.
+      await db.insertInto('users').values(row).execute();
       return toUser(row);
     },
     async byId(id) {
@@ -48,18 +44,14 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
       return rows.map(toUser);
     },
     async setVerifiedPhone(id, phone, now) {
-      try {
-        const row = await db
-          .updateTable('users')
-          .set({ phone, phone_verified: 1, updated_at: now.getTime() })
-          .where('site_id', '=', siteId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
-        return row ? toUser(row) : null;
-      } catch (error) {
-        throw asUniqueViolation(error) ?? error;
-      }
+      const row = await db
+        .updateTable('users')
+        .set({ phone, phone_verified: 1, updated_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toUser(row) : null;
     },
   };
 }
