@@ -29,7 +29,7 @@ import crypto from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { getHeapSpaceStatistics } from 'node:v8';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { createOtpgate } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
@@ -39,12 +39,24 @@ import type { Database } from '../src/store/schema.js';
 import { createSqliteStore, openSqliteDatabase } from '../src/store/sqlite.js';
 import { sqliteGroupCommitDialect as groupCommitDialect, type GroupCommitStats } from '../src/store/sqlite-dialect.js';
 
-export const EXPERIMENTS = ['stmt-cache', 'reserve-single', 'abort-reason', 'random-pool', 'fast-fetch', 'group-commit', 'safe-group-commit', 'cluster', 'sql-timing'] as const;
+export const EXPERIMENTS = [
+  'stmt-cache',
+  'reserve-single',
+  'abort-reason',
+  'random-pool',
+  'fast-fetch',
+  'group-commit',
+  'safe-group-commit',
+  'cluster',
+  'sql-timing',
+] as const;
 
 const [configPath, list = ''] = process.argv.slice(2);
 const enabled = new Set(list.split(',').filter(Boolean));
-for (const name of enabled) if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
-if (enabled.has('group-commit') && !enabled.has('reserve-single')) throw new Error('group-commit needs reserve-single (no explicit transactions inside the group)');
+for (const name of enabled)
+  if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment ${name}; known: ${EXPERIMENTS.join(', ')}`);
+if (enabled.has('group-commit') && !enabled.has('reserve-single'))
+  throw new Error('group-commit needs reserve-single (no explicit transactions inside the group)');
 if (enabled.has('safe-group-commit') && (enabled.has('group-commit') || enabled.has('stmt-cache') || enabled.has('sql-timing')))
   throw new Error('safe-group-commit has its own statement cache; do not combine it with stmt-cache, group-commit or sql-timing');
 
@@ -80,17 +92,27 @@ if (enabled.has('fast-fetch')) {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
   const original = globalThis.fetch;
   const noBody = new Set([101, 103, 204, 205, 304]);
-  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const simple = (typeof input === 'string' || input instanceof URL) && (init?.body == null || typeof init.body === 'string') && (init?.redirect ?? 'follow') !== 'error';
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const simple =
+      (typeof input === 'string' || input instanceof URL) &&
+      (init?.body == null || typeof init.body === 'string') &&
+      (init?.redirect ?? 'follow') !== 'error';
     if (!simple) return original(input, init);
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
-    const res = await request(input, { method: (init?.method ?? 'GET') as 'GET', headers, body: (init?.body as string | undefined) ?? null, signal: init?.signal ?? undefined, dispatcher: agent });
+    const res = await request(input, {
+      method: (init?.method ?? 'GET') as 'GET',
+      headers,
+      body: (init?.body as string | undefined) ?? null,
+      signal: init?.signal ?? undefined,
+      dispatcher: agent,
+    });
     const body = await res.body.arrayBuffer();
     const out = new Headers();
-    for (const [name, value] of Object.entries(res.headers)) for (const v of Array.isArray(value) ? value : [value ?? '']) out.append(name, v);
+    for (const [name, value] of Object.entries(res.headers))
+      for (const v of Array.isArray(value) ? value : [value ?? '']) out.append(name, v);
     return new Response(noBody.has(res.statusCode) ? null : body, { status: res.statusCode, headers: out });
-  }) as typeof fetch;
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -191,7 +213,7 @@ function openStore(url: string): Store {
       return statement;
     },
   };
-  const dialect = safeGroup ? groupCommitDialect(database) : new SqliteDialect({ database: facade as unknown as SqliteDatabase.Database });
+  const dialect = safeGroup ? groupCommitDialect(database) : new SqliteDialect({ database: facade });
   if ('stats' in dialect) groupStats = dialect.stats;
   const db = new Kysely<Database>({ dialect });
   const store = createKyselyStore(db, 'sqlite');
@@ -210,9 +232,19 @@ function openStore(url: string): Store {
         async reserve(phone, now, since, limit) {
           const inserted = await sql`insert into send_events (site_id, phone, sent_at)
             select ${siteId}, ${phone}, ${now.getTime()}
-            where (select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${since.getTime()}) < ${limit}`.execute(db);
+            where (select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${since.getTime()}) < ${limit}`.execute(
+            db,
+          );
           if (Number(inserted.numAffectedRows ?? 0n) === 1) return { ok: true as const };
-          const oldest = await db.selectFrom('send_events').select('sent_at').where('site_id', '=', siteId).where('phone', '=', phone).where('sent_at', '>', since.getTime()).orderBy('sent_at').limit(1).executeTakeFirst();
+          const oldest = await db
+            .selectFrom('send_events')
+            .select('sent_at')
+            .where('site_id', '=', siteId)
+            .where('phone', '=', phone)
+            .where('sent_at', '>', since.getTime())
+            .orderBy('sent_at')
+            .limit(1)
+            .executeTakeFirst();
           return { ok: false as const, oldest: new Date(Number(oldest?.sent_at ?? now.getTime())) };
         },
       };
@@ -237,9 +269,15 @@ function writeReport() {
     cluster.isPrimary ? file : `${file}.${process.pid}`,
     JSON.stringify({
       memory: process.memoryUsage(),
-      heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, sizeMb: s.space_size / 1048576, usedMb: s.space_used_size / 1048576 })),
+      heapSpaces: getHeapSpaceStatistics().map((s) => ({
+        name: s.space_name,
+        sizeMb: s.space_size / 1048576,
+        usedMb: s.space_used_size / 1048576,
+      })),
       groupCommit: groupStats,
-      sql: [...sqlTimings.entries()].map(([text, t]) => ({ sql: text, ...t })).sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs)),
+      sql: [...sqlTimings.entries()]
+        .map(([text, t]) => ({ sql: text, ...t }))
+        .sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs)),
     }),
   );
 }
@@ -263,7 +301,9 @@ if (enabled.has('cluster') && cluster.isPrimary) {
   await setup.close();
   const workers = [cluster.fork(), cluster.fork()];
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('listening', resolve))));
-  process.stdout.write(`otpgate listening on http://${config.server.host}:${config.server.port} (experiments: ${[...enabled].join(', ')}; ${workers.length} workers)\n`);
+  process.stdout.write(
+    `otpgate listening on http://${config.server.host}:${config.server.port} (experiments: ${[...enabled].join(', ')}; ${workers.length} workers)\n`,
+  );
   const stop = async () => {
     await Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.process.kill('SIGINT')))));
     process.exit(0);

@@ -24,11 +24,15 @@ async function measure(label: string, once: () => Promise<unknown>) {
   const cpu = process.cpuUsage();
   const started = performance.now();
   let i = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (i++ < n) await once();
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (i++ < n) await once();
+    }),
+  );
   const used = process.cpuUsage(cpu);
-  process.stdout.write(`${label.padEnd(52)} ${(((used.user + used.system) / n)).toFixed(0).padStart(5)} us CPU/call   ${(((performance.now() - started) * 1000) / n).toFixed(0).padStart(5)} us wall/call\n`);
+  process.stdout.write(
+    `${label.padEnd(52)} ${((used.user + used.system) / n).toFixed(0).padStart(5)} us CPU/call   ${(((performance.now() - started) * 1000) / n).toFixed(0).padStart(5)} us wall/call\n`,
+  );
 }
 
 await measure('fetch, as callout.ts does it (redirect: follow)', async () => {

@@ -195,12 +195,16 @@ export function callersOf(profile: CpuProfile, functionName: string, depth = 6):
   for (const n of profile.nodes) {
     if (n.callFrame.functionName !== functionName || !n.hitCount) continue;
     const chain: string[] = [];
-    for (let cur = parent.get(n.id), i = 0; cur !== undefined && i < depth; cur = parent.get(cur), i++) chain.push(frameKey(byId.get(cur)!.callFrame));
+    for (let cur = parent.get(n.id), i = 0; cur !== undefined && i < depth; cur = parent.get(cur), i++)
+      chain.push(frameKey(byId.get(cur)!.callFrame));
     const key = chain.join('  <  ');
     hits.set(key, (hits.get(key) ?? 0) + n.hitCount);
     total += n.hitCount;
   }
-  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([key, n]) => ({ key, ms: n, percent: (100 * n) / Math.max(1, total) }));
+  return [...hits.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([key, n]) => ({ key, ms: n, percent: (100 * n) / Math.max(1, total) }));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -211,7 +215,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   if (top === '--callers' && name) {
     process.stdout.write(`callers of ${name} (samples, % of its samples):\n`);
-    for (const r of callersOf(loadProfile(file), name)) process.stdout.write(`  ${String(r.ms).padStart(6)} ${r.percent.toFixed(0).padStart(3)}%  ${r.key}\n`);
+    for (const r of callersOf(loadProfile(file), name))
+      process.stdout.write(`  ${String(r.ms).padStart(6)} ${r.percent.toFixed(0).padStart(3)}%  ${r.key}\n`);
   } else {
     process.stdout.write(formatSummary(summariseProfile(loadProfile(file), Number(top ?? 25))) + '\n');
   }

@@ -74,8 +74,8 @@ if (args.help) {
   process.exit(0);
 }
 
-const USERS = positiveInt(args.users!, 'users');
-const SECONDS = positiveNumber(args.seconds!, 'seconds');
+const USERS = positiveInt(args.users, 'users');
+const SECONDS = positiveNumber(args.seconds, 'seconds');
 const WARMUP = Math.max(0, Number(args.warmup));
 const CONNECTIONS = args.connections ? positiveInt(args.connections, 'connections') : USERS;
 const SITE = 'bench';
@@ -209,7 +209,15 @@ async function call(pool: Pool, step: string, path: string, init: { headers: Rec
   return { status: res.statusCode, headers: res.headers, text };
 }
 
-async function virtualUser(ctx: { pool: Pool; sink: Sink; phones: ReturnType<typeof phoneGenerator>; rec: Recorder; stopAt: number; redirectUri: string; echo: boolean }) {
+async function virtualUser(ctx: {
+  pool: Pool;
+  sink: Sink;
+  phones: ReturnType<typeof phoneGenerator>;
+  rec: Recorder;
+  stopAt: number;
+  redirectUri: string;
+  echo: boolean;
+}) {
   const { pool, sink, phones, rec } = ctx;
   const base = `/${SITE}`;
   while (performance.now() < ctx.stopAt) {
@@ -221,7 +229,10 @@ async function virtualUser(ctx: { pool: Pool; sink: Sink; phones: ReturnType<typ
         pool,
         'init',
         `${base}/services/auth/headless/init/registration`,
-        { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userdata: { mobilePhone: phone, firstName: 'Bench' }, verificationmethod: 'sms' }) },
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userdata: { mobilePhone: phone, firstName: 'Bench' }, verificationmethod: 'sms' }),
+        },
         200,
       );
       const identifier = String((JSON.parse(init.text) as { identifier?: unknown }).identifier ?? '');
@@ -254,7 +265,14 @@ async function virtualUser(ctx: { pool: Pool; sink: Sink; phones: ReturnType<typ
             'auth-verification-type': 'sms',
             authorization: `Basic ${Buffer.from(`${identifier}:${message.code}`).toString('base64')}`,
           },
-          body: new URLSearchParams({ response_type: 'code_credentials', client_id: CLIENT_ID, redirect_uri: ctx.redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state }).toString(),
+          body: new URLSearchParams({
+            response_type: 'code_credentials',
+            client_id: CLIENT_ID,
+            redirect_uri: ctx.redirectUri,
+            code_challenge: pkce.challenge,
+            code_challenge_method: 'S256',
+            state,
+          }).toString(),
         },
         ctx.echo ? 200 : 302,
       );
@@ -278,7 +296,13 @@ async function virtualUser(ctx: { pool: Pool; sink: Sink; phones: ReturnType<typ
         `${base}/services/oauth2/token`,
         {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: authCode, client_id: CLIENT_ID, redirect_uri: ctx.redirectUri, code_verifier: pkce.verifier }).toString(),
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: authCode,
+            client_id: CLIENT_ID,
+            redirect_uri: ctx.redirectUri,
+            code_verifier: pkce.verifier,
+          }).toString(),
         },
         200,
       );
@@ -360,13 +384,17 @@ async function main() {
     const out = join(dir, 'dist');
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules')); // external imports resolve from dist/
     // The production build (npm run build), plus the bench's own entries.
-    await bundleOtpgate({ outdir: out, entryPoints: { 'experiment-server': join(repoRoot, 'bench', 'experiment-server.ts'), 'sink-handler': handlerPath } });
+    await bundleOtpgate({
+      outdir: out,
+      entryPoints: { 'experiment-server': join(repoRoot, 'bench', 'experiment-server.ts'), 'sink-handler': handlerPath },
+    });
     compiledEntry = join(out, args.experiment !== undefined ? 'experiment-server.mjs' : 'otpgate.mjs');
     handlerPath = join(out, 'sink-handler.mjs');
   }
 
   const INSTANCES = Number(args.instances);
-  if (!Number.isInteger(INSTANCES) || INSTANCES < 1 || (INSTANCES > 1 && args.database !== 'postgres')) throw new Error('--instances must be 1, or more with --database postgres');
+  if (!Number.isInteger(INSTANCES) || INSTANCES < 1 || (INSTANCES > 1 && args.database !== 'postgres'))
+    throw new Error('--instances must be 1, or more with --database postgres');
   const pg = args.database === 'postgres' ? await createBenchDatabase() : null;
   if (args.database !== 'sqlite' && !pg) throw new Error('--database must be sqlite or postgres');
   const databaseUrl = pg?.url ?? `sqlite:${join(dir, 'bench.db')}`;
@@ -388,7 +416,10 @@ async function main() {
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
-  const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...args['server-node-args']!.split(/\s+/).filter(Boolean)];
+  const nodeArgs = [
+    ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ...args['server-node-args'].split(/\s+/).filter(Boolean),
+  ];
   const reportPath = join(dir, 'server-report.json');
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
@@ -399,16 +430,20 @@ async function main() {
   );
   const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
   const ports = [port, ...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => freePort())))];
-  const servers = await Promise.all(ports.map((instancePort) => {
-    const extra = instancePort === port ? [] : ['--port', String(instancePort)];
-    return startServer({
-      cwd: repoRoot,
-      configPath,
-      nodeArgs,
-      ...(experiment !== null ? { script: [compiledEntry ?? 'bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } } : { script: [...(compiledEntry ? [compiledEntry] : ['src/cli/main.ts']), 'serve', '-c', configPath, ...extra] }),
-      ...(compiledEntry ? { tsx: false } : {}),
-    });
-  })).catch(async (error: unknown) => {
+  const servers = await Promise.all(
+    ports.map((instancePort) => {
+      const extra = instancePort === port ? [] : ['--port', String(instancePort)];
+      return startServer({
+        cwd: repoRoot,
+        configPath,
+        nodeArgs,
+        ...(experiment !== null
+          ? { script: [compiledEntry ?? 'bench/experiment-server.ts', configPath, experiment], env: { BENCH_REPORT: reportPath } }
+          : { script: [...(compiledEntry ? [compiledEntry] : ['src/cli/main.ts']), 'serve', '-c', configPath, ...extra] }),
+        ...(compiledEntry ? { tsx: false } : {}),
+      });
+    }),
+  ).catch(async (error: unknown) => {
     await sink.close();
     await pg?.drop();
     if (!args.keep) rmSync(dir, { recursive: true, force: true });
@@ -426,7 +461,15 @@ async function main() {
   const idleRssKb = server.rssKb();
   process.stdout.write(`server pid ${server.pid} listening on ${server.url}, RSS at start ${mb(idleRssKb)} MB\n`);
 
-  const pools = servers.map((x) => new Pool(x.url, { connections: Math.ceil(CONNECTIONS / servers.length), pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 }));
+  const pools = servers.map(
+    (x) =>
+      new Pool(x.url, {
+        connections: Math.ceil(CONNECTIONS / servers.length),
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 60_000,
+      }),
+  );
   const started = performance.now();
   const measureStart = started + WARMUP * 1000;
   const measureEnd = measureStart + SECONDS * 1000;
@@ -437,25 +480,45 @@ async function main() {
   let cpuAtEnd = { server: 0, bench: process.cpuUsage(), hr: 0n, machine: machineJiffies() };
   const loadBefore = loadavg();
   let rssAtMeasureStart = 0;
-  const startTimer = setTimeout(() => {
-    cpuAtStart = { server: server.cpuSeconds(), bench: process.cpuUsage(), hr: process.hrtime.bigint(), machine: machineJiffies() };
-    rssAtMeasureStart = server.rssKb();
-  }, Math.max(0, measureStart - performance.now()));
+  const startTimer = setTimeout(
+    () => {
+      cpuAtStart = { server: server.cpuSeconds(), bench: process.cpuUsage(), hr: process.hrtime.bigint(), machine: machineJiffies() };
+      rssAtMeasureStart = server.rssKb();
+    },
+    Math.max(0, measureStart - performance.now()),
+  );
   const endTimer = setTimeout(() => {
-    cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint(), machine: machineJiffies() };
+    cpuAtEnd = {
+      server: server.cpuSeconds(),
+      bench: process.cpuUsage(cpuAtStart.bench),
+      hr: process.hrtime.bigint(),
+      machine: machineJiffies(),
+    };
   }, measureEnd - performance.now());
 
   const progress = setInterval(() => {
     const now = performance.now();
     const phase = now < measureStart ? 'warm-up' : 'measuring';
-    process.stderr.write(`  ${((now - started) / 1000).toFixed(0).padStart(3)} s ${phase}: ${rec.completed} logins, ${[...rec.errors.values()].reduce((a, b) => a + b, 0)} errors, server RSS ${mb(server.rssKb())} MB\n`);
+    process.stderr.write(
+      `  ${((now - started) / 1000).toFixed(0).padStart(3)} s ${phase}: ${rec.completed} logins, ${[...rec.errors.values()].reduce((a, b) => a + b, 0)} errors, server RSS ${mb(server.rssKb())} MB\n`,
+    );
   }, 5000);
 
-  await Promise.all(Array.from({ length: USERS }, (_, k) => virtualUser({ pool: pools[k % pools.length]!, sink, phones, rec, stopAt: measureEnd, redirectUri, echo: !!args.echo })));
+  await Promise.all(
+    Array.from({ length: USERS }, (_, k) =>
+      virtualUser({ pool: pools[k % pools.length]!, sink, phones, rec, stopAt: measureEnd, redirectUri, echo: !!args.echo }),
+    ),
+  );
   clearInterval(progress);
   clearTimeout(startTimer);
   clearTimeout(endTimer);
-  if (cpuAtEnd.hr === 0n) cpuAtEnd = { server: server.cpuSeconds(), bench: process.cpuUsage(cpuAtStart.bench), hr: process.hrtime.bigint(), machine: machineJiffies() };
+  if (cpuAtEnd.hr === 0n)
+    cpuAtEnd = {
+      server: server.cpuSeconds(),
+      bench: process.cpuUsage(cpuAtStart.bench),
+      hr: process.hrtime.bigint(),
+      machine: machineJiffies(),
+    };
   const loadAfter = loadavg();
 
   const peakRssKb = server.peakRssKb();
@@ -471,7 +534,15 @@ async function main() {
   const stepRows = STEPS.map((step) => {
     const values = rec.latencies.get(step)!.sort((a, b) => a - b);
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-    return { step, count: values.length, mean, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: values.at(-1) ?? NaN };
+    return {
+      step,
+      count: values.length,
+      mean,
+      p50: percentile(values, 50),
+      p90: percentile(values, 90),
+      p99: percentile(values, 99),
+      max: values.at(-1) ?? NaN,
+    };
   });
   const wallS = Number(cpuAtEnd.hr - cpuAtStart.hr) / 1e9 || measuredS;
   const serverCpu = (cpuAtEnd.server - cpuAtStart.server) / wallS;
@@ -493,13 +564,22 @@ async function main() {
   out.push('');
   out.push('latency (ms)    count    mean     p50     p90     p99     max');
   for (const r of stepRows)
-    out.push(`  ${r.step.padEnd(10)} ${String(r.count).padStart(7)} ${fmtMs(r.mean).padStart(7)} ${fmtMs(r.p50).padStart(7)} ${fmtMs(r.p90).padStart(7)} ${fmtMs(r.p99).padStart(7)} ${fmtMs(r.max).padStart(7)}`);
+    out.push(
+      `  ${r.step.padEnd(10)} ${String(r.count).padStart(7)} ${fmtMs(r.mean).padStart(7)} ${fmtMs(r.p50).padStart(7)} ${fmtMs(r.p90).padStart(7)} ${fmtMs(r.p99).padStart(7)} ${fmtMs(r.max).padStart(7)}`,
+    );
   out.push('  (sink = from the init response to the code in hand; the code is delivered before init answers, so ~0)');
   out.push('');
-  out.push(`server RSS:         peak ${mb(peakRssKb)} MB (VmHWM), at start ${mb(idleRssKb)} MB, measure start ${mb(rssAtMeasureStart)} MB, end ${mb(endRssKb)} MB`);
-  out.push(`CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core, other processes ${(otherCpu * 100).toFixed(0)}% (machine: ${cores} cores)`);
+  out.push(
+    `server RSS:         peak ${mb(peakRssKb)} MB (VmHWM), at start ${mb(idleRssKb)} MB, measure start ${mb(rssAtMeasureStart)} MB, end ${mb(endRssKb)} MB`,
+  );
+  out.push(
+    `CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core, other processes ${(otherCpu * 100).toFixed(0)}% (machine: ${cores} cores)`,
+  );
   out.push(`load average:       ${loadBefore} before, ${loadAfter} after`);
-  if (otherCpu > 0.15) out.push(`WARNING: other processes used ${(otherCpu * 100).toFixed(0)}% of a core while measuring; these numbers are contaminated, run again on a quiet machine`);
+  if (otherCpu > 0.15)
+    out.push(
+      `WARNING: other processes used ${(otherCpu * 100).toFixed(0)}% of a core while measuring; these numbers are contaminated, run again on a quiet machine`,
+    );
   out.push(`logins per second:  ${rec.perSecond.map((n) => n ?? 0).join(' ')}`);
   out.push(`sink:               ${sink.received} codes received, ${sink.rejected} bad posts; server exit code ${exitCode}`);
 
@@ -518,7 +598,9 @@ async function main() {
       counts = tables.map((t) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n);
       db.close();
     }
-    out.push(`database:           ${counts[0]} users, ${counts[1]} verifications, ${counts[2]} tokens, ${counts[3]} delivery attempts (${args.database}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''})`);
+    out.push(
+      `database:           ${counts[0]} users, ${counts[1]} verifications, ${counts[2]} tokens, ${counts[3]} delivery attempts (${args.database}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''})`,
+    );
   } catch (error) {
     out.push(`database:           (not readable: ${(error as Error).message})`);
   }
@@ -527,7 +609,14 @@ async function main() {
   const targets = [
     [`>= 600 logins/s`, rate >= 600, `${rate.toFixed(0)}/s`],
     ['zero errors', totalErrors === 0, String(totalErrors)],
-    ['every step p99 < 100 ms', stepRows.filter((r) => r.step !== 'login').every((r) => r.p99 < 100), stepRows.filter((r) => r.step !== 'login').map((r) => `${r.step} ${fmtMs(r.p99)}`).join(', ')],
+    [
+      'every step p99 < 100 ms',
+      stepRows.filter((r) => r.step !== 'login').every((r) => r.p99 < 100),
+      stepRows
+        .filter((r) => r.step !== 'login')
+        .map((r) => `${r.step} ${fmtMs(r.p99)}`)
+        .join(', '),
+    ],
     ['server RSS < 150 MB', peakRssKb < 150 * 1024, `${mb(peakRssKb)} MB`],
   ] as const;
   out.push('');
@@ -535,23 +624,45 @@ async function main() {
   for (const [name, ok, value] of targets) out.push(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(26)} ${value}`);
 
   // The experiment server's own report: memory at exit and, with sql-timing, time per SQL statement.
-  let serverReport: { memory: NodeJS.MemoryUsage; heapSpaces: { name: string; sizeMb: number; usedMb: number }[]; groupCommit?: { groups: number; writes: number } | null; sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[] } | null = null;
+  let serverReport: {
+    memory: NodeJS.MemoryUsage;
+    heapSpaces: { name: string; sizeMb: number; usedMb: number }[];
+    groupCommit?: { groups: number; writes: number } | null;
+    sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[];
+  } | null = null;
   if (existsSync(reportPath)) {
     serverReport = JSON.parse(readFileSync(reportPath, 'utf8'));
     const m = serverReport!.memory;
-    out.push('', `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`);
-    out.push('  heap spaces (size/used MB): ' + serverReport!.heapSpaces.filter((h) => h.sizeMb > 0.5).map((h) => `${h.name} ${h.sizeMb.toFixed(1)}/${h.usedMb.toFixed(1)}`).join(', '));
+    out.push(
+      '',
+      `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`,
+    );
+    out.push(
+      '  heap spaces (size/used MB): ' +
+        serverReport!.heapSpaces
+          .filter((h) => h.sizeMb > 0.5)
+          .map((h) => `${h.name} ${h.sizeMb.toFixed(1)}/${h.usedMb.toFixed(1)}`)
+          .join(', '),
+    );
     const gc = serverReport!.groupCommit;
-    if (gc) out.push(`  group commit (whole run): ${gc.writes} writes in ${gc.groups} commits, ${(gc.writes / Math.max(1, gc.groups)).toFixed(1)} writes per commit`);
+    if (gc)
+      out.push(
+        `  group commit (whole run): ${gc.writes} writes in ${gc.groups} commits, ${(gc.writes / Math.max(1, gc.groups)).toFixed(1)} writes per commit`,
+      );
     if (serverReport!.sql.length) {
       const logins = rec.completed + rec.warmupCompleted || 1;
       const total = serverReport!.sql.reduce((a, q) => a + q.prepareMs + q.runMs, 0);
       const prepares = serverReport!.sql.reduce((a, q) => a + q.prepares, 0);
       const runs = serverReport!.sql.reduce((a, q) => a + q.runs, 0);
-      out.push('', `SQL (whole run, incl. warm-up and drain): ${runs} statements run, ${prepares} prepared, ${total.toFixed(0)} ms; per complete login ~${(runs / logins).toFixed(1)} statements, ${(total / logins).toFixed(3)} ms`);
+      out.push(
+        '',
+        `SQL (whole run, incl. warm-up and drain): ${runs} statements run, ${prepares} prepared, ${total.toFixed(0)} ms; per complete login ~${(runs / logins).toFixed(1)} statements, ${(total / logins).toFixed(3)} ms`,
+      );
       out.push('   prepare ms (n)      run ms (n)      us/run  sql');
       for (const q of serverReport!.sql.slice(0, 22))
-        out.push(`  ${q.prepareMs.toFixed(0).padStart(8)} (${String(q.prepares).padStart(6)}) ${q.runMs.toFixed(0).padStart(8)} (${String(q.runs).padStart(6)}) ${((1000 * q.runMs) / Math.max(1, q.runs)).toFixed(1).padStart(8)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+        out.push(
+          `  ${q.prepareMs.toFixed(0).padStart(8)} (${String(q.prepares).padStart(6)}) ${q.runMs.toFixed(0).padStart(8)} (${String(q.runs).padStart(6)}) ${((1000 * q.runMs) / Math.max(1, q.runs)).toFixed(1).padStart(8)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 110)}`,
+        );
     }
   }
 
@@ -569,7 +680,10 @@ async function main() {
       // tsx's loader runs in a worker thread that gets its own profile; the main thread's is the biggest.
       const file = join(profDir, files.map((f) => ({ f, size: statSync(join(profDir, f)).size })).sort((a, b) => b.size - a.size)[0]!.f);
       const toUs = (ms: number) => Number(cpuAtStart.hr / 1000n) + (ms - measureStart) * 1000;
-      const summary = summariseProfile(loadProfile(file), positiveInt(args.top!, 'top'), { startUs: toUs(measureStart), endUs: toUs(measureEnd) });
+      const summary = summariseProfile(loadProfile(file), positiveInt(args.top, 'top'), {
+        startUs: toUs(measureStart),
+        endUs: toUs(measureEnd),
+      });
       profile = { ...summary, file };
       out.push('', `server CPU profile: ${file}${files.length > 1 ? ` (largest of ${files.length})` : ''}`, formatSummary(summary));
     }

@@ -63,7 +63,15 @@ function readCpuSeconds(pid: number): number {
 }
 
 /** `script` defaults to the real CLI: `src/cli/main.ts serve -c <config>`, run under tsx unless `tsx: false`. */
-export async function startServer(options: { cwd: string; configPath: string; nodeArgs: string[]; script?: string[]; tsx?: boolean; env?: Record<string, string>; startTimeoutMs?: number }): Promise<ServerProcess> {
+export async function startServer(options: {
+  cwd: string;
+  configPath: string;
+  nodeArgs: string[];
+  script?: string[];
+  tsx?: boolean;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}): Promise<ServerProcess> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTPGATE_')));
   const script = options.script ?? ['src/cli/main.ts', 'serve', '-c', options.configPath];
   const child = spawn(process.execPath, [...options.nodeArgs, ...(options.tsx === false ? [] : ['--import', 'tsx']), ...script], {
@@ -73,12 +81,15 @@ export async function startServer(options: { cwd: string; configPath: string; no
   });
   let stderr = '';
   let stdout = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
     stderr = (stderr + s).slice(-8000);
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within ${options.startTimeoutMs ?? 30_000} ms\n${stdout}\n${stderr}`)), options.startTimeoutMs ?? 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start within ${options.startTimeoutMs ?? 30_000} ms\n${stdout}\n${stderr}`)),
+      options.startTimeoutMs ?? 30_000,
+    );
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
       stdout += s;
       const m = /otpgate listening on (\S+)/.exec(stdout);
       if (m) {

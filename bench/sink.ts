@@ -51,7 +51,8 @@ export async function startSink(): Promise<Sink> {
     req.on('end', () => {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SinkMessage>;
-        if (typeof body.phone !== 'string' || typeof body.code !== 'string' || typeof body.identifier !== 'string') throw new Error('bad message');
+        if (typeof body.phone !== 'string' || typeof body.code !== 'string' || typeof body.identifier !== 'string')
+          throw new Error('bad message');
         stats.received++;
         deliver({ phone: body.phone, code: body.code, identifier: body.identifier, at: performance.now() });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' }).end('{"ok":true}');

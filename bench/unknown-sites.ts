@@ -61,5 +61,10 @@ server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 rmSync(dir, { recursive: true, force: true });
 
-const result = { requests: total, seconds: Number(seconds.toFixed(1)), statuses: Object.fromEntries(statuses), rssMb: { start, peak, end, growth: end - start } };
+const result = {
+  requests: total,
+  seconds: Number(seconds.toFixed(1)),
+  statuses: Object.fromEntries(statuses),
+  rssMb: { start, peak, end, growth: end - start },
+};
 process.stdout.write(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}\n`);

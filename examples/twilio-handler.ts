@@ -12,12 +12,7 @@
  * import { createTwilioHandler } from './examples/twilio-handler.js';
  * export default createTwilioHandler({ accountSid: 'AC0123…', messagingServiceSid: 'MG0123…' });
  */
-import type {
-  DeliveryOutcome,
-  DeliveryRequest,
-  DeliveryResult,
-  OneTimePasswordDeliveryHandler,
-} from '../src/delivery/contract.js';
+import type { DeliveryOutcome, DeliveryRequest, DeliveryResult, OneTimePasswordDeliveryHandler } from '../src/delivery/contract.js';
 import { isRecord, readJson, resultForHttpStatus, retryAfterMs, transportFailure } from './provider-response.js';
 
 /** Twilio needs exactly one sender: a number/alphanumeric id of the account, or a Messaging Service. */

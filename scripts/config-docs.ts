@@ -27,7 +27,7 @@ interface Unwrapped {
 
 function unwrap(schema: ZodTypeAny): Unwrapped {
   const found: Unwrapped = { core: schema, description: '', hasDefault: false, defaultValue: undefined, optional: false, nullable: false };
-  for (let s = schema; ; ) {
+  for (let s = schema; ;) {
     found.description ||= s.description ?? '';
     if (s instanceof z.ZodDefault) {
       // optional(default(x)) never applies the default: undefined stops at the optional.
@@ -50,7 +50,9 @@ function unwrap(schema: ZodTypeAny): Unwrapped {
 
 const isObject = (s: ZodTypeAny): s is z.AnyZodObject => s instanceof z.ZodObject;
 const objectVariants = (s: ZodTypeAny): z.AnyZodObject[] =>
-  s instanceof z.ZodUnion || s instanceof z.ZodDiscriminatedUnion ? (s.options as ZodTypeAny[]).map((o) => unwrap(o).core).filter(isObject) : [];
+  s instanceof z.ZodUnion || s instanceof z.ZodDiscriminatedUnion
+    ? (s.options as ZodTypeAny[]).map((o) => unwrap(o).core).filter(isObject)
+    : [];
 
 /** The value of a literal `type` key, which names an object's form in a union. */
 function formTag(object: z.AnyZodObject): string | null {
@@ -131,7 +133,8 @@ function walk(schema: ZodTypeAny, path: string, rows: Row[], seen: Map<ZodTypeAn
   const { core } = u;
   if (isObject(core)) {
     const earlier = seen.get(core);
-    if (earlier !== undefined) return void rows.push(row(path, schema, `${u.description ? `${u.description} ` : ''}Same fields as \`${earlier}\`.`));
+    if (earlier !== undefined)
+      return void rows.push(row(path, schema, `${u.description ? `${u.description} ` : ''}Same fields as \`${earlier}\`.`));
     seen.set(core, path);
     if (u.description) rows.push(row(path, schema));
     for (const [key, child] of Object.entries(core.shape as Record<string, ZodTypeAny>)) walk(child, `${path}.${key}`, rows, seen);
@@ -169,7 +172,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(rows: Row[]): string {
   const lines = ['| Path | Type | Default | Bounds | Description |', '|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| \`${cell(r.path)}\` | \`${cell(r.type)}\` | ${cell(r.default)} | ${cell(r.bounds)} | ${cell(r.description)} |`);
+  for (const r of rows)
+    lines.push(`| \`${cell(r.path)}\` | \`${cell(r.type)}\` | ${cell(r.default)} | ${cell(r.bounds)} | ${cell(r.description)} |`);
   return lines.join('\n');
 }
 

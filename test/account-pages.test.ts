@@ -68,7 +68,10 @@ describe('account pages', () => {
 
   test('a site can require a fresh SMS code before the account page; it stays fresh for maxAgeSeconds', async () => {
     const clock = createManualClock(new Date());
-    t = await startTestServer({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], secondFactor: { account: true, maxAgeSeconds: 120 } }] }, { clock });
+    t = await startTestServer(
+      { sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], secondFactor: { account: true, maxAgeSeconds: 120 } }] },
+      { clock },
+    );
     await seedUser(t, '+14155550304');
     const browser = createBrowser(t.url);
     const confirm = await signIn(browser, t, '+14155550304');
@@ -78,7 +81,10 @@ describe('account pages', () => {
 
     let verify = await browser.submit(confirm, '/demo/account/confirm');
     assert.equal(t.messages.length, sends + 1, 'a code only after the button');
-    verify = await browser.submit(verify, '/demo/account/confirm/verify', { code: wrongCode(t.lastCode('+14155550304')), action: 'verify' });
+    verify = await browser.submit(verify, '/demo/account/confirm/verify', {
+      code: wrongCode(t.lastCode('+14155550304')),
+      action: 'verify',
+    });
     assert.equal(verify.status, 400);
     const account = await browser.submit(verify, '/demo/account/confirm/verify', { code: t.lastCode('+14155550304'), action: 'verify' });
     assert.equal(new URL(account.url).pathname, '/demo/account');
@@ -89,7 +95,9 @@ describe('account pages', () => {
     const again = await browser.go(`${t.url}/demo/account`);
     assert.equal(new URL(again.url).pathname, '/demo/account/confirm', 'stale after maxAgeSeconds');
     // A phone change is refused without it too.
-    const refused = await browser.go(`${t.url}/demo/account/phone`, { form: { ...hiddenFields(account.html, '/demo/account/phone'), country: 'US', phone: '4155550305' } });
+    const refused = await browser.go(`${t.url}/demo/account/phone`, {
+      form: { ...hiddenFields(account.html, '/demo/account/phone'), country: 'US', phone: '4155550305' },
+    });
     assert.equal(new URL(refused.url).pathname, '/demo/account/confirm');
   });
 
@@ -119,14 +127,25 @@ describe('account pages', () => {
     const account = await signIn(laptop, t, '+14155550307');
     await signIn(phone, t, '+14155550307');
 
-    const init = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: '+14155550307', verificationmethod: 'sms' });
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, {
+      username: '+14155550307',
+      verificationmethod: 'sms',
+    });
     const authorized = await postForm(
       `${t.url}/demo/services/oauth2/authorize`,
       { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback' },
-      { 'Auth-Request-Type': 'passwordless-login', 'Auth-Verification-Type': 'sms', Authorization: basic(String(init.body.identifier), t.lastCode('+14155550307')) },
+      {
+        'Auth-Request-Type': 'passwordless-login',
+        'Auth-Verification-Type': 'sms',
+        Authorization: basic(String(init.body.identifier), t.lastCode('+14155550307')),
+      },
     );
     const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
-    const tokens = await postForm(`${t.url}/demo/services/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' }, { authorization: basic('server-app', 'server-app-secret-123456') });
+    const tokens = await postForm(
+      `${t.url}/demo/services/oauth2/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' },
+      { authorization: basic('server-app', 'server-app-secret-123456') },
+    );
     const bearer = { authorization: `Bearer ${String(tokens.body.access_token)}` };
     assert.equal((await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: bearer })).status, 200);
 
@@ -134,7 +153,11 @@ describe('account pages', () => {
     assert.equal(alertText(out.html), "You're signed out on every device, and apps must ask you to sign in again.");
     assert.equal(new URL((await phone.go(`${t.url}/demo/account`)).url).pathname, '/demo/login');
     assert.equal((await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: bearer })).status, 401);
-    const refresh = await postForm(`${t.url}/demo/services/oauth2/token`, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { authorization: basic('server-app', 'server-app-secret-123456') });
+    const refresh = await postForm(
+      `${t.url}/demo/services/oauth2/token`,
+      { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) },
+      { authorization: basic('server-app', 'server-app-secret-123456') },
+    );
     assert.equal(refresh.body.error, 'invalid_grant');
     assert.ok(await t.store.forSite('demo').users.byId(user.id), 'the account itself stays');
   });

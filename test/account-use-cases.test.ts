@@ -10,14 +10,25 @@ describe('signed-in use cases: second factor and phone change', () => {
 
   /** Registers over HTTP and returns an access token. */
   async function signedIn(phone: string): Promise<string> {
-    const init = await postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/registration`, {
+      userdata: { mobilePhone: phone },
+      verificationmethod: 'sms',
+    });
     const authorized = await postForm(
       `${t.url}/demo/services/oauth2/authorize`,
       { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback' },
-      { 'Auth-Request-Type': 'user-registration', 'Auth-Verification-Type': 'sms', Authorization: basic(String(init.body.identifier), t.lastCode(phone)) },
+      {
+        'Auth-Request-Type': 'user-registration',
+        'Auth-Verification-Type': 'sms',
+        Authorization: basic(String(init.body.identifier), t.lastCode(phone)),
+      },
     );
     const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
-    const tokens = await postForm(`${t.url}/demo/services/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' }, { authorization: basic('server-app', 'server-app-secret-123456') });
+    const tokens = await postForm(
+      `${t.url}/demo/services/oauth2/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' },
+      { authorization: basic('server-app', 'server-app-secret-123456') },
+    );
     return String(tokens.body.access_token);
   }
 
@@ -29,12 +40,24 @@ describe('signed-in use cases: second factor and phone change', () => {
     const init = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, auth);
     assert.equal(init.status, 200, JSON.stringify(init.body));
     const code = t.lastCode('+14155550130');
-    const wrong = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code === '000000' ? '111111' : '000000' }, auth);
+    const wrong = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: init.body.identifier, otp: code === '000000' ? '111111' : '000000' },
+      auth,
+    );
     assert.equal(wrong.body.error, 'invalid_code');
-    const ok = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code }, auth);
+    const ok = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: init.body.identifier, otp: code },
+      auth,
+    );
     assert.equal(ok.status, 200);
     assert.equal(ok.body.status, 'success');
-    const replay = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: code }, auth);
+    const replay = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: init.body.identifier, otp: code },
+      auth,
+    );
     assert.equal(replay.body.error, 'already_used');
   });
 
@@ -43,7 +66,11 @@ describe('signed-in use cases: second factor and phone change', () => {
     const mine = await signedIn('+14155550131');
     const theirs = await signedIn('+14155550132');
     const init = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, { authorization: `Bearer ${mine}` });
-    const stolen = await postJson(`${t.url}/demo/services/auth/headless/verify/verification`, { identifier: init.body.identifier, otp: t.lastCode('+14155550131') }, { authorization: `Bearer ${theirs}` });
+    const stolen = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: init.body.identifier, otp: t.lastCode('+14155550131') },
+      { authorization: `Bearer ${theirs}` },
+    );
     assert.equal(stolen.body.error, 'verification_not_found');
   });
 
@@ -52,14 +79,25 @@ describe('signed-in use cases: second factor and phone change', () => {
     const token = await signedIn('+14155550133');
     const auth = { authorization: `Bearer ${token}` };
     await signedIn('+14155550134'); // someone else holds this one
-    assert.equal((await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth)).body.error, 'phone_taken');
-    assert.equal((await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: 'not a phone' }, auth)).body.error, 'invalid_phone_number');
+    assert.equal(
+      (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth)).body.error,
+      'phone_taken',
+    );
+    assert.equal(
+      (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: 'not a phone' }, auth)).body.error,
+      'invalid_phone_number',
+    );
 
     const init = await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+1 (415) 555-0135' }, auth);
     assert.equal(init.status, 200, JSON.stringify(init.body));
-    const userinfo = async () => (await (await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: auth })).json()) as Record<string, unknown>;
+    const userinfo = async () =>
+      (await (await fetch(`${t.url}/demo/services/oauth2/userinfo`, { headers: auth })).json()) as Record<string, unknown>;
     assert.equal((await userinfo()).phone_number, '+14155550133', 'old phone stays until verified');
-    const done = await postJson(`${t.url}/demo/services/auth/headless/verify/phone`, { identifier: init.body.identifier, otp: t.lastCode('+14155550135') }, auth);
+    const done = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/phone`,
+      { identifier: init.body.identifier, otp: t.lastCode('+14155550135') },
+      auth,
+    );
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.phone_number, '+14155550135');
     assert.equal((await userinfo()).phone_number, '+14155550135');
@@ -77,7 +115,10 @@ describe('signed-in use cases: second factor and phone change', () => {
     const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550136', firstName: 'Lin', locale: 'de' });
     assert.match(t.messages.at(-1)!.text, /Ihr Demo-Code/);
     const bad = await um.verifySelfRegistration('SMS', identifier, '000000', '/welcome');
-    assert.deepEqual({ success: bad.success, redirect: bad.redirect, error: bad.error }, { success: false, redirect: '/welcome', error: 'invalid_code' });
+    assert.deepEqual(
+      { success: bad.success, redirect: bad.redirect, error: bad.error },
+      { success: false, redirect: '/welcome', error: 'invalid_code' },
+    );
     const registered = await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550136'), '/welcome');
     assert.equal(registered.success, true);
     assert.equal(registered.message, 'Token is valid');

@@ -33,7 +33,11 @@ describe('otpgate export / import', () => {
     assert.match(imported.stdout, /imported 2 users/);
     const before = json<UserRow[]>(await source.run('user', 'list', '--site', 'demo', '--json'));
     const afterImport = json<UserRow[]>(await target.run('user', 'list', '--site', 'demo', '--json'));
-    for (const user of before) assert.deepEqual(afterImport.find((u) => u.id === user.id), user);
+    for (const user of before)
+      assert.deepEqual(
+        afterImport.find((u) => u.id === user.id),
+        user,
+      );
     assert.equal(afterImport.length, 3);
 
     // Importing again clashes on the first line: nothing more is written.
@@ -49,14 +53,32 @@ describe('otpgate export / import', () => {
       return path;
     };
     const header = JSON.stringify({ format: 'otpgate-users', version: 1, site: 'demo' });
-    const good = JSON.stringify({ id: 'u1', username: 'a', phone: '+14155550173', phoneVerified: true, firstName: null, lastName: null, email: null, locale: null, status: 'active', customData: {}, createdAt: '2026-01-01T00:00:00.000Z' });
+    const good = JSON.stringify({
+      id: 'u1',
+      username: 'a',
+      phone: '+14155550173',
+      phoneVerified: true,
+      firstName: null,
+      lastName: null,
+      email: null,
+      locale: null,
+      status: 'active',
+      customData: {},
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     const noHeader = await target.run('import', '--site', 'demo', '--in', file('a.jsonl', `${good}\n`));
     assertFails(noHeader, 'invalid_request');
     assert.match(noHeader.stderr, /not an otpgate users export/);
     const badLine = await target.run('import', '--site', 'demo', '--in', file('b.jsonl', `${header}\n${good}\n{"id":"u2"}\n`));
     assertFails(badLine, 'invalid_request');
     assert.match(badLine.stderr, /b\.jsonl:3: /);
-    const badPhone = await target.run('import', '--site', 'demo', '--in', file('c.jsonl', `${header}\n${good.replace('+14155550173', '4155550173')}\n`));
+    const badPhone = await target.run(
+      'import',
+      '--site',
+      'demo',
+      '--in',
+      file('c.jsonl', `${header}\n${good.replace('+14155550173', '4155550173')}\n`),
+    );
     assertFails(badPhone, 'invalid_phone_number');
     const twice = await target.run('import', '--site', 'demo', '--in', file('d.jsonl', `${header}\n${good}\n${good}\n`));
     assertFails(twice, 'invalid_request');
@@ -70,14 +92,19 @@ describe('otpgate export / import', () => {
 if (await requirePostgres('export/import between SQLite and PostgreSQL')) {
   test('users exported from SQLite import into PostgreSQL and come back the same', async () => {
     const source = cliFixture();
-    assertOk(await source.run('user', 'add', '--site', 'demo', '--phone', '+14155550174', '--username', 'lin', '--email', 'lin@example.com'));
+    assertOk(
+      await source.run('user', 'add', '--site', 'demo', '--phone', '+14155550174', '--username', 'lin', '--email', 'lin@example.com'),
+    );
     const file = join(source.dir, 'users.jsonl');
     assert.equal((await source.run('export', '--site', 'demo', '--out', file)).code, 0);
     const db = await openTestPostgres();
     try {
       const onPostgres = (...args: string[]) => runCli(['-c', source.configPath, ...args], { OTPGATE_DATABASE_URL: db.url });
       assertOk(await onPostgres('import', '--site', 'demo', '--in', file));
-      assert.deepEqual(json<UserRow[]>(await onPostgres('user', 'list', '--site', 'demo', '--json')), json<UserRow[]>(await source.run('user', 'list', '--site', 'demo', '--json')));
+      assert.deepEqual(
+        json<UserRow[]>(await onPostgres('user', 'list', '--site', 'demo', '--json')),
+        json<UserRow[]>(await source.run('user', 'list', '--site', 'demo', '--json')),
+      );
     } finally {
       await db.drop();
     }

@@ -26,7 +26,10 @@ export function removeCliFixtures(): void {
 }
 
 /** A fresh temp dir with a JSON config; `files` are written beside it (handler modules). */
-export function cliFixture(config: { sites?: unknown[]; delivery?: Record<string, unknown> } = {}, files: Record<string, string> = {}): CliFixture {
+export function cliFixture(
+  config: { sites?: unknown[]; delivery?: Record<string, unknown> } = {},
+  files: Record<string, string> = {},
+): CliFixture {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
   made.push(dir);
   const configPath = join(dir, 'otpgate.json');
@@ -48,10 +51,15 @@ export function runCli(args: string[], extraEnv: Record<string, string> = {}): P
   return new Promise((resolve) => {
     const env = { ...process.env, ...extraEnv };
     delete env.OTPGATE_CONFIG; // the test's -c must be the only config
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { cwd: ROOT, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -10,10 +10,38 @@ import { assertFails, assertOk, assertUsage, cliFixture, json, removeCliFixtures
 // a cap keeps a busy machine from starving the child processes (each one compiles through tsx).
 const options = { concurrency: 2 };
 
-interface SiteRow { id: string; name: string; handlers: string; enabled: boolean; locale: string; registration: string }
-interface UserRow { id: string; username: string; phone: string; phoneVerified: boolean; firstName: string | null; lastName: string | null; email: string | null; status: string }
-interface ClientRow { clientId: string; name: string; type: string; redirectUris: string[] }
-interface AttemptRow { handler: string; attempt: number; result: string; latencyMs: number; providerMessageId: string | null; detail: string | null }
+interface SiteRow {
+  id: string;
+  name: string;
+  handlers: string;
+  enabled: boolean;
+  locale: string;
+  registration: string;
+}
+interface UserRow {
+  id: string;
+  username: string;
+  phone: string;
+  phoneVerified: boolean;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  status: string;
+}
+interface ClientRow {
+  clientId: string;
+  name: string;
+  type: string;
+  redirectUris: string[];
+}
+interface AttemptRow {
+  handler: string;
+  attempt: number;
+  result: string;
+  latencyMs: number;
+  providerMessageId: string | null;
+  detail: string | null;
+}
 
 const failingHandler = `export default { async sendOneTimePassword() { return { result: 'PROVIDER_ERROR', detail: 'upstream 503' }; } };\n`;
 
@@ -53,7 +81,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
     });
 
     test('list names every link of a chain, primary first', async () => {
-      const cli = cliFixture({ sites: [{ id: 'multi', name: 'Multi', handlers: ['./primary.mjs', { type: 'console', name: 'backup' }] }] }, { 'primary.mjs': failingHandler });
+      const cli = cliFixture(
+        { sites: [{ id: 'multi', name: 'Multi', handlers: ['./primary.mjs', { type: 'console', name: 'backup' }] }] },
+        { 'primary.mjs': failingHandler },
+      );
       const sites = json<SiteRow[]>(await cli.run('site', 'list', '--json'));
       assert.equal(sites[0]?.handlers, 'primary > backup');
     });
@@ -83,14 +114,32 @@ describe('otpgate CLI', { concurrency: true }, () => {
     test('create without --name or with --registration maybe is a usage error', async () => {
       const cli = cliFixture();
       assertUsage(await cli.run('site', 'create', '--id', 'shop'), /required option '--name <name>' not specified/);
-      assertUsage(await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--registration', 'maybe'), /Allowed choices are on, off/);
+      assertUsage(
+        await cli.run('site', 'create', '--id', 'shop', '--name', 'Shop', '--registration', 'maybe'),
+        /Allowed choices are on, off/,
+      );
     });
   });
 
   describe('otpgate user', options, () => {
     test('add stores a verified user and prints its id; list reads it back', async () => {
       const cli = cliFixture();
-      const added = await cli.run('user', 'add', '--site', 'demo', '--phone', '+1 415 555 0101', '--username', 'ann', '--first-name', 'Ann', '--last-name', 'Lee', '--email', 'ann@example.com');
+      const added = await cli.run(
+        'user',
+        'add',
+        '--site',
+        'demo',
+        '--phone',
+        '+1 415 555 0101',
+        '--username',
+        'ann',
+        '--first-name',
+        'Ann',
+        '--last-name',
+        'Lee',
+        '--email',
+        'ann@example.com',
+      );
       assertOk(added);
       const id = added.stdout.trim();
       assert.match(id, /^[0-9a-f-]{36}$/);
@@ -115,7 +164,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'));
       assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102'));
       const all = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json'));
-      assert.deepEqual(all.map((u) => u.username), ['+14155550101', '+14155550102']);
+      assert.deepEqual(
+        all.map((u) => u.username),
+        ['+14155550101', '+14155550102'],
+      );
       const one = json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--limit', '1', '--json'));
       assert.equal(one.length, 1);
       const table = await cli.run('user', 'list', '--site', 'demo');
@@ -125,7 +177,12 @@ describe('otpgate CLI', { concurrency: true }, () => {
     });
 
     test('users belong to their site', async () => {
-      const cli = cliFixture({ sites: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }] });
+      const cli = cliFixture({
+        sites: [
+          { id: 'a', name: 'A' },
+          { id: 'b', name: 'B' },
+        ],
+      });
       assertOk(await cli.run('user', 'add', '--site', 'a', '--phone', '+14155550101'));
       // The same phone on another site is another person's account, not a clash.
       assertOk(await cli.run('user', 'add', '--site', 'b', '--phone', '+14155550101'));
@@ -157,7 +214,19 @@ describe('otpgate CLI', { concurrency: true }, () => {
   describe('otpgate client', options, () => {
     test('a confidential client: the secret is printed once and only its hash is stored', async () => {
       const cli = cliFixture();
-      const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'web-app', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'https://app.example/cb2', '--confidential');
+      const added = await cli.run(
+        'client',
+        'add',
+        '--site',
+        'demo',
+        '--id',
+        'web-app',
+        '--redirect-uri',
+        'https://app.example/cb',
+        '--redirect-uri',
+        'https://app.example/cb2',
+        '--confidential',
+      );
       assertOk(added);
       const secret = /client_secret: (\S+)/.exec(added.stdout)?.[1];
       assert.ok(secret && secret.length >= 40, 'a 32-byte secret');
@@ -165,7 +234,9 @@ describe('otpgate CLI', { concurrency: true }, () => {
 
       const listed = await cli.run('client', 'list', '--site', 'demo', '--json');
       assert.ok(!listed.stdout.includes(secret));
-      assert.deepEqual(json<ClientRow[]>(listed), [{ clientId: 'web-app', name: 'web-app', type: 'confidential', redirectUris: ['https://app.example/cb', 'https://app.example/cb2'] }]);
+      assert.deepEqual(json<ClientRow[]>(listed), [
+        { clientId: 'web-app', name: 'web-app', type: 'confidential', redirectUris: ['https://app.example/cb', 'https://app.example/cb2'] },
+      ]);
 
       const db = new Database(join(cli.dir, 't.db'), { readonly: true });
       try {
@@ -179,7 +250,18 @@ describe('otpgate CLI', { concurrency: true }, () => {
 
     test('a public client is listed as public, with its name', async () => {
       const cli = cliFixture();
-      const added = await cli.run('client', 'add', '--site', 'demo', '--id', 'spa', '--name', 'Single page', '--redirect-uri', 'https://spa.example/cb');
+      const added = await cli.run(
+        'client',
+        'add',
+        '--site',
+        'demo',
+        '--id',
+        'spa',
+        '--name',
+        'Single page',
+        '--redirect-uri',
+        'https://spa.example/cb',
+      );
       assertOk(added);
       assert.doesNotMatch(added.stdout, /secret/);
       const table = await cli.run('client', 'list', '--site', 'demo');
@@ -190,13 +272,19 @@ describe('otpgate CLI', { concurrency: true }, () => {
     test('add refuses an unknown site, a taken id, a bad id or redirect URI', async () => {
       const cli = cliFixture();
       const add = (...args: string[]) => cli.run('client', 'add', '--site', 'demo', ...args);
-      assertFails(await cli.run('client', 'add', '--site', 'nope', '--id', 'x', '--redirect-uri', 'https://a.example/cb'), 'site_not_found');
+      assertFails(
+        await cli.run('client', 'add', '--site', 'nope', '--id', 'x', '--redirect-uri', 'https://a.example/cb'),
+        'site_not_found',
+      );
       assertFails(await add('--id', 'bad id', '--redirect-uri', 'https://a.example/cb'), 'invalid_request');
       assertFails(await add('--id', 'x', '--redirect-uri', 'not a url'), 'invalid_request');
       assertOk(await add('--id', 'x', '--redirect-uri', 'https://a.example/cb', '--confidential'));
       // Replacing the client would also replace the secret its app already uses.
       assertFails(await add('--id', 'x', '--redirect-uri', 'https://b.example/cb'), 'client_exists');
-      assert.deepEqual(json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]), [['x', 'confidential', ['https://a.example/cb']]]);
+      assert.deepEqual(
+        json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]),
+        [['x', 'confidential', ['https://a.example/cb']]],
+      );
     });
 
     test('list refuses an unknown site; a missing --redirect-uri is a usage error', async () => {
@@ -213,7 +301,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertOk(result);
       assert.match(result.stdout, /\[otpgate console handler\] SMS to \+14155550101 \(site demo, identity_verification\)/);
       assert.match(result.stdout, /test message/);
-      assert.match(result.stdout, /\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\nconsole\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\n/);
+      assert.match(
+        result.stdout,
+        /\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\nconsole\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\n/,
+      );
       // The code (6 digits, the default policy) shows only where the console handler printed it: text and WebOTP line.
       const code = /#(\d{6})\n/.exec(result.stdout)?.[1];
       assert.ok(code);
@@ -223,7 +314,9 @@ describe('otpgate CLI', { concurrency: true }, () => {
     });
 
     test('uses the code length of the site policy', async () => {
-      const cli = cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { identity_verification: { codeLength: 8 } } }] });
+      const cli = cliFixture({
+        sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { identity_verification: { codeLength: 8 } } }],
+      });
       const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101');
       assertOk(result);
       assert.match(result.stdout, /#\d{8}\n/);
@@ -234,22 +327,44 @@ describe('otpgate CLI', { concurrency: true }, () => {
       const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--json');
       assert.equal(result.code, 0);
       const attempts = JSON.parse(result.stdout) as AttemptRow[];
-      assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['console', 1, 'SUCCESS']]);
+      assert.deepEqual(
+        attempts.map((a) => [a.handler, a.attempt, a.result]),
+        [['console', 1, 'SUCCESS']],
+      );
       assert.match(result.stderr, /otpgate console handler/);
     });
 
     test('a failing handler: every retry is shown and the exit status is 1', async () => {
-      const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'flaky', name: 'Flaky', handlers: ['./failing.mjs'] }] }, { 'failing.mjs': failingHandler });
+      const cli = cliFixture(
+        { delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'flaky', name: 'Flaky', handlers: ['./failing.mjs'] }] },
+        { 'failing.mjs': failingHandler },
+      );
       const result = await cli.run('handler', 'test', '--site', 'flaky', '--phone', '+14155550101');
       assertFails(result, 'delivery_failed');
       assert.match(result.stderr, /PROVIDER_ERROR/);
-      assert.match(result.stdout, /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\n$/);
+      assert.match(
+        result.stdout,
+        /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\n$/,
+      );
     });
 
     test('fails over to the next handler and reports every attempt', async () => {
-      const cli = cliFixture({ delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'multi', name: 'Multi', handlers: ['./failing.mjs', 'console'] }] }, { 'failing.mjs': failingHandler });
-      const attempts = json<AttemptRow[]>({ ...(await cli.run('handler', 'test', '--site', 'multi', '--phone', '+14155550101', '--json')), stderr: '' });
-      assert.deepEqual(attempts.map((a) => [a.handler, a.attempt, a.result]), [['failing', 1, 'PROVIDER_ERROR'], ['failing', 2, 'PROVIDER_ERROR'], ['console', 1, 'SUCCESS']]);
+      const cli = cliFixture(
+        { delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'multi', name: 'Multi', handlers: ['./failing.mjs', 'console'] }] },
+        { 'failing.mjs': failingHandler },
+      );
+      const attempts = json<AttemptRow[]>({
+        ...(await cli.run('handler', 'test', '--site', 'multi', '--phone', '+14155550101', '--json')),
+        stderr: '',
+      });
+      assert.deepEqual(
+        attempts.map((a) => [a.handler, a.attempt, a.result]),
+        [
+          ['failing', 1, 'PROVIDER_ERROR'],
+          ['failing', 2, 'PROVIDER_ERROR'],
+          ['console', 1, 'SUCCESS'],
+        ],
+      );
     });
 
     test('refuses an unknown site or a bad phone; missing --phone is a usage error', async () => {

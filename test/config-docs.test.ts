@@ -13,20 +13,42 @@ test('the reference documents every OTPGATE_* variable the loader reads', () => 
   const docs = renderConfigDocs();
   const loader = readFileSync(new URL('../src/config/load.ts', import.meta.url), 'utf8');
   const read = [...loader.matchAll(/\b(OTPGATE_[A-Z_]+)\b/g)].map((m) => m[1]!);
-  const required = ['OTPGATE_CONFIG', 'OTPGATE_MODE', 'OTPGATE_HOST', 'OTPGATE_PORT', 'OTPGATE_BASE_URL', 'OTPGATE_LOG_LEVEL', 'OTPGATE_DATABASE_URL', 'OTPGATE_HMAC_SECRETS'];
-  for (const name of new Set([...required, ...read])) assert.ok(docs.includes(`| \`${name}\` |`), `${name} is missing from the environment variable table`);
-  for (const section of ['General', 'server', 'database', 'secrets', 'delivery', 'namedCredentials', 'defaults', 'sites']) assert.ok(docs.includes(`\n## ${section}\n`), `no ${section} section`);
+  const required = [
+    'OTPGATE_CONFIG',
+    'OTPGATE_MODE',
+    'OTPGATE_HOST',
+    'OTPGATE_PORT',
+    'OTPGATE_BASE_URL',
+    'OTPGATE_LOG_LEVEL',
+    'OTPGATE_DATABASE_URL',
+    'OTPGATE_HMAC_SECRETS',
+  ];
+  for (const name of new Set([...required, ...read]))
+    assert.ok(docs.includes(`| \`${name}\` |`), `${name} is missing from the environment variable table`);
+  for (const section of ['General', 'server', 'database', 'secrets', 'delivery', 'namedCredentials', 'defaults', 'sites'])
+    assert.ok(docs.includes(`\n## ${section}\n`), `no ${section} section`);
 });
 
 /** A small schema with every construct the config uses, so the renderer is tested apart from the real schema's wording. */
 function fixtureSchema() {
-  const limits = z.object({ size: z.number().int().min(1).max(9).default(3).describe('Size.'), ratio: z.number().gt(0).optional() }).strict();
+  const limits = z
+    .object({ size: z.number().int().min(1).max(9).default(3).describe('Size.'), ratio: z.number().gt(0).optional() })
+    .strict();
   const override = limits.partial();
   return z
     .object({
       mode: z.enum(['a', 'b']).default('a').describe('Mode | with a pipe.'),
       flag: z.literal(true),
-      server: z.object({ url: z.string().url().nullable().default(null), name: z.string().min(2).max(5).regex(/^[a-z]+$/, 'lowercase') }).optional(),
+      server: z
+        .object({
+          url: z.string().url().nullable().default(null),
+          name: z
+            .string()
+            .min(2)
+            .max(5)
+            .regex(/^[a-z]+$/, 'lowercase'),
+        })
+        .optional(),
       items: z
         .array(
           z.union([
@@ -37,8 +59,20 @@ function fixtureSchema() {
         )
         .min(1)
         .describe('The items.'),
-      named: z.record(z.string().regex(/^[A-Z]+$/), z.object({ auth: z.discriminatedUnion('type', [z.object({ type: z.literal('none') }), z.object({ type: z.literal('token'), token: z.string() })]) })).default({}),
-      limits: z.object({ base: limits.default({}), perUse: z.object({ one: override.optional(), two: override.optional() }).default({}) }).default({}),
+      named: z
+        .record(
+          z.string().regex(/^[A-Z]+$/),
+          z.object({
+            auth: z.discriminatedUnion('type', [
+              z.object({ type: z.literal('none') }),
+              z.object({ type: z.literal('token'), token: z.string() }),
+            ]),
+          }),
+        )
+        .default({}),
+      limits: z
+        .object({ base: limits.default({}), perUse: z.object({ one: override.optional(), two: override.optional() }).default({}) })
+        .default({}),
     })
     .strict()
     .superRefine(() => undefined);
@@ -65,5 +99,8 @@ test('renderSchemaTables: one row per setting with type, default, bounds and des
   };
   for (const [path, row] of Object.entries(expected)) assert.equal(rowOf(path), row, path);
   assert.equal(rowOf('limits.perUse.two.size'), undefined, 'a reused object is referred to, not repeated');
-  assert.deepEqual(lines.filter((l) => l.startsWith('## ')), ['## General', '## server', '## items', '## named', '## limits']);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('## ')),
+    ['## General', '## server', '## items', '## named', '## limits'],
+  );
 });

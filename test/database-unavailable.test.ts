@@ -64,7 +64,8 @@ async function startBehindProxy(t: TestContext) {
     await proxy.stop();
     await database.drop();
   });
-  const init = (phone: string) => postJson(`${url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+  const init = (phone: string) =>
+    postJson(`${url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
   return { url, proxy, init, databaseUrl: database.url };
 }
 

@@ -9,7 +9,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 type Recorded = { request: Record<string, unknown>; context: string[] }[];
-const calls = (globalThis as { __otpgateCalls?: Record<string, Recorded> }).__otpgateCalls ??= {};
+const calls = ((globalThis as { __otpgateCalls?: Record<string, Recorded> }).__otpgateCalls ??= {});
 
 /** Writes a handler module into a fresh directory; its body sees `request`, `context`, and `record()`. */
 function handlerModule(name: string, body: string): string {
@@ -32,11 +32,18 @@ describe('delivery handlers and the chain', () => {
   let t: TestServer;
   afterEach(() => t.close());
   const register = (phone: string, headers: Record<string, string> = {}) =>
-    postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone, username: `u${phone.slice(-4)}` }, verificationmethod: 'sms' }, headers);
-  const site = (handlers: unknown[], extra: Record<string, unknown> = {}) => ({ sites: [{ id: 'demo', name: 'Demo', experienceId: 'exp-1', handlers, ...extra }] as never });
-  const attempts = async (identifier: unknown) => (await t.store.forSite('demo').deliveryAttempts.forVerification(String(identifier))).map((a) => `${a.handler}:${a.result}`);
+    postJson(
+      `${t.url}/demo/services/auth/headless/init/registration`,
+      { userdata: { mobilePhone: phone, username: `u${phone.slice(-4)}` }, verificationmethod: 'sms' },
+      headers,
+    );
+  const site = (handlers: unknown[], extra: Record<string, unknown> = {}) => ({
+    sites: [{ id: 'demo', name: 'Demo', experienceId: 'exp-1', handlers, ...extra }] as never,
+  });
+  const attempts = async (identifier: unknown) =>
+    (await t.store.forSite('demo').deliveryAttempts.forVerification(String(identifier))).map((a) => `${a.handler}:${a.result}`);
 
-  test('one line of config puts the site owner\'s module in charge, with every request field', async () => {
+  test("one line of config puts the site owner's module in charge, with every request field", async () => {
     const path = handlerModule('mine', `record(); return { result: 'SUCCESS', providerMessageId: 'msg-1' };`);
     t = await startTestServer(site([path]));
     const response = await register('+14155550120', { 'user-agent': 'tour/1.0', 'accept-language': 'fr-FR' });
@@ -67,7 +74,10 @@ describe('delivery handlers and the chain', () => {
   test('a .ts module loads too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-ts-'));
     const path = join(dir, 'typed.ts');
-    writeFileSync(path, `import type { OneTimePasswordDeliveryHandler } from '${process.cwd()}/src/delivery/contract.ts';\nconst h: OneTimePasswordDeliveryHandler = { async sendOneTimePassword() { return 'SUCCESS'; } };\nexport default h;\n`);
+    writeFileSync(
+      path,
+      `import type { OneTimePasswordDeliveryHandler } from '${process.cwd()}/src/delivery/contract.ts';\nconst h: OneTimePasswordDeliveryHandler = { async sendOneTimePassword() { return 'SUCCESS'; } };\nexport default h;\n`,
+    );
     t = await startTestServer(site([path]));
     const response = await register('+14155550121');
     assert.equal(response.status, 200);
@@ -79,7 +89,12 @@ describe('delivery handlers and the chain', () => {
     t = await startTestServer({ ...site([failing, 'console']), delivery: { retries: 2, backoffMs: 0 } });
     const response = await register('+14155550122');
     assert.equal(response.status, 200);
-    assert.deepEqual(await attempts(response.body.identifier), ['flaky:PROVIDER_ERROR', 'flaky:PROVIDER_ERROR', 'flaky:PROVIDER_ERROR', 'console:SUCCESS']);
+    assert.deepEqual(await attempts(response.body.identifier), [
+      'flaky:PROVIDER_ERROR',
+      'flaky:PROVIDER_ERROR',
+      'flaky:PROVIDER_ERROR',
+      'console:SUCCESS',
+    ]);
     assert.equal(t.messages.length, 1);
   });
 
@@ -103,7 +118,9 @@ describe('delivery handlers and the chain', () => {
     t = await startTestServer(site([limited, blocked]));
     const unsupported = await register('+14155550125');
     assert.equal(unsupported.body.error, 'country_not_supported');
-    const verification = await t.store.forSite('demo').verifications.findResendable({ useCase: 'self_registration', userId: null, now: new Date() });
+    const verification = await t.store
+      .forSite('demo')
+      .verifications.findResendable({ useCase: 'self_registration', userId: null, now: new Date() });
     assert.deepEqual(await attempts(verification!.id), ['limited:MESSAGE_LIMIT_EXCEEDED', 'blocked:COUNTRY_BLOCK']);
   });
 
@@ -114,7 +131,10 @@ describe('delivery handlers and the chain', () => {
     const response = await register('+14155550126');
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const rows = await t.store.forSite('demo').deliveryAttempts.forVerification(String(response.body.identifier));
-    assert.deepEqual(rows.map((a) => `${a.handler}:${a.result}`), ['thrower:EXCEPTION', 'hanging:EXCEPTION', 'console:SUCCESS']);
+    assert.deepEqual(
+      rows.map((a) => `${a.handler}:${a.result}`),
+      ['thrower:EXCEPTION', 'hanging:EXCEPTION', 'console:SUCCESS'],
+    );
     const code = t.lastCode('+14155550126');
     assert.equal(rows[0]!.detail, 'threw: provider said no to [redacted]');
     assert.ok(!JSON.stringify(rows).includes(code));
@@ -125,10 +145,12 @@ describe('delivery handlers and the chain', () => {
     const received: { auth?: string; body: string }[] = [];
     const sink = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => (body += c)).on('end', () => {
-        received.push({ auth: req.headers.authorization, body });
-        res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"p-1"}');
-      });
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          received.push({ auth: req.headers.authorization, body });
+          res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"p-1"}');
+        });
     });
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     const port = (sink.address() as { port: number }).port;
@@ -140,7 +162,13 @@ describe('delivery handlers and the chain', () => {
     );
     const lines: string[] = [];
     const logger = createLogger('info', new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
-    t = await startTestServer({ ...site([path]), namedCredentials: { Sink: { url: `http://127.0.0.1:${port}`, auth: { type: 'basic', username: 'acct', password: 'tok' } } } }, { logger });
+    t = await startTestServer(
+      {
+        ...site([path]),
+        namedCredentials: { Sink: { url: `http://127.0.0.1:${port}`, auth: { type: 'basic', username: 'acct', password: 'tok' } } },
+      },
+      { logger },
+    );
     const response = await register('+14155550127');
     sink.close();
     assert.equal(response.status, 200);
@@ -152,7 +180,10 @@ describe('delivery handlers and the chain', () => {
   });
 
   test('production mode refuses the console handler at startup, unless explicitly allowed', async () => {
-    await assert.rejects(startTestServer({ mode: 'production', ...site(['console']) }), /console handler prints codes and is refused in production/);
+    await assert.rejects(
+      startTestServer({ mode: 'production', ...site(['console']) }),
+      /console handler prints codes and is refused in production/,
+    );
     t = await startTestServer({ mode: 'production', ...site(['console']), delivery: { allowConsoleInProduction: true } });
     assert.equal((await register('+14155550128')).status, 200);
   });

@@ -10,7 +10,11 @@ describe('bad input on every endpoint', () => {
   });
   after(() => t.close());
 
-  async function expectError(response: Promise<{ status: number; body: Record<string, unknown> }> | { status: number; body: Record<string, unknown> }, status: number, code: string) {
+  async function expectError(
+    response: Promise<{ status: number; body: Record<string, unknown> }> | { status: number; body: Record<string, unknown> },
+    status: number,
+    code: string,
+  ) {
     const { status: actual, body } = await response;
     assert.equal(actual, status, JSON.stringify(body));
     assert.equal(body.error, code);
@@ -27,16 +31,40 @@ describe('bad input on every endpoint', () => {
 
   test('passwordless login init', async () => {
     const url = `${t.url}/demo/services/auth/headless/init/passwordless/login`;
-    await expectError(raw('/demo/services/auth/headless/init/passwordless/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' }), 400, 'invalid_request');
+    await expectError(
+      raw('/demo/services/auth/headless/init/passwordless/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"username":',
+      }),
+      400,
+      'invalid_request',
+    );
     await expectError(postJson(url, { verificationmethod: 'sms' }), 400, 'invalid_request');
     await expectError(postJson(url, { username: '+14155550101' }), 400, 'invalid_request');
     await expectError(postJson(url, { username: 42, verificationmethod: 'sms' }), 400, 'invalid_request');
     await expectError(postJson(url, { username: '+14155550101', verificationmethod: 'email' }), 400, 'unsupported_verification_method');
     await expectError(postJson(url, { username: 'x'.repeat(5000), verificationmethod: 'sms' }), 400, 'invalid_request');
     await expectError(postJson(url, { username: 'a', verificationmethod: 'sms', pad: 'x'.repeat(20_000) }), 413, 'payload_too_large');
-    await expectError(raw('/demo/services/auth/headless/init/passwordless/login', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<a/>' }), 415, 'unsupported_media_type');
-    await expectError(postJson(`${t.url}/nosuchsite/services/auth/headless/init/passwordless/login`, { username: 'a', verificationmethod: 'sms' }), 404, 'site_not_found');
-    await expectError(postJson(`${t.url}/Bad..Site/services/auth/headless/init/passwordless/login`, { username: 'a', verificationmethod: 'sms' }), 404, 'site_not_found');
+    await expectError(
+      raw('/demo/services/auth/headless/init/passwordless/login', {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: '<a/>',
+      }),
+      415,
+      'unsupported_media_type',
+    );
+    await expectError(
+      postJson(`${t.url}/nosuchsite/services/auth/headless/init/passwordless/login`, { username: 'a', verificationmethod: 'sms' }),
+      404,
+      'site_not_found',
+    );
+    await expectError(
+      postJson(`${t.url}/Bad..Site/services/auth/headless/init/passwordless/login`, { username: 'a', verificationmethod: 'sms' }),
+      404,
+      'site_not_found',
+    );
   });
 
   test('registration init', async () => {
@@ -45,7 +73,11 @@ describe('bad input on every endpoint', () => {
     await expectError(postJson(url, { userdata: {}, verificationmethod: 'sms' }), 400, 'invalid_request');
     await expectError(postJson(url, { userdata: { mobilePhone: '12' }, verificationmethod: 'sms' }), 400, 'invalid_request');
     await expectError(postJson(url, { userdata: { mobilePhone: '+1 415 555' }, verificationmethod: 'sms' }), 400, 'invalid_phone_number');
-    await expectError(postJson(url, { userdata: { mobilePhone: '+14155550150', email: 'not-an-email' }, verificationmethod: 'sms' }), 400, 'invalid_request');
+    await expectError(
+      postJson(url, { userdata: { mobilePhone: '+14155550150', email: 'not-an-email' }, verificationmethod: 'sms' }),
+      400,
+      'invalid_request',
+    );
     await expectError(postJson(url, { userdata: { mobilePhone: '+14155550150' } }), 400, 'invalid_request');
     await expectError(postJson(url, { userdata: 'nope', verificationmethod: 'sms' }), 400, 'invalid_request');
     // A taken phone or username is refused before any message goes out.
@@ -54,10 +86,18 @@ describe('bad input on every endpoint', () => {
     await postForm(
       `${t.url}/demo/services/oauth2/authorize`,
       { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback' },
-      { 'Auth-Request-Type': 'user-registration', 'Auth-Verification-Type': 'sms', Authorization: basic(String(first.body.identifier), code) },
+      {
+        'Auth-Request-Type': 'user-registration',
+        'Auth-Verification-Type': 'sms',
+        Authorization: basic(String(first.body.identifier), code),
+      },
     );
     await expectError(postJson(url, { userdata: { mobilePhone: '+14155550151' }, verificationmethod: 'sms' }), 409, 'phone_taken');
-    await expectError(postJson(url, { userdata: { mobilePhone: '+14155550152', username: 'grace' }, verificationmethod: 'sms' }), 409, 'username_taken');
+    await expectError(
+      postJson(url, { userdata: { mobilePhone: '+14155550152', username: 'grace' }, verificationmethod: 'sms' }),
+      409,
+      'username_taken',
+    );
   });
 
   test('authorize', async () => {
@@ -73,7 +113,11 @@ describe('bad input on every endpoint', () => {
     await expectError(postForm(url, { ...form, code_challenge: 'short' }, headers), 400, 'invalid_request');
     await expectError(postForm(url, { ...form, scope: 'openid admin' }, headers), 400, 'invalid_scope');
     await expectError(postForm(url, form, { ...headers, Authorization: 'Basic !!!' }), 400, 'invalid_request');
-    await expectError(postForm(url, form, { ...headers, Authorization: basic('no-such-identifier', '123456') }), 400, 'verification_not_found');
+    await expectError(
+      postForm(url, form, { ...headers, Authorization: basic('no-such-identifier', '123456') }),
+      400,
+      'verification_not_found',
+    );
     await expectError(postForm(url, form, { ...headers, Authorization: basic('../../etc', '123456') }), 400, 'verification_not_found');
   });
 

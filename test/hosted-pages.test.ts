@@ -51,7 +51,9 @@ describe('hosted pages', () => {
     const browser = createBrowser(t.url);
     const login = await browser.go(`${t.url}/demo/login`);
     const verify = await browser.submit(login, '/demo/login', { country: 'US', phone: '4155550202' });
-    const response = await browser.send(`${t.url}/demo/login/verify`, { form: { ...hiddenFields(verify.html, '/demo/login/verify'), code: t.lastCode('+14155550202'), action: 'verify' } });
+    const response = await browser.send(`${t.url}/demo/login/verify`, {
+      form: { ...hiddenFields(verify.html, '/demo/login/verify'), code: t.lastCode('+14155550202'), action: 'verify' },
+    });
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/demo/account');
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('otpgate_session='))!;
@@ -69,18 +71,35 @@ describe('hosted pages', () => {
     await seedUser(t, '+14155550203');
     const browser = createBrowser(t.url, 'https://otpgate.test');
     const login = await browser.send(`${t.url}/demo/login`);
-    assert.match(login.headers.getSetCookie().find((c) => c.startsWith('otpgate_csrf='))!, /; Secure/);
+    assert.match(
+      login.headers.getSetCookie().find((c) => c.startsWith('otpgate_csrf='))!,
+      /; Secure/,
+    );
     const page = await browser.go(`${t.url}/demo/login`);
     const verify = await browser.submit(page, '/demo/login', { country: 'US', phone: '4155550203' });
-    const response = await browser.send(`${t.url}/demo/login/verify`, { form: { ...hiddenFields(verify.html, '/demo/login/verify'), code: t.lastCode('+14155550203'), action: 'verify' } });
-    assert.match(response.headers.getSetCookie().find((c) => c.startsWith('otpgate_session='))!, /; Secure/);
+    const response = await browser.send(`${t.url}/demo/login/verify`, {
+      form: { ...hiddenFields(verify.html, '/demo/login/verify'), code: t.lastCode('+14155550203'), action: 'verify' },
+    });
+    assert.match(
+      response.headers.getSetCookie().find((c) => c.startsWith('otpgate_session='))!,
+      /; Secure/,
+    );
   });
 
   test('every form refuses a missing or foreign CSRF token', async () => {
     t = await startTestServer();
     const browser = createBrowser(t.url);
     await browser.go(`${t.url}/demo/login`);
-    for (const action of ['/demo/login', '/demo/login/verify', '/demo/register', '/demo/register/verify', '/demo/account/phone', '/demo/account/confirm', '/demo/logout', '/demo/logout/everywhere']) {
+    for (const action of [
+      '/demo/login',
+      '/demo/login/verify',
+      '/demo/register',
+      '/demo/register/verify',
+      '/demo/account/phone',
+      '/demo/account/confirm',
+      '/demo/logout',
+      '/demo/logout/everywhere',
+    ]) {
       const page = await browser.go(`${t.url}${action}`, { form: { phone: '+14155550204', country: 'US' } });
       assert.equal(page.status, 403, action);
       assert.equal(alertText(page.html), 'This form has expired. Please try again.', action);
@@ -101,18 +120,29 @@ describe('hosted pages', () => {
     for (const left of [4, 3, 2, 1]) {
       page = await browser.submit(page, '/demo/login/verify', { code: wrongCode(code), action: 'verify' });
       assert.equal(page.status, 400);
-      assert.equal(alertText(page.html), `There is a problem That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left.`);
+      assert.equal(
+        alertText(page.html),
+        `There is a problem That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left.`,
+      );
       assert.match(page.html, /aria-invalid="true"/);
       assert.equal(hiddenFields(page.html, '/demo/login/verify').identifier, identifier, 'the form keeps its verification');
     }
     page = await browser.submit(page, '/demo/login/verify', { code: wrongCode(code), action: 'verify' });
     assert.equal(alertText(page.html), 'There is a problem Too many wrong codes. Ask for a new code.');
     page = await browser.submit(page, '/demo/login/verify', { code, action: 'verify' });
-    assert.equal(alertText(page.html), 'There is a problem Too many wrong codes. Ask for a new code.', 'even the right code is refused once locked');
+    assert.equal(
+      alertText(page.html),
+      'There is a problem Too many wrong codes. Ask for a new code.',
+      'even the right code is refused once locked',
+    );
 
     page = await browser.submit(page, '/demo/login/verify', { action: 'resend' });
     assert.equal(alertText(page.html), 'We sent a new code to +1 415 555 0205.');
-    assert.notEqual(hiddenFields(page.html, '/demo/login/verify').identifier, identifier, 'a locked verification is replaced, not reopened');
+    assert.notEqual(
+      hiddenFields(page.html, '/demo/login/verify').identifier,
+      identifier,
+      'a locked verification is replaced, not reopened',
+    );
     page = await browser.submit(page, '/demo/login/verify', { code: t.lastCode('+14155550205'), action: 'verify' });
     assert.equal(new URL(page.url).pathname, '/demo/account');
   });
@@ -182,7 +212,12 @@ describe('hosted pages', () => {
     assert.equal(alertText(badEmail.html), 'There is a problem Enter a valid email address, or leave it empty.');
 
     const script = '<script>alert("x")</script>';
-    const verify = await browser.submit(form, '/demo/register', { first_name: script, last_name: '"><img src=x>', country: 'US', phone: '4155550209' });
+    const verify = await browser.submit(form, '/demo/register', {
+      first_name: script,
+      last_name: '"><img src=x>',
+      country: 'US',
+      phone: '4155550209',
+    });
     assert.equal(verify.status, 200);
     assert.ok(!verify.html.includes(script), 'hidden fields are escaped');
     const account = await browser.submit(verify, '/demo/register/verify', { code: t.lastCode('+14155550209'), action: 'verify' });
@@ -195,7 +230,12 @@ describe('hosted pages', () => {
 
   test('the return address must be a path on the same site', async () => {
     t = await startTestServer();
-    for (const [i, returnTo] of ['https://evil.test/', '//evil.test/demo/x', '/other/services/oauth2/authorize', '/demo/\\evil'].entries()) {
+    for (const [i, returnTo] of [
+      'https://evil.test/',
+      '//evil.test/demo/x',
+      '/other/services/oauth2/authorize',
+      '/demo/\\evil',
+    ].entries()) {
       const phone = `+1415555021${i}`;
       await seedUser(t, phone);
       const browser = createBrowser(t.url);

@@ -27,7 +27,11 @@ describe('signing key rotation', () => {
     assert.equal((await b.signingKey('demo')).kid, first, 'the other instance still has its cached key');
     await new Promise((resolve) => setTimeout(resolve, 150));
     assert.equal((await b.signingKey('demo')).kid, rotated, 'and switches once its cache expires');
-    assert.deepEqual((await b.jwks('demo')).keys.map((k) => k.kid), [rotated, first], 'both keys are published, newest first');
+    assert.deepEqual(
+      (await b.jwks('demo')).keys.map((k) => k.kid),
+      [rotated, first],
+      'both keys are published, newest first',
+    );
   });
 
   test('id_tokens signed before a rotation still verify against the JWKS; new ones use the new key', async (t) => {
@@ -35,14 +39,25 @@ describe('signing key rotation', () => {
     t.after(() => server.close());
     await seedUser(server, '+14155550501');
     const idToken = async () => {
-      const init = await postJson(`${server.url}/demo/services/auth/headless/init/passwordless/login`, { username: '+14155550501', verificationmethod: 'sms' });
+      const init = await postJson(`${server.url}/demo/services/auth/headless/init/passwordless/login`, {
+        username: '+14155550501',
+        verificationmethod: 'sms',
+      });
       const authorized = await postForm(
         `${server.url}/demo/services/oauth2/authorize`,
         { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback', scope: 'openid' },
-        { 'Auth-Request-Type': 'passwordless-login', 'Auth-Verification-Type': 'sms', Authorization: basic(String(init.body.identifier), server.lastCode('+14155550501')) },
+        {
+          'Auth-Request-Type': 'passwordless-login',
+          'Auth-Verification-Type': 'sms',
+          Authorization: basic(String(init.body.identifier), server.lastCode('+14155550501')),
+        },
       );
       const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
-      const tokens = await postForm(`${server.url}/demo/services/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' }, { authorization: basic('server-app', 'server-app-secret-123456') });
+      const tokens = await postForm(
+        `${server.url}/demo/services/oauth2/token`,
+        { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/callback' },
+        { authorization: basic('server-app', 'server-app-secret-123456') },
+      );
       return String(tokens.body.id_token);
     };
     const before = await idToken();
@@ -66,7 +81,10 @@ describe('signing key rotation', () => {
     assertOk(await cli.run('keys', 'rotate', '--site', 'demo'));
     const keys = json<Array<{ kid: string; signing: boolean }>>(await cli.run('keys', 'list', '--site', 'demo', '--json'));
     assert.equal(keys.length, 2);
-    assert.deepEqual(keys.map((k) => k.signing), [true, false]);
+    assert.deepEqual(
+      keys.map((k) => k.signing),
+      [true, false],
+    );
     assert.equal(keys[1]!.kid, kid, 'the earlier key stays, no longer signing');
     assert.doesNotMatch(JSON.stringify(keys), /"d"/, 'no private key material is printed');
     assertFails(await cli.run('keys', 'rotate', '--site', 'nope'), 'site_not_found');

@@ -25,12 +25,22 @@ if (await requirePostgres('multi-instance')) {
       await db.drop();
     });
 
-    const register = (i: Instance, phone: string) => postJson(`${i.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
-    const login = (i: Instance, phone: string) => postJson(`${i.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' });
+    const register = (i: Instance, phone: string) =>
+      postJson(`${i.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+    const login = (i: Instance, phone: string) =>
+      postJson(`${i.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' });
     const authorize = (i: Instance, type: string, identifier: string, code: string) =>
-      postForm(`${i.url}/demo/services/oauth2/authorize`, { response_type: 'code_credentials', client_id: 'app', redirect_uri: 'http://app.test/cb' }, { 'Auth-Request-Type': type, 'Auth-Verification-Type': 'sms', Authorization: basic(identifier, code) });
+      postForm(
+        `${i.url}/demo/services/oauth2/authorize`,
+        { response_type: 'code_credentials', client_id: 'app', redirect_uri: 'http://app.test/cb' },
+        { 'Auth-Request-Type': type, 'Auth-Verification-Type': 'sms', Authorization: basic(identifier, code) },
+      );
     const token = (i: Instance, code: string) =>
-      postForm(`${i.url}/demo/services/oauth2/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/cb' }, { authorization: basic('app', 'multi-instance-client-secret') });
+      postForm(
+        `${i.url}/demo/services/oauth2/token`,
+        { grant_type: 'authorization_code', code, redirect_uri: 'http://app.test/cb' },
+        { authorization: basic('app', 'multi-instance-client-secret') },
+      );
     const codeOf = (r: { headers: Headers }) => new URL(r.headers.get('location')!).searchParams.get('code')!;
 
     test('init on A, verify on B, exchange on C, userinfo on A', async () => {
@@ -41,7 +51,9 @@ if (await requirePostgres('multi-instance')) {
       assert.equal(authorized.status, 302, JSON.stringify(authorized.body));
       const tokens = await token(c, codeOf(authorized));
       assert.equal(tokens.status, 200);
-      const me = await fetch(`${a.url}/demo/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.body.access_token}` } });
+      const me = await fetch(`${a.url}/demo/services/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${tokens.body.access_token}` },
+      });
       assert.equal(((await me.json()) as { phone_number: string }).phone_number, '+14155550180');
       // Every instance publishes the same signing keys.
       const keys = await Promise.all(instances.map(async (i) => JSON.stringify(await (await fetch(`${i.url}/demo/id/keys`)).json())));
@@ -53,16 +65,21 @@ if (await requirePostgres('multi-instance')) {
       const phone = '+14155550181';
       const init = await register(c, phone);
       const code = await sink.code(phone);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, k) => authorize(instances[k % 3]!, 'user-registration', String(init.body.identifier), code)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, k) => authorize(instances[k % 3]!, 'user-registration', String(init.body.identifier), code)),
+      );
       assert.equal(results.filter((r) => r.status === 302).length, 1);
-      for (const r of results.filter((r) => r.status !== 302)) assert.ok(['already_used', 'verification_locked'].includes(String(r.body.error)), String(r.body.error));
+      for (const r of results.filter((r) => r.status !== 302))
+        assert.ok(['already_used', 'verification_locked'].includes(String(r.body.error)), String(r.body.error));
 
       // A fresh login: five wrong guesses spread over three instances lock it everywhere.
       await new Promise((resolve) => setTimeout(resolve, 10));
       const started = await login(a, phone);
       const right = await sink.code(phone, 2);
       const wrong = right === '000000' ? '111111' : '000000';
-      const guesses = await Promise.all([a, b, c, a, b, c, a].map((i) => authorize(i, 'passwordless-login', String(started.body.identifier), wrong)));
+      const guesses = await Promise.all(
+        [a, b, c, a, b, c, a].map((i) => authorize(i, 'passwordless-login', String(started.body.identifier), wrong)),
+      );
       assert.equal(guesses.filter((g) => g.body.error === 'invalid_code').length, 4);
       assert.equal(guesses.filter((g) => g.body.error === 'verification_locked').length, 3);
       assert.equal((await authorize(b, 'passwordless-login', String(started.body.identifier), right)).body.error, 'verification_locked');
@@ -72,14 +89,20 @@ if (await requirePostgres('multi-instance')) {
       const phone = '+14155550182';
       assert.equal((await register(instances[0]!, phone)).status, 200);
       const resends = await Promise.all(instances.map((i) => register(i, phone)));
-      assert.deepEqual(resends.map((r) => r.body.error), ['resend_too_soon', 'resend_too_soon', 'resend_too_soon']);
+      assert.deepEqual(
+        resends.map((r) => r.body.error),
+        ['resend_too_soon', 'resend_too_soon', 'resend_too_soon'],
+      );
       assert.equal(sink.count(phone), 1);
 
       // On a site without a resend interval, sends 2-5 go through whichever instance, the 6th is refused by any.
       const unlimited = '+14155550184';
       const answers = [];
       for (let k = 0; k < 7; k++) {
-        const r = await postJson(`${instances[k % 3]!.url}/fast/services/auth/headless/init/registration`, { userdata: { mobilePhone: unlimited }, verificationmethod: 'sms' });
+        const r = await postJson(`${instances[k % 3]!.url}/fast/services/auth/headless/init/registration`, {
+          userdata: { mobilePhone: unlimited },
+          verificationmethod: 'sms',
+        });
         answers.push(r.status === 200 ? 'sent' : r.body.error);
       }
       assert.deepEqual(answers, ['sent', 'sent', 'sent', 'sent', 'sent', 'too_many_requests', 'too_many_requests']);
@@ -113,7 +136,10 @@ if (await requirePostgres('multi-instance')) {
           return again.body.error;
         }),
       );
-      assert.ok(outcomes.every((e) => e === 'already_used'), JSON.stringify(outcomes));
+      assert.ok(
+        outcomes.every((e) => e === 'already_used'),
+        JSON.stringify(outcomes),
+      );
       instances[2] = await startInstance(configPath); // back to three for any later test
     });
 

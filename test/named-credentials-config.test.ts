@@ -76,7 +76,10 @@ describe('named credentials a handler references', () => {
       });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       const rows = await t.store.forSite('demo').deliveryAttempts.forVerification(String(response.body.identifier));
-      assert.deepEqual(rows.map((a) => `${a.handler}:${a.attempt}:${a.result}`), ['caller:1:EXCEPTION', 'console:1:SUCCESS']);
+      assert.deepEqual(
+        rows.map((a) => `${a.handler}:${a.attempt}:${a.result}`),
+        ['caller:1:EXCEPTION', 'console:1:SUCCESS'],
+      );
       assert.equal(rows[0]!.detail, 'configuration error: no named credential "Missing" is configured');
       const parsed = lines.map((line) => JSON.parse(line) as { level: number; msg: string; credential?: string });
       const errors = parsed.filter((l) => l.level >= 50); // pino's error level

@@ -32,7 +32,15 @@ describe('OpenID Connect authorize and end-session edges', () => {
 
   const authorize = (params: Record<string, string>) => `${t.url}/demo/services/oauth2/authorize?${new URLSearchParams(params)}`;
   const pkce = pkcePair();
-  const good = { response_type: 'code', client_id: 'spa', redirect_uri: CALLBACK, scope: 'openid', code_challenge: pkce.challenge, code_challenge_method: 'S256', state: 's1' };
+  const good = {
+    response_type: 'code',
+    client_id: 'spa',
+    redirect_uri: CALLBACK,
+    scope: 'openid',
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    state: 's1',
+  };
 
   test('an unknown client or an unregistered redirect_uri gets an error page, never a redirect', async () => {
     const browser = createBrowser(t.url);

@@ -38,7 +38,10 @@ describe('OpenID Connect relying party (openid-client)', () => {
   const loopbackFetch: client.CustomFetch = (url, options) => fetch(url.replace('http://otpgate.test', t.url), options);
 
   async function discover(clientId: string, auth: client.ClientAuth): Promise<client.Configuration> {
-    const config = await client.discovery(new URL(ISSUER), clientId, undefined, auth, { execute: [client.allowInsecureRequests], [client.customFetch]: loopbackFetch });
+    const config = await client.discovery(new URL(ISSUER), clientId, undefined, auth, {
+      execute: [client.allowInsecureRequests],
+      [client.customFetch]: loopbackFetch,
+    });
     // Verify id_token signatures against the JWKS too (by default a code-flow client may trust the TLS channel).
     client.enableNonRepudiationChecks(config);
     return config;
@@ -46,7 +49,18 @@ describe('OpenID Connect relying party (openid-client)', () => {
 
   async function seedUser(phone: string) {
     return t.store.forSite('demo').users.create(
-      { id: randomUUID(), username: phone, phone: phone as PhoneNumber, phoneVerified: true, firstName: 'Grace', lastName: 'Hopper', email: null, locale: 'en', status: 'active', customData: {} },
+      {
+        id: randomUUID(),
+        username: phone,
+        phone: phone as PhoneNumber,
+        phoneVerified: true,
+        firstName: 'Grace',
+        lastName: 'Hopper',
+        email: null,
+        locale: 'en',
+        status: 'active',
+        customData: {},
+      },
       new Date(),
     );
   }
@@ -92,7 +106,12 @@ describe('OpenID Connect relying party (openid-client)', () => {
     assert.equal(callback.status, 303);
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
 
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true });
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+      expectedState: state,
+      idTokenExpected: true,
+    });
     const claims = tokens.claims()!;
     assert.equal(claims.sub, user.id);
     assert.equal(claims.aud, 'rp-spa');
@@ -109,14 +128,29 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     assert.notEqual(refreshed.access_token, tokens.access_token);
     assert.equal(refreshed.claims()?.auth_time, claims.auth_time, 'a refresh keeps the original auth_time');
-    await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token!), (e: { error?: string }) => e.error === 'invalid_grant', 'a rotated refresh token is dead');
+    await assert.rejects(
+      client.refreshTokenGrant(config, tokens.refresh_token!),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+      'a rotated refresh token is dead',
+    );
 
     // Signed in already: the next sign-in of any app goes straight back, no page in between.
-    const again = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, prompt: 'none' });
+    const again = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      prompt: 'none',
+    });
     const silent = await browser.go(again.href);
     assert.ok(silent.url.startsWith(CALLBACK) && new URL(silent.url).searchParams.has('code'), silent.url);
 
-    const endSession = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'bye' });
+    const endSession = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'bye',
+    });
     const signedOut = await browser.go(endSession.href);
     assert.equal(signedOut.url, `${SIGNED_OUT}?state=bye`);
 
@@ -125,7 +159,10 @@ describe('OpenID Connect relying party (openid-client)', () => {
     assert.equal(error.searchParams.get('error'), 'login_required');
     assert.equal(error.searchParams.get('state'), state);
     assert.equal(error.searchParams.get('iss'), ISSUER);
-    await assert.rejects(client.authorizationCodeGrant(config, error, { pkceCodeVerifier: verifier, expectedState: state }), (e: { error?: string }) => e.error === 'login_required');
+    await assert.rejects(
+      client.authorizationCodeGrant(config, error, { pkceCodeVerifier: verifier, expectedState: state }),
+      (e: { error?: string }) => e.error === 'login_required',
+    );
   });
 
   test("a registration started from an app's sign-in ends back at the app, signed in (confidential client)", async () => {
@@ -133,7 +170,13 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const config = await discover('rp-web', client.ClientSecretBasic('rp-web-secret-0123456789'));
     const nonce = client.randomNonce();
     const state = client.randomState();
-    const authorizationUrl = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid profile phone', nonce, state, ui_locales: 'de' });
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid profile phone',
+      nonce,
+      state,
+      ui_locales: 'de',
+    });
 
     const browser = createBrowser(t.url);
     const login = await browser.go(authorizationUrl.href);
@@ -141,12 +184,22 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const registerHref = /<a href="([^"]*\/demo\/register[^"]*)">/.exec(login.html)?.[1]?.replace(/&amp;/g, '&');
     assert.ok(registerHref, 'the login page links to registration, keeping the app request');
     const form = await browser.go(new URL(registerHref, login.url).href);
-    const verify = await browser.submit(form, '/demo/register', { first_name: 'Katherine', last_name: 'Johnson', email: 'kj@example.com', country: 'US', phone });
+    const verify = await browser.submit(form, '/demo/register', {
+      first_name: 'Katherine',
+      last_name: 'Johnson',
+      email: 'kj@example.com',
+      country: 'US',
+      phone,
+    });
     assert.equal(verify.status, 200);
     const callback = await browser.submit(verify, '/demo/register/verify', { code: t.lastCode(phone), action: 'verify' });
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
 
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), { expectedNonce: nonce, expectedState: state, idTokenExpected: true });
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {
+      expectedNonce: nonce,
+      expectedState: state,
+      idTokenExpected: true,
+    });
     const claims = tokens.claims()!;
     assert.equal(claims.given_name, 'Katherine');
     assert.equal(claims.phone_number, phone);
@@ -158,7 +211,11 @@ describe('OpenID Connect relying party (openid-client)', () => {
     await seedUser(phone);
     const config = await discover('rp-web', client.ClientSecretBasic('rp-web-secret-0123456789'));
     const browser = createBrowser(t.url);
-    const first = await signInOnPage(browser, await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid' }).href), phone);
+    const first = await signInOnPage(
+      browser,
+      await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid' }).href),
+      phone,
+    );
     assert.ok(first.url.startsWith(CALLBACK));
 
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
@@ -169,7 +226,9 @@ describe('OpenID Connect relying party (openid-client)', () => {
       assert.ok(done.url.startsWith(CALLBACK), `${JSON.stringify(extra)}: ${done.url}`);
     }
 
-    const create = await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'create' }).href);
+    const create = await browser.go(
+      client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'create' }).href,
+    );
     assert.equal(new URL(create.url).pathname, '/demo/register');
     assert.ok(hiddenFields(create.html, '/demo/register').return_to?.startsWith('/demo/services/oauth2/authorize?'));
   });

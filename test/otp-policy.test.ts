@@ -8,7 +8,8 @@ describe('OTP policy', () => {
   let t: TestServer;
   afterEach(() => t.close());
 
-  const initLogin = (phone: string) => postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' });
+  const initLogin = (phone: string) =>
+    postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' });
   const verify = (identifier: string, code: string) =>
     postForm(
       `${t.url}/demo/services/oauth2/authorize`,
@@ -97,7 +98,15 @@ describe('OTP policy', () => {
 
   test('a site can change the policy per use case', async () => {
     t = await startTestServer({
-      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], policy: { codeLength: 8 }, useCasePolicies: { passwordless_login: { codeLength: 4 } } }],
+      sites: [
+        {
+          id: 'demo',
+          name: 'Demo',
+          handlers: ['console'],
+          policy: { codeLength: 8 },
+          useCasePolicies: { passwordless_login: { codeLength: 4 } },
+        },
+      ],
     });
     const phone = '+14155550114';
     await registeredUser(phone);

@@ -7,7 +7,8 @@ test('purge deletes what has expired and keeps what is live', async () => {
   const clock = createManualClock(new Date());
   const t = await startTestServer({}, { clock });
   try {
-    const init = (phone: string) => postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+    const init = (phone: string) =>
+      postJson(`${t.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
     const old = await init('+14155550160');
     clock.advance(2 * 24 * 3_600_000); // two days: past the 10-minute validity and the 24-hour retention
     const fresh = await init('+14155550161');
@@ -17,12 +18,20 @@ test('purge deletes what has expired and keeps what is live', async () => {
     assert.deepEqual(report, { verifications: 1, grants: 0, sessions: 0, sendEvents: 1, deliveryAttempts: 0 });
     assert.equal(await site.verifications.byId(String(old.body.identifier)), null);
     assert.notEqual(await site.verifications.byId(String(fresh.body.identifier)), null);
-    assert.equal((await site.deliveryAttempts.forVerification(String(old.body.identifier))).length, 1, 'attempts outlive verifications (30 days)');
+    assert.equal(
+      (await site.deliveryAttempts.forVerification(String(old.body.identifier))).length,
+      1,
+      'attempts outlive verifications (30 days)',
+    );
 
     clock.advance(31 * 24 * 3_600_000);
     const later = await t.app.purge();
     assert.equal(later.deliveryAttempts, 2);
-    assert.deepEqual(await t.app.purge(), { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0 }, 'a second run finds nothing');
+    assert.deepEqual(
+      await t.app.purge(),
+      { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0 },
+      'a second run finds nothing',
+    );
   } finally {
     await t.close();
   }

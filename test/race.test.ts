@@ -64,7 +64,12 @@ async function startApp(t: TestContext, kind: Kind, wrapStore?: (store: Store) =
 /** Registers a user through self-registration and returns its id. */
 async function registerUser(fixture: Fixture, mobilePhone = '+14155550101'): Promise<string> {
   const um = fixture.app.userManagement(SITE);
-  const identifier = await um.initSelfRegistration('SMS', { mobilePhone, firstName: 'Ada', lastName: 'Lovelace', username: `ada-${mobilePhone}` });
+  const identifier = await um.initSelfRegistration('SMS', {
+    mobilePhone,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    username: `ada-${mobilePhone}`,
+  });
   const result = await um.verifySelfRegistration('SMS', identifier, fixture.lastCode());
   assert.equal(result.success, true, result.message);
   assert.ok(result.userId);
@@ -101,9 +106,14 @@ for (const kind of KINDS) {
       const results = await Promise.all(Array.from({ length: 50 }, () => um.verifyPasswordlessLogin(userId, 'SMS', identifier, code)));
 
       const successes = results.filter((r) => r.success);
-      assert.equal(successes.length, 1, `successes: ${successes.length}; failures: ${[...new Set(results.map((r) => r.error))].join(', ')}`);
+      assert.equal(
+        successes.length,
+        1,
+        `successes: ${successes.length}; failures: ${[...new Set(results.map((r) => r.error))].join(', ')}`,
+      );
       assert.equal(successes[0]!.userId, userId);
-      for (const failure of results.filter((r) => !r.success)) assert.ok(['already_used', 'verification_locked'].includes(failure.error ?? ''), failure.error);
+      for (const failure of results.filter((r) => !r.success))
+        assert.ok(['already_used', 'verification_locked'].includes(failure.error ?? ''), failure.error);
       const stored = await fixture.store.forSite(SITE).verifications.byId(identifier);
       assert.equal(stored?.state, 'verified');
       assert.ok(stored.attempts <= MAX_ATTEMPTS);
@@ -128,7 +138,7 @@ for (const kind of KINDS) {
       const stored = await fixture.store.forSite(SITE).verifications.byId(identifier);
       assert.equal(stored?.attempts, MAX_ATTEMPTS);
       // The spent budget is the lock (derived, not written: see src/domain/verification.ts).
-      assert.equal(classify(stored!, fixture.clock.now()), 'exhausted');
+      assert.equal(classify(stored, fixture.clock.now()), 'exhausted');
       // Locked means locked: not even the right code gets through now.
       const late = await um.verifyPasswordlessLogin(userId, 'SMS', identifier, code);
       assert.equal(late.success, false);
@@ -142,7 +152,8 @@ for (const kind of KINDS) {
       const verifications = fixture.store.forSite(SITE).verifications;
       const identifier = await um.initPasswordlessLogin(userId, 'SMS');
       const firstCode = fixture.lastCode();
-      for (let i = 0; i < 2; i++) assert.equal((await um.verifyPasswordlessLogin(userId, 'SMS', identifier, wrongCodeFor(firstCode))).error, 'invalid_code');
+      for (let i = 0; i < 2; i++)
+        assert.equal((await um.verifyPasswordlessLogin(userId, 'SMS', identifier, wrongCodeFor(firstCode))).error, 'invalid_code');
 
       // Too soon: the resend interval has not passed.
       await assert.rejects(um.initPasswordlessLogin(userId, 'SMS'), { code: 'resend_too_soon' });
@@ -171,7 +182,8 @@ for (const kind of KINDS) {
       const userId = await registerUser(fixture);
       const um = fixture.app.userManagement(SITE);
       const identifier = await um.initPasswordlessLogin(userId, 'SMS');
-      for (let i = 0; i < MAX_ATTEMPTS - 1; i++) await um.verifyPasswordlessLogin(userId, 'SMS', identifier, wrongCodeFor(fixture.lastCode()));
+      for (let i = 0; i < MAX_ATTEMPTS - 1; i++)
+        await um.verifyPasswordlessLogin(userId, 'SMS', identifier, wrongCodeFor(fixture.lastCode()));
       fixture.clock.advance(31_000);
 
       const resends = await Promise.allSettled(Array.from({ length: 5 }, () => um.initPasswordlessLogin(userId, 'SMS')));

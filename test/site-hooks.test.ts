@@ -33,7 +33,9 @@ describe('pluggable user discovery and registration handlers', () => {
          return { userId: user.id };
        } };\n`,
     );
-    t = await startTestServer({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], userDiscoveryHandler: discover, registrationHandler: register }] });
+    t = await startTestServer({
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], userDiscoveryHandler: discover, registrationHandler: register }],
+    });
     const um = t.app.userManagement('demo');
     const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550140', firstName: 'Mo', customdata: { tier: 'gold' } });
     const result = await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550140'), null);
@@ -43,10 +45,16 @@ describe('pluggable user discovery and registration handlers', () => {
     assert.deepEqual(user!.customData, { tier: 'gold', source: 'hook' });
 
     const before = t.messages.length;
-    const byPhone = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: '+14155550140', verificationmethod: 'sms' });
+    const byPhone = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, {
+      username: '+14155550140',
+      verificationmethod: 'sms',
+    });
     assert.equal(byPhone.status, 200);
     assert.equal(t.messages.length, before, 'the custom discovery does not know phones');
-    const byMember = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: 'M-member-0140', verificationmethod: 'sms' });
+    const byMember = await postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, {
+      username: 'M-member-0140',
+      verificationmethod: 'sms',
+    });
     assert.equal(byMember.status, 200);
     assert.equal(t.messages.length, before + 1);
     assert.equal(t.messages.at(-1)!.phone, '+14155550140');
@@ -59,7 +67,10 @@ describe('pluggable user discovery and registration handlers', () => {
     await assert.rejects(
       startTestServer({ sites: [{ id: 'demo', name: 'Demo', handlers: [broken], registrationHandler: join(dir, 'missing.mjs') }] }),
       (error: Error & { problems?: string[] }) => {
-        assert.match(error.problems![0]!, /^sites\.0\.handlers: delivery handler .*broken\.mjs: the default export does not have the expected method/);
+        assert.match(
+          error.problems![0]!,
+          /^sites\.0\.handlers: delivery handler .*broken\.mjs: the default export does not have the expected method/,
+        );
         assert.match(error.problems![1]!, /^sites\.0\.registrationHandler: .*missing\.mjs: file not found/);
         return true;
       },

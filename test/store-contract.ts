@@ -115,7 +115,17 @@ function newSession(overrides: Partial<Omit<BrowserSession, 'siteId'>> = {}): Om
 }
 
 function attempt(verificationId: string, n: number, overrides: Partial<DeliveryAttemptRecord> = {}): DeliveryAttemptRecord {
-  return { verificationId, handler: 'console', attempt: n, result: 'SUCCESS', latencyMs: 12, providerMessageId: `msg-${n}`, detail: null, createdAt: at(n), ...overrides };
+  return {
+    verificationId,
+    handler: 'console',
+    attempt: n,
+    result: 'SUCCESS',
+    latencyMs: 12,
+    providerMessageId: `msg-${n}`,
+    detail: null,
+    createdAt: at(n),
+    ...overrides,
+  };
 }
 
 /** A site row: its settings are opaque to the store, so any JSON object must come back as it went in. */
@@ -186,10 +196,22 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const users = (await fresh(t)).forSite('a').users;
         const ids: string[] = [];
         for (let i = 0; i < 5; i++) ids.push((await users.create(newUser({ username: `u${i}` }), at(i * MINUTE))).id);
-        assert.deepEqual((await users.list({ limit: 10, offset: 0 })).map((u) => u.id), ids);
-        assert.deepEqual((await users.list({ limit: 2, offset: 0 })).map((u) => u.id), ids.slice(0, 2));
-        assert.deepEqual((await users.list({ limit: 2, offset: 2 })).map((u) => u.id), ids.slice(2, 4));
-        assert.deepEqual((await users.list({ limit: 2, offset: 4 })).map((u) => u.id), ids.slice(4));
+        assert.deepEqual(
+          (await users.list({ limit: 10, offset: 0 })).map((u) => u.id),
+          ids,
+        );
+        assert.deepEqual(
+          (await users.list({ limit: 2, offset: 0 })).map((u) => u.id),
+          ids.slice(0, 2),
+        );
+        assert.deepEqual(
+          (await users.list({ limit: 2, offset: 2 })).map((u) => u.id),
+          ids.slice(2, 4),
+        );
+        assert.deepEqual(
+          (await users.list({ limit: 2, offset: 4 })).map((u) => u.id),
+          ids.slice(4),
+        );
         assert.deepEqual(await users.list({ limit: 2, offset: 5 }), []);
       });
 
@@ -320,7 +342,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         // A second resend that read the old send time loses: concurrent resends send once.
         assert.equal(await verifications.recordResend(v.id, { ...change, codeHash: 'hash-3' }), false);
         const after = await verifications.byId(v.id);
-        assert.deepEqual(after, { ...v, siteId: 'a', codeHash: 'hash-2', keyId: 'k2', lastSentAt: at(MINUTE), expiresAt: at(11 * MINUTE), sends: 2, attempts: 2 });
+        assert.deepEqual(after, {
+          ...v,
+          siteId: 'a',
+          codeHash: 'hash-2',
+          keyId: 'k2',
+          lastSentAt: at(MINUTE),
+          expiresAt: at(11 * MINUTE),
+          sends: 2,
+          attempts: 2,
+        });
       });
 
       test('recordResend refuses unknown and non-pending verifications', async (t) => {
@@ -385,7 +416,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal((await verifications.byId(locked.id))?.state, 'locked');
       });
 
-
       test('purgeExpired deletes only verifications that expired before the cutoff', async (t) => {
         const verifications = (await fresh(t)).forSite('a').verifications;
         const old = newVerification({ expiresAt: at(MINUTE) });
@@ -402,7 +432,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     describe('send log', () => {
       test('reserve allows `limit` sends per phone in the window, then refuses with the oldest send', async (t) => {
         const sendLog = (await fresh(t)).forSite('a').sendLog;
-        for (let i = 0; i < 3; i++) assert.deepEqual(await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 3), { ok: true });
+        for (let i = 0; i < 3; i++)
+          assert.deepEqual(await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 3), { ok: true });
         assert.deepEqual(await sendLog.reserve(PHONE_A, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: false, oldest: T0 });
         assert.deepEqual(await sendLog.reserve(PHONE_B, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: true });
       });
@@ -443,8 +474,20 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     describe('clients', () => {
       test('upsert inserts then updates; byId and list read them', async (t) => {
         const clients = (await fresh(t)).forSite('a').clients;
-        const app = { clientId: 'app', name: 'App', secretHash: null, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [] };
-        const web = { clientId: 'web', name: 'Web', secretHash: 'hash', redirectUris: ['https://web.example/cb', 'https://web.example/cb2'], postLogoutRedirectUris: ['https://web.example/bye'] };
+        const app = {
+          clientId: 'app',
+          name: 'App',
+          secretHash: null,
+          redirectUris: ['https://app.example/cb'],
+          postLogoutRedirectUris: [],
+        };
+        const web = {
+          clientId: 'web',
+          name: 'Web',
+          secretHash: 'hash',
+          redirectUris: ['https://web.example/cb', 'https://web.example/cb2'],
+          postLogoutRedirectUris: ['https://web.example/bye'],
+        };
         await clients.upsert(app);
         await clients.upsert(web);
         assert.deepEqual(await clients.byId('app'), { ...app, siteId: 'a' });
@@ -453,7 +496,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await clients.upsert(changed);
         assert.deepEqual(await clients.byId('app'), { ...changed, siteId: 'a' });
         const listed = (await clients.list()).sort((x, y) => x.clientId.localeCompare(y.clientId));
-        assert.deepEqual(listed, [{ ...changed, siteId: 'a' }, { ...web, siteId: 'a' }]);
+        assert.deepEqual(listed, [
+          { ...changed, siteId: 'a' },
+          { ...web, siteId: 'a' },
+        ]);
       });
 
       test('a client upserted without postLogoutRedirectUris has none', async (t) => {
@@ -548,12 +594,21 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       test('insert then list returns keys newest first', async (t) => {
         const keys = (await fresh(t)).forSite('a').signingKeys;
         assert.deepEqual(await keys.list(), []);
-        const key = (kid: string, createdAt: Date) => ({ kid, alg: 'ES256', privateJwk: { kty: 'EC', d: `d-${kid}` }, publicJwk: { kty: 'EC', kid }, createdAt });
+        const key = (kid: string, createdAt: Date) => ({
+          kid,
+          alg: 'ES256',
+          privateJwk: { kty: 'EC', d: `d-${kid}` },
+          publicJwk: { kty: 'EC', kid },
+          createdAt,
+        });
         await keys.insert(key('middle', at(MINUTE)));
         await keys.insert(key('oldest', T0));
         await keys.insert(key('newest', at(2 * MINUTE)));
         const listed = await keys.list();
-        assert.deepEqual(listed.map((k) => k.kid), ['newest', 'middle', 'oldest']);
+        assert.deepEqual(
+          listed.map((k) => k.kid),
+          ['newest', 'middle', 'oldest'],
+        );
         assert.deepEqual(listed[0], { ...key('newest', at(2 * MINUTE)), siteId: 'a' });
       });
     });
@@ -678,7 +733,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, phone: v.phone, now: T0 }), null);
         assert.equal(await b.findResendable({ useCase: v.useCase, userId: v.userId, now: T0 }), null);
         assert.deepEqual(await b.countAttempt(v.id, T0), { kind: 'not_found' });
-        assert.equal(await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', previousSentAt: v.lastSentAt, sentAt: T0, expiresAt: at(HOUR) }), false);
+        assert.equal(
+          await b.recordResend(v.id, { codeHash: 'stolen', keyId: 'k9', previousSentAt: v.lastSentAt, sentAt: T0, expiresAt: at(HOUR) }),
+          false,
+        );
         assert.equal(await b.markVerified(v.id, T0), null);
         assert.equal(await b.purgeExpired(at(HOUR)), 0);
         assert.deepEqual(await a.byId(v.id), { ...v, siteId: 'a' });
@@ -700,7 +758,13 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       test('clients', async (t) => {
         const store = await fresh(t);
-        const app = { clientId: 'app', name: 'App of a', secretHash: 'hash-a', redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: [] };
+        const app = {
+          clientId: 'app',
+          name: 'App of a',
+          secretHash: 'hash-a',
+          redirectUris: ['https://a.example/cb'],
+          postLogoutRedirectUris: [],
+        };
         await store.forSite('a').clients.upsert(app);
         assert.equal(await store.forSite('b').clients.byId('app'), null);
         assert.deepEqual(await store.forSite('b').clients.list(), []);
@@ -730,7 +794,9 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       test('signing keys', async (t) => {
         const store = await fresh(t);
-        await store.forSite('a').signingKeys.insert({ kid: 'k1', alg: 'ES256', privateJwk: { d: 'secret' }, publicJwk: { kid: 'k1' }, createdAt: T0 });
+        await store
+          .forSite('a')
+          .signingKeys.insert({ kid: 'k1', alg: 'ES256', privateJwk: { d: 'secret' }, publicJwk: { kid: 'k1' }, createdAt: T0 });
         assert.deepEqual(await store.forSite('b').signingKeys.list(), []);
         assert.equal((await store.forSite('a').signingKeys.list()).length, 1);
       });
@@ -762,8 +828,14 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const v = newVerification({ maxAttempts: 5 });
         await verifications.insert(v);
         const outcomes = await Promise.all(Array.from({ length: 50 }, () => verifications.countAttempt(v.id, T0)));
-        assert.equal(countWhere(outcomes, (o) => o.kind === 'counted'), 5);
-        assert.equal(countWhere(outcomes, (o) => o.kind === 'exhausted'), 45);
+        assert.equal(
+          countWhere(outcomes, (o) => o.kind === 'counted'),
+          5,
+        );
+        assert.equal(
+          countWhere(outcomes, (o) => o.kind === 'exhausted'),
+          45,
+        );
         const counts = outcomes.flatMap((o) => (o.kind === 'counted' ? [o.verification.attempts] : [])).sort();
         assert.deepEqual(counts, [1, 2, 3, 4, 5]);
         assert.equal((await verifications.byId(v.id))?.attempts, 5);
@@ -774,13 +846,19 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const v = newVerification();
         await verifications.insert(v);
         const results = await Promise.all(Array.from({ length: 50 }, () => verifications.markVerified(v.id, T0)));
-        assert.equal(countWhere(results, (r) => r !== null), 1);
+        assert.equal(
+          countWhere(results, (r) => r !== null),
+          1,
+        );
       });
 
       test('20 concurrent sendLog.reserve with limit 5: exactly 5 ok', async (t) => {
         const sendLog = (await fresh(t)).forSite('a').sendLog;
         const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sendLog.reserve(PHONE_A, at(i), at(i - HOUR), 5)));
-        assert.equal(countWhere(results, (r) => r.ok), 5);
+        assert.equal(
+          countWhere(results, (r) => r.ok),
+          5,
+        );
         assert.equal((await sendLog.reserve(PHONE_A, at(100), at(100 - HOUR), 5)).ok, false);
       });
 
@@ -789,7 +867,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const code = newCode();
         await grants.insertCode(code);
         const results = await Promise.all(Array.from({ length: 20 }, () => grants.consumeCode(code.codeHash, T0)));
-        assert.equal(countWhere(results, (r) => r !== null), 1);
+        assert.equal(
+          countWhere(results, (r) => r !== null),
+          1,
+        );
       });
     });
   });

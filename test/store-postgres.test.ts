@@ -51,13 +51,15 @@ if (await requirePostgres('store contract: postgres')) {
       applied.rows.map((r) => r.name),
       Object.keys(await migrationProvider('postgres').getMigrations()).sort(),
     );
-    const tables = await client.query<{ n: string }>(`select count(*) as n from information_schema.tables where table_schema = 'public' and table_name = 'verifications'`);
+    const tables = await client.query<{ n: string }>(
+      `select count(*) as n from information_schema.tables where table_schema = 'public' and table_name = 'verifications'`,
+    );
     assert.equal(tables.rows[0]?.n, '1');
     // Every instance works on the shared schema afterwards.
     for (const store of stores) await store.ping();
   });
 
-  test('postgres: an instance waiting for another instance\'s migration is not cut off by the statement timeout', async (t) => {
+  test("postgres: an instance waiting for another instance's migration is not cut off by the statement timeout", async (t) => {
     const database = await openTestPostgres();
     const store = createPostgresStore(database.url, { statementTimeoutMs: 100 });
     const other = new pg.Client({ connectionString: database.url });

@@ -28,8 +28,15 @@ export function registerClient(program: Command): void {
     .description('register an OAuth client (public with PKCE by default)')
     .requiredOption('--site <id>', 'site id')
     .requiredOption('--id <client_id>', 'OAuth client_id: letters, digits and . _ ~ -')
-    .requiredOption('--redirect-uri <uri>', 'an exact redirect URI; repeat for more', (uri: string, previous?: string[]) => [...(previous ?? []), uri])
-    .option('--post-logout-redirect-uri <uri>', 'an exact URI end-session may return to; repeat for more', (uri: string, previous?: string[]) => [...(previous ?? []), uri])
+    .requiredOption('--redirect-uri <uri>', 'an exact redirect URI; repeat for more', (uri: string, previous?: string[]) => [
+      ...(previous ?? []),
+      uri,
+    ])
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'an exact URI end-session may return to; repeat for more',
+      (uri: string, previous?: string[]) => [...(previous ?? []), uri],
+    )
     .option('--name <name>', 'shown to people and in logs (default: the client id)')
     .option('--confidential', 'generate a client secret (server-side apps)')
     .action(async (options: AddOptions, command: Command) => {
@@ -44,7 +51,8 @@ export function registerClient(program: Command): void {
         const site = await siteForAdmin(siteDirectory, options.site);
         const clients = store.forSite(site.id).clients;
         // upsert would replace the client, and with it a secret its app already uses.
-        if (await clients.byId(parsed.data.clientId)) throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
+        if (await clients.byId(parsed.data.clientId))
+          throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
         const secret = options.confidential ? randomToken(32) : null;
         // Only the hash is stored: a database leak must not hand out working client credentials.
         await clients.upsert({

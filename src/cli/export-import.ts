@@ -41,7 +41,8 @@ export function registerExportImport(program: Command): void {
       await withServices(command, async ({ store, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
         const out = options.out ? createWriteStream(options.out) : process.stdout;
-        const write = (value: unknown) => new Promise<void>((resolve, reject) => out.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())));
+        const write = (value: unknown) =>
+          new Promise<void>((resolve, reject) => out.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())));
         await write({ ...HEADER, site: site.id });
         const users = store.forSite(site.id).users;
         let count = 0;
@@ -68,9 +69,16 @@ export function registerExportImport(program: Command): void {
         throw new OtpgateError('invalid_request', `${options.in}: not an otpgate users export (the first line must be its header).`);
       const parsed = lines.map(({ value, number }) => {
         const result = userLine.safeParse(value);
-        if (!result.success) throw new OtpgateError('invalid_request', `${options.in}:${number}: ${result.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ')}`);
+        if (!result.success)
+          throw new OtpgateError(
+            'invalid_request',
+            `${options.in}:${number}: ${result.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ')}`,
+          );
         if (result.data.phone !== null && parsePhone(result.data.phone)?.e164 !== result.data.phone)
-          throw new OtpgateError('invalid_phone_number', `${options.in}:${number}: phone ${JSON.stringify(result.data.phone)} is not E.164.`);
+          throw new OtpgateError(
+            'invalid_phone_number',
+            `${options.in}:${number}: phone ${JSON.stringify(result.data.phone)} is not E.164.`,
+          );
         return { ...result.data, number };
       });
       await withServices(command, async ({ store, siteDirectory }) => {
@@ -82,10 +90,21 @@ export function registerExportImport(program: Command): void {
             if (seen.has(key)) throw new OtpgateError('invalid_request', `${options.in}:${u.number}: ${key} appears twice in the file.`);
             seen.add(key);
           }
-          const clash = (await users.byId(u.id)) ? 'id' : (await users.byUsername(u.username)) ? 'username' : u.phone && (await users.byPhone(u.phone as never)) ? 'phone' : null;
-          if (clash) throw new OtpgateError(clash === 'phone' ? 'phone_taken' : clash === 'username' ? 'username_taken' : 'invalid_request', `${options.in}:${u.number}: a user with this ${clash} already exists on site ${site.id}; nothing was imported.`);
+          const clash = (await users.byId(u.id))
+            ? 'id'
+            : (await users.byUsername(u.username))
+              ? 'username'
+              : u.phone && (await users.byPhone(u.phone as never))
+                ? 'phone'
+                : null;
+          if (clash)
+            throw new OtpgateError(
+              clash === 'phone' ? 'phone_taken' : clash === 'username' ? 'username_taken' : 'invalid_request',
+              `${options.in}:${u.number}: a user with this ${clash} already exists on site ${site.id}; nothing was imported.`,
+            );
         }
-        for (const { number: _n, createdAt, ...u } of parsed) await users.create({ ...u, phone: u.phone as User['phone'] }, new Date(createdAt));
+        for (const { number: _n, createdAt, ...u } of parsed)
+          await users.create({ ...u, phone: u.phone as User['phone'] }, new Date(createdAt));
         process.stdout.write(`imported ${parsed.length} users into site ${site.id}\n`);
       });
     });

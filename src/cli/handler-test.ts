@@ -19,23 +19,31 @@ export function registerHandler(program: Command): void {
     .requiredOption('--phone <number>', 'mobile number to send the test message to')
     .option('--json', 'print the attempts as JSON')
     .action(async (options: { site: string; phone: string; json?: boolean }, command: Command) => {
-      await withServices(command, async ({ flowDeps, siteDirectory }) => {
-        const site = await siteForAdmin(siteDirectory, options.site);
-        const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
-        if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
-        const report = await sendTestMessage(flowDeps, site, phone.e164);
+      await withServices(
+        command,
+        async ({ flowDeps, siteDirectory }) => {
+          const site = await siteForAdmin(siteDirectory, options.site);
+          const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
+          if (!phone)
+            throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
+          const report = await sendTestMessage(flowDeps, site, phone.e164);
 
-        const rows = report.attempts.map((a) => ({
-          handler: a.handler,
-          attempt: a.attempt,
-          result: a.result,
-          latencyMs: Math.round(a.latencyMs),
-          providerMessageId: a.providerMessageId,
-          detail: a.detail,
-        }));
-        printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
-        if (report.result !== 'SUCCESS') throw new OtpgateError('delivery_failed', `The test message was not delivered (last result ${report.result}).`);
-        if (!options.json) process.stdout.write(`delivered to ${phone.e164} (provider message id ${report.providerMessageId ?? 'none'})\n`);
-      }, {}, options.json ? jsonSafeConsole : {});
+          const rows = report.attempts.map((a) => ({
+            handler: a.handler,
+            attempt: a.attempt,
+            result: a.result,
+            latencyMs: Math.round(a.latencyMs),
+            providerMessageId: a.providerMessageId,
+            detail: a.detail,
+          }));
+          printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
+          if (report.result !== 'SUCCESS')
+            throw new OtpgateError('delivery_failed', `The test message was not delivered (last result ${report.result}).`);
+          if (!options.json)
+            process.stdout.write(`delivered to ${phone.e164} (provider message id ${report.providerMessageId ?? 'none'})\n`);
+        },
+        {},
+        options.json ? jsonSafeConsole : {},
+      );
     });
 }

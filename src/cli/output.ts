@@ -14,7 +14,11 @@ export function printRows(rows: Row[], options: { json?: boolean; empty: string 
   const columns = Object.keys(first);
   const cell = (value: Row[string]) => (value === null || value === '' ? '-' : Array.isArray(value) ? value.join(' ') : String(value));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? null).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c] ?? null))))];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -8,7 +8,11 @@ export function registerPurge(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       await withServices(command, async ({ purge }) => {
         const report = await purge();
-        process.stdout.write(`purged: ${Object.entries(report).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        process.stdout.write(
+          `purged: ${Object.entries(report)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}\n`,
+        );
       });
     });
 }

@@ -62,4 +62,3 @@ export function registerSite(program: Command): void {
 }
 
 const handlerName = (spec: HandlerSpec) => spec.name ?? (spec.type === 'console' ? 'console' : moduleName(spec.path));
-

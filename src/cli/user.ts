@@ -29,12 +29,15 @@ export function registerUser(program: Command): void {
     .option('--last-name <name>')
     .option('--email <address>')
     .action(async (options: AddOptions, command: Command) => {
-      if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new OtpgateError('invalid_request', `"${options.email}" is not an email address.`);
-      if (options.username !== undefined && !/^\S{1,200}$/.test(options.username)) throw new OtpgateError('invalid_request', 'The username must be 1-200 characters without spaces.');
+      if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
+        throw new OtpgateError('invalid_request', `"${options.email}" is not an email address.`);
+      if (options.username !== undefined && !/^\S{1,200}$/.test(options.username))
+        throw new OtpgateError('invalid_request', 'The username must be 1-200 characters without spaces.');
       await withServices(command, async ({ store, clock, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
         const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
-        if (!phone) throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
+        if (!phone)
+          throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
         try {
           const created = await store.forSite(site.id).users.create(
             {
@@ -53,7 +56,8 @@ export function registerUser(program: Command): void {
           );
           process.stdout.write(`${created.id}\n`);
         } catch (error) {
-          if (error instanceof UniqueViolation && error.field !== 'id') throw new OtpgateError(error.field === 'username' ? 'username_taken' : 'phone_taken');
+          if (error instanceof UniqueViolation && error.field !== 'id')
+            throw new OtpgateError(error.field === 'username' ? 'username_taken' : 'phone_taken');
           throw error;
         }
       });

@@ -50,12 +50,34 @@ const parse = (input: Omit<ConfigInput, 'secrets'> & { secrets?: ConfigInput['se
 test('defaults fill everything a minimal file leaves out', (t) => {
   const { config } = loadConfig({ path: writeConfig(t, MINIMAL).path, env: {} });
   assert.equal(config.mode, 'development');
-  assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, baseUrl: null, bodyLimitBytes: 16_384, trustProxy: false, shutdownDelayMs: 0, logLevel: 'info' });
+  assert.deepEqual(config.server, {
+    host: '127.0.0.1',
+    port: 8080,
+    baseUrl: null,
+    bodyLimitBytes: 16_384,
+    trustProxy: false,
+    shutdownDelayMs: 0,
+    logLevel: 'info',
+  });
   assert.deepEqual(config.database, { url: 'sqlite:./otpgate.db', poolSize: 10 });
   assert.deepEqual(config.secrets.hmac, [{ id: 'k1', secret: SECRET }]);
-  assert.deepEqual(config.delivery, { deadlineMs: 10_000, retries: 2, backoffMs: 250, defaultHandler: { type: 'console' }, allowConsoleInProduction: false });
+  assert.deepEqual(config.delivery, {
+    deadlineMs: 10_000,
+    retries: 2,
+    backoffMs: 250,
+    defaultHandler: { type: 'console' },
+    allowConsoleInProduction: false,
+  });
   assert.deepEqual(config.namedCredentials, {});
-  assert.deepEqual(config.defaults.policy, { codeLength: 6, ttlSeconds: 600, maxAttempts: 5, resendIntervalSeconds: 30, maxSendsPerPhonePerHour: 5, allowedCountries: [], deniedCountries: [] });
+  assert.deepEqual(config.defaults.policy, {
+    codeLength: 6,
+    ttlSeconds: 600,
+    maxAttempts: 5,
+    resendIntervalSeconds: 30,
+    maxSendsPerPhonePerHour: 5,
+    allowedCountries: [],
+    deniedCountries: [],
+  });
   assert.deepEqual(config.sites, []);
   assert.deepEqual(defaultPolicy(), config.defaults.policy);
 });
@@ -87,7 +109,11 @@ test('a site gets its defaults', () => {
 });
 
 test('a JSON file is read as JSON', (t) => {
-  const { path } = writeConfig(t, JSON.stringify({ secrets: { hmac: [{ id: 'k1', secret: SECRET }] }, server: { port: 9000 } }), 'otpgate.json');
+  const { path } = writeConfig(
+    t,
+    JSON.stringify({ secrets: { hmac: [{ id: 'k1', secret: SECRET }] }, server: { port: 9000 } }),
+    'otpgate.json',
+  );
   assert.equal(loadConfig({ path, env: {} }).config.server.port, 9000);
 });
 
@@ -123,7 +149,10 @@ test('an unset ${ENV} is an error naming the path and the variable', (t) => {
 });
 
 test('OTPGATE_* variables override the file', (t) => {
-  const { path } = writeConfig(t, `${MINIMAL}mode: development\nserver:\n  host: 127.0.0.1\n  port: 8080\n  logLevel: info\ndatabase:\n  url: sqlite:./file.db\n`);
+  const { path } = writeConfig(
+    t,
+    `${MINIMAL}mode: development\nserver:\n  host: 127.0.0.1\n  port: 8080\n  logLevel: info\ndatabase:\n  url: sqlite:./file.db\n`,
+  );
   const { config } = loadConfig({
     path,
     env: {
@@ -155,9 +184,21 @@ test('an empty OTPGATE_* variable leaves the file value alone', (t) => {
 
 test('bad OTPGATE_* values are errors naming the setting', (t) => {
   const { path } = writeConfig(t, MINIMAL);
-  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k1:${SECRET},nocolon` } })), 'OTPGATE_HMAC_SECRETS', /entry 2 is not id:secret/);
-  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_PORT: 'http' } })), 'server.port', /number/);
-  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_LOG_LEVEL: 'loud' } })), 'server.logLevel', /Invalid enum value/);
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k1:${SECRET},nocolon` } })),
+    'OTPGATE_HMAC_SECRETS',
+    /entry 2 is not id:secret/,
+  );
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_PORT: 'http' } })),
+    'server.port',
+    /number/,
+  );
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_LOG_LEVEL: 'loud' } })),
+    'server.logLevel',
+    /Invalid enum value/,
+  );
 });
 
 test('programmatic overrides set dotted paths', (t) => {
@@ -186,7 +227,10 @@ test('missing secrets, bad site ids and unknown use cases are refused', () => {
   assert.ok(noSecrets.error.issues.some((i) => i.path.join('.') === 'secrets'));
   const badId = parse({ sites: [{ id: 'My Site', name: 'x' }] });
   assert.ok(!badId.success);
-  assert.deepEqual(badId.error.issues.map((i) => [i.path.join('.'), i.message]), [['sites.0.id', 'lowercase letters, digits and dashes']]);
+  assert.deepEqual(
+    badId.error.issues.map((i) => [i.path.join('.'), i.message]),
+    [['sites.0.id', 'lowercase letters, digits and dashes']],
+  );
   const badUseCase = parse({ sites: [{ id: 'a', name: 'A', useCasePolicies: { login: {} } as never }] });
   assert.ok(!badUseCase.success);
   assert.equal(badUseCase.error.issues[0]?.path.join('.'), 'sites.0.useCasePolicies');
@@ -204,16 +248,30 @@ test('a file that cannot be read or parsed is a ConfigError naming the file', (t
 test('production mode refuses short and demo secrets', () => {
   const short = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } });
   assert.ok(!short.success);
-  assert.deepEqual(short.error.issues.map((i) => i.path.join('.')), ['secrets.hmac.0.secret']);
+  assert.deepEqual(
+    short.error.issues.map((i) => i.path.join('.')),
+    ['secrets.hmac.0.secret'],
+  );
   assert.match(short.error.issues[0]?.message ?? '', /32\+ characters/);
 
   const demo = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }] } });
   assert.ok(!demo.success);
   assert.match(demo.error.issues[0]?.message ?? '', /not the demo one/);
 
-  const rotated = parse({ mode: 'production', secrets: { hmac: [{ id: 'new', secret: 'x'.repeat(32) }, { id: 'old', secret: 'short-but-16-chars' }] } });
+  const rotated = parse({
+    mode: 'production',
+    secrets: {
+      hmac: [
+        { id: 'new', secret: 'x'.repeat(32) },
+        { id: 'old', secret: 'short-but-16-chars' },
+      ],
+    },
+  });
   assert.ok(!rotated.success);
-  assert.deepEqual(rotated.error.issues.map((i) => i.path.join('.')), ['secrets.hmac.1.secret']);
+  assert.deepEqual(
+    rotated.error.issues.map((i) => i.path.join('.')),
+    ['secrets.hmac.1.secret'],
+  );
 
   assert.ok(parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] } }).success);
   // Development accepts what production refuses.
@@ -222,19 +280,35 @@ test('production mode refuses short and demo secrets', () => {
 
 test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {
   const { path } = writeConfig(t, 'secrets:\n  hmac:\n    - id: dev\n      secret: dev-only-not-a-secret-change-me\n');
-  assertProblem(problemsOf(() => loadConfig({ path, env: { OTPGATE_MODE: 'production' } })), 'secrets.hmac.0.secret', /production/);
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_MODE: 'production' } })),
+    'secrets.hmac.0.secret',
+    /production/,
+  );
 });
 
 test('every secret needs 16+ characters, in any mode', () => {
   const parsed = parse({ secrets: { hmac: [{ id: 'k1', secret: 'short' }] } });
   assert.ok(!parsed.success);
-  assert.deepEqual(parsed.error.issues.map((i) => [i.path.join('.'), i.message]), [['secrets.hmac.0.secret', 'at least 16 characters (32+ in production)']]);
+  assert.deepEqual(
+    parsed.error.issues.map((i) => [i.path.join('.'), i.message]),
+    [['secrets.hmac.0.secret', 'at least 16 characters (32+ in production)']],
+  );
 });
 
 test('duplicate site ids are refused, naming the second one', () => {
-  const parsed = parse({ sites: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }, { id: 'a', name: 'A again' }] });
+  const parsed = parse({
+    sites: [
+      { id: 'a', name: 'A' },
+      { id: 'b', name: 'B' },
+      { id: 'a', name: 'A again' },
+    ],
+  });
   assert.ok(!parsed.success);
-  assert.deepEqual(parsed.error.issues.map((i) => [i.path.join('.'), i.message]), [['sites.2.id', 'duplicate site id "a"']]);
+  assert.deepEqual(
+    parsed.error.issues.map((i) => [i.path.join('.'), i.message]),
+    [['sites.2.id', 'duplicate site id "a"']],
+  );
 });
 
 test('handler shorthands are normalised and module paths resolve against the config file', (t) => {
@@ -304,7 +378,10 @@ test('toSite carries the site settings; configured clients are named after their
         defaultCountry: 'GB',
         locale: 'fr-CA',
         registrationEnabled: false,
-        clients: [{ clientId: 'mobile', redirectUris: ['com.shop.app:/cb'] }, { clientId: 'web', name: 'Web', clientSecret: 's'.repeat(16), redirectUris: ['https://shop.example/cb'] }],
+        clients: [
+          { clientId: 'mobile', redirectUris: ['com.shop.app:/cb'] },
+          { clientId: 'web', name: 'Web', clientSecret: 's'.repeat(16), redirectUris: ['https://shop.example/cb'] },
+        ],
       },
     ],
   });
@@ -315,7 +392,10 @@ test('toSite carries the site settings; configured clients are named after their
   assert.equal(site.locale, 'fr-CA');
   assert.equal(site.registrationEnabled, false);
   const clients = configuredClients(parsed.data.sites[0]!);
-  assert.deepEqual(clients.map((c) => c.name), ['mobile', 'Web']);
+  assert.deepEqual(
+    clients.map((c) => c.name),
+    ['mobile', 'Web'],
+  );
   assert.equal(clients[1]?.clientSecret, 's'.repeat(16));
   // The Site carries no clients (the clients table is their truth), and the stored settings hold none.
   assert.equal('clients' in site, false);
@@ -363,7 +443,7 @@ test('a stored site that fails the schema is a clear error naming the site and t
   assert.throws(() => siteFromStored(notAnObject, defaults), /stored site "shop" .*\(root\): Expected object/);
 });
 
-test('a row stored by the previous version (the whole old Site) reads as today\'s Site', () => {
+test("a row stored by the previous version (the whole old Site) reads as today's Site", () => {
   const frozen = { ...defaultPolicy(), codeLength: 6, ttlSeconds: 600 };
   // Exactly what `otpgate site create` stored before settings were stored as given: the resolved Site with
   // its policies frozen at creation, `clients: []`, and (before hosted pages) no session or secondFactor.

@@ -20,7 +20,9 @@ export interface LoadedConfig {
  * Reads a YAML or JSON file (or none), replaces `${ENV_VAR}` in every string, applies the OTPGATE_*
  * environment overrides and validates. Any problem throws a ConfigError naming the path of the bad value.
  */
-export function loadConfig(options: { path?: string | null; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): LoadedConfig {
+export function loadConfig(
+  options: { path?: string | null; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {},
+): LoadedConfig {
   const env = options.env ?? process.env;
   const path = options.path ?? env.OTPGATE_CONFIG ?? null;
   let raw: unknown = {};
@@ -37,7 +39,9 @@ export function loadConfig(options: { path?: string | null; env?: NodeJS.Process
     try {
       raw = absolute.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-      throw new ConfigError([`${path}: not valid ${absolute.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`]);
+      throw new ConfigError([
+        `${path}: not valid ${absolute.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+      ]);
     }
     raw ??= {};
   }
@@ -103,7 +107,8 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 
 function resolveModulePaths(config: Config, baseDir: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const handler = <T extends { type: string }>(h: T): T => (h.type === 'module' ? { ...h, path: abs((h as unknown as { path: string }).path) } : h);
+  const handler = <T extends { type: string }>(h: T): T =>
+    h.type === 'module' ? { ...h, path: abs((h as unknown as { path: string }).path) } : h;
   return {
     ...config,
     delivery: { ...config.delivery, defaultHandler: handler(config.delivery.defaultHandler) },

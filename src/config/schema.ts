@@ -14,9 +14,27 @@ export const policySchema = z
   .object({
     codeLength: z.number().int().min(4).max(10).default(6).describe('Digits in a code.'),
     ttlSeconds: z.number().int().min(30).max(86_400).default(600).describe('Seconds a code stays valid after it is sent.'),
-    maxAttempts: z.number().int().min(1).max(20).default(5).describe('Wrong codes allowed per verification before it locks. A resend never resets it.'),
-    resendIntervalSeconds: z.number().int().min(0).max(3600).default(30).describe('Minimum seconds between two sends of the same verification.'),
-    maxSendsPerPhonePerHour: z.number().int().min(1).max(1000).default(5).describe('Sends allowed to one phone number per rolling hour, per site.'),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe('Wrong codes allowed per verification before it locks. A resend never resets it.'),
+    resendIntervalSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(30)
+      .describe('Minimum seconds between two sends of the same verification.'),
+    maxSendsPerPhonePerHour: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Sends allowed to one phone number per rolling hour, per site.'),
     allowedCountries: z.array(country).default([]).describe('Countries codes may be sent to (empty: all).'),
     deniedCountries: z.array(country).default([]).describe('Countries codes are never sent to.'),
   })
@@ -28,7 +46,10 @@ const moduleHandlerSchema = z
   .object({
     type: z.literal('module'),
     name: z.string().min(1).optional().describe('Name shown in attempt logs (default: the file name).'),
-    path: z.string().min(1).describe('Path of a .js, .mjs or .ts module whose default export has sendOneTimePassword; relative to the config file.'),
+    path: z
+      .string()
+      .min(1)
+      .describe('Path of a .js, .mjs or .ts module whose default export has sendOneTimePassword; relative to the config file.'),
     options: z
       .record(z.unknown())
       .optional()
@@ -55,17 +76,30 @@ const handlerSchema = z.union([
 
 const clientSchema = z
   .object({
-    clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits and . _ ~ - only').describe('OAuth client_id.'),
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits and . _ ~ - only')
+      .describe('OAuth client_id.'),
     name: z.string().max(200).default('').describe('Shown to people and in logs (default: the client id).'),
-    clientSecret: z.string().min(16).optional().describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
+    clientSecret: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
-    postLogoutRedirectUris: z.array(z.string().url()).default([]).describe('Exact URIs end-session may return the browser to (OIDC post_logout_redirect_uri).'),
+    postLogoutRedirectUris: z
+      .array(z.string().url())
+      .default([])
+      .describe('Exact URIs end-session may return the browser to (OIDC post_logout_redirect_uri).'),
   })
   .strict();
 
 export const siteSchema = z
   .object({
-    id: z.string().regex(SITE_ID_PATTERN, 'lowercase letters, digits and dashes').describe('Site id, also its URL path prefix (/{id}/services/...).'),
+    id: z
+      .string()
+      .regex(SITE_ID_PATTERN, 'lowercase letters, digits and dashes')
+      .describe('Site id, also its URL path prefix (/{id}/services/...).'),
     name: z.string().min(1).max(200).describe('Shown in messages and pages.'),
     enabled: z.boolean().default(true),
     experienceId: z.string().max(200).nullable().default(null).describe('Passed through to the delivery handler as experienceId.'),
@@ -79,13 +113,29 @@ export const siteSchema = z
     registrationEnabled: z.boolean().default(true),
     policy: policyOverrideSchema.default({}).describe('Overrides of defaults.policy for every use case of this site.'),
     useCasePolicies: z
-      .object(Object.fromEntries(USE_CASES.map((u) => [u, policyOverrideSchema.optional()])) as Record<(typeof USE_CASES)[number], z.ZodOptional<typeof policyOverrideSchema>>)
+      .object(
+        Object.fromEntries(USE_CASES.map((u) => [u, policyOverrideSchema.optional()])) as Record<
+          (typeof USE_CASES)[number],
+          z.ZodOptional<typeof policyOverrideSchema>
+        >,
+      )
       .strict()
       .default({})
       .describe('Overrides per use case (passwordless_login, self_registration, identity_verification, phone_registration).'),
-    handlers: z.array(handlerSchema).default([]).describe('Delivery chain, primary first: "console", a module path, or {type, ...}. Empty: delivery.defaultHandler.'),
-    userDiscoveryHandler: z.string().nullable().default(null).describe('Module mapping a login hint to a user (default: by E.164 phone, then username).'),
-    registrationHandler: z.string().nullable().default(null).describe('Module creating the user after the registration code is verified (default: store the userdata).'),
+    handlers: z
+      .array(handlerSchema)
+      .default([])
+      .describe('Delivery chain, primary first: "console", a module path, or {type, ...}. Empty: delivery.defaultHandler.'),
+    userDiscoveryHandler: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Module mapping a login hint to a user (default: by E.164 phone, then username).'),
+    registrationHandler: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Module creating the user after the registration code is verified (default: store the userdata).'),
     clients: z.array(clientSchema).default([]),
     tokens: z
       .object({
@@ -98,17 +148,32 @@ export const siteSchema = z
     branding: z
       .object({
         logoUrl: z.string().url().optional().describe('Logo shown on the hosted pages (https or a data: image).'),
-        primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional().describe('Colour of buttons and links on the hosted pages.'),
+        primaryColor: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .optional()
+          .describe('Colour of buttons and links on the hosted pages.'),
       })
       .strict()
       .default({}),
     session: z
-      .object({ ttlSeconds: z.number().int().min(300).max(31_536_000).default(604_800).describe('How long a sign-in on the hosted pages lasts (default 7 days).') })
+      .object({
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(300)
+          .max(31_536_000)
+          .default(604_800)
+          .describe('How long a sign-in on the hosted pages lasts (default 7 days).'),
+      })
       .strict()
       .default({}),
     secondFactor: z
       .object({
-        account: z.boolean().default(false).describe('Ask for a fresh SMS code (identity verification) before the account page and a phone change.'),
+        account: z
+          .boolean()
+          .default(false)
+          .describe('Ask for a fresh SMS code (identity verification) before the account page and a phone change.'),
         maxAgeSeconds: z.number().int().min(30).max(86_400).default(300).describe('How long a passed second factor counts as fresh.'),
       })
       .strict()
@@ -124,35 +189,69 @@ const credentialAuthSchema = z.discriminatedUnion('type', [
 ]);
 
 const hmacSecretSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).describe('Key id stored beside each hash.'),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .describe('Key id stored beside each hash.'),
   secret: z.string().min(16, 'at least 16 characters (32+ in production)'),
 });
 
 export const configSchema = z
   .object({
-    mode: z.enum(['development', 'production']).default('development').describe('production refuses the console handler and weak secrets. Env OTPGATE_MODE.'),
+    mode: z
+      .enum(['development', 'production'])
+      .default('development')
+      .describe('production refuses the console handler and weak secrets. Env OTPGATE_MODE.'),
     server: z
       .object({
         host: z.string().default('127.0.0.1').describe('Listen address. Env OTPGATE_HOST.'),
         port: z.number().int().min(0).max(65_535).default(8080).describe('Listen port (0: any free port). Env OTPGATE_PORT.'),
-        baseUrl: z.string().url().nullable().default(null).describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
+        baseUrl: z
+          .string()
+          .url()
+          .nullable()
+          .default(null)
+          .describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
         trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* (behind a TLS-terminating proxy).'),
-        shutdownDelayMs: z.number().int().min(0).max(60_000).default(0).describe('On SIGTERM, how long readyz answers 503 before the server stops accepting requests (set it to your load balancer\'s health-check interval).'),
+        shutdownDelayMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .default(0)
+          .describe(
+            "On SIGTERM, how long readyz answers 503 before the server stops accepting requests (set it to your load balancer's health-check interval).",
+          ),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Env OTPGATE_LOG_LEVEL.'),
       })
       .strict()
       .default({}),
     database: z
       .object({
-        url: z.string().min(1).default('sqlite:./otpgate.db').describe('sqlite:PATH (sqlite::memory: for tests) or postgres://... Env OTPGATE_DATABASE_URL.'),
-        poolSize: z.number().int().min(1).max(100).default(10).describe('PostgreSQL connections per instance; keep instances × poolSize under the server\'s max_connections.'),
+        url: z
+          .string()
+          .min(1)
+          .default('sqlite:./otpgate.db')
+          .describe('sqlite:PATH (sqlite::memory: for tests) or postgres://... Env OTPGATE_DATABASE_URL.'),
+        poolSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(10)
+          .describe("PostgreSQL connections per instance; keep instances × poolSize under the server's max_connections."),
       })
       .strict()
       .default({}),
     secrets: z
       .object({
-        hmac: z.array(hmacSecretSchema).min(1).describe('Secrets for code and token hashes, current first; keep old ones to verify during rotation. Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.'),
+        hmac: z
+          .array(hmacSecretSchema)
+          .min(1)
+          .describe(
+            'Secrets for code and token hashes, current first; keep old ones to verify during rotation. Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.',
+          ),
       })
       .strict(),
     delivery: z
@@ -161,14 +260,31 @@ export const configSchema = z
         retries: z.number().int().min(0).max(5).default(2).describe('Retries of one handler after PROVIDER_ERROR, EXCEPTION or a throw.'),
         backoffMs: z.number().int().min(0).max(10_000).default(250).describe('First retry delay; doubles each retry, with jitter.'),
         defaultHandler: handlerSchema.default('console').describe('Chain used by sites without handlers.'),
-        allowConsoleInProduction: z.boolean().default(false).describe('The console handler prints codes; production refuses it unless this is true.'),
+        allowConsoleInProduction: z
+          .boolean()
+          .default(false)
+          .describe('The console handler prints codes; production refuses it unless this is true.'),
       })
       .strict()
       .default({}),
     maintenance: z
       .object({
-        purgeIntervalSeconds: z.number().int().min(0).max(86_400).default(300).describe('How often expired verifications, codes, tokens and rate counters are deleted (0: never; run `otpgate purge` yourself).'),
-        verificationRetentionHours: z.number().int().min(0).max(8760).default(24).describe('Hours an expired verification is kept (for support questions) before it is deleted.'),
+        purgeIntervalSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(86_400)
+          .default(300)
+          .describe(
+            'How often expired verifications, codes, tokens and rate counters are deleted (0: never; run `otpgate purge` yourself).',
+          ),
+        verificationRetentionHours: z
+          .number()
+          .int()
+          .min(0)
+          .max(8760)
+          .default(24)
+          .describe('Hours an expired verification is kept (for support questions) before it is deleted.'),
         deliveryAttemptRetentionDays: z.number().int().min(1).max(3650).default(30).describe('Days the delivery attempt log is kept.'),
       })
       .strict()
@@ -177,7 +293,10 @@ export const configSchema = z
       .record(z.string().regex(CREDENTIAL_NAME), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
       .default({})
       .describe('Callout targets by name; write secrets as ${ENV_VAR}.'),
-    defaults: z.object({ policy: policySchema.default({}) }).strict().default({}),
+    defaults: z
+      .object({ policy: policySchema.default({}) })
+      .strict()
+      .default({}),
     sites: z.array(siteSchema).default([]),
   })
   .strict()
@@ -190,7 +309,11 @@ export const configSchema = z
     if (config.mode === 'production') {
       config.secrets.hmac.forEach((s, i) => {
         if (s.secret.length < 32 || s.secret.startsWith('dev-only'))
-          ctx.addIssue({ code: 'custom', path: ['secrets', 'hmac', i, 'secret'], message: 'production needs a secret of 32+ characters that is not the demo one' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secrets', 'hmac', i, 'secret'],
+            message: 'production needs a secret of 32+ characters that is not the demo one',
+          });
       });
     }
   });

@@ -36,7 +36,10 @@ test('code hash verifies the right code only, bound to its identifier', () => {
 
 test('rotation: new codes use the first secret, old hashes still verify, removed secrets do not', () => {
   const old = createCodeHasher([{ id: 'k1', secret: 'one' }]).hash('i', '999999');
-  const rotated = createCodeHasher([{ id: 'k2', secret: 'two' }, { id: 'k1', secret: 'one' }]);
+  const rotated = createCodeHasher([
+    { id: 'k2', secret: 'two' },
+    { id: 'k1', secret: 'one' },
+  ]);
   assert.equal(rotated.hash('i', '1').keyId, 'k2');
   assert.equal(rotated.verify('i', '999999', old), true);
   assert.equal(createCodeHasher([{ id: 'k2', secret: 'two' }]).verify('i', '999999', old), false);

@@ -21,13 +21,20 @@ export function createChainResolver(settings: ChainSettings) {
   const resolveLink = (spec: HandlerSpec): Promise<ChainLink> => {
     if (spec.type === 'console') {
       if (settings.production && !settings.allowConsoleInProduction)
-        return Promise.reject(new Error('the console handler prints codes and is refused in production mode (set delivery.allowConsoleInProduction to override)'));
+        return Promise.reject(
+          new Error(
+            'the console handler prints codes and is refused in production mode (set delivery.allowConsoleInProduction to override)',
+          ),
+        );
       return Promise.resolve({ name: spec.name ?? 'console', handler: createConsoleHandler(settings.consoleWrite) });
     }
     const key = `${spec.path}\n${JSON.stringify(spec.options ?? {})}`;
     let link = cache.get(key);
     if (!link) {
-      link = loadModuleExport(spec.path, spec.options, isHandler, 'delivery handler').then((handler) => ({ name: spec.name ?? moduleName(spec.path), handler }));
+      link = loadModuleExport(spec.path, spec.options, isHandler, 'delivery handler').then((handler) => ({
+        name: spec.name ?? moduleName(spec.path),
+        handler,
+      }));
       link.catch(() => cache.delete(key)); // a fixed file may load on the next try
       cache.set(key, link);
     }

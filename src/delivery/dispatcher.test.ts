@@ -118,7 +118,10 @@ test('a retryable result is retried with exponential backoff and jitter from the
   const report = await run(time, [a], { retries: 2, backoffMs: 100 });
   assert.equal(report.result, 'SUCCESS');
   assert.deepEqual(attemptsOf(report), ['a:1:PROVIDER_ERROR', 'a:2:EXCEPTION', 'a:3:SUCCESS']);
-  assert.deepEqual(a.calls.map((c) => c.attempt), [1, 2, 3]);
+  assert.deepEqual(
+    a.calls.map((c) => c.attempt),
+    [1, 2, 3],
+  );
   // backoff * 2^(attempt-1) * (0.5 + random/2): 100 * 1 * 0.5, then 100 * 2 * 0.75.
   assert.deepEqual(time.backoffs(), [50, 150]);
   assert.deepEqual(time.drawn, [0, 1 / 2]);
@@ -165,23 +168,28 @@ test('each result retries and fails over as DESIGN §4.3 says', async () => {
   }
 });
 
-test('without a next handler, the last handler\'s result is what the user is told', async () => {
+test("without a next handler, the last handler's result is what the user is told", async () => {
   const report = await run(fakeTime(), [scripted('a', ['PROVIDER_ERROR']), scripted('b', ['COUNTRY_BLOCK'])], { retries: 0 });
   assert.equal(report.result, 'COUNTRY_BLOCK');
 });
 
 test('each handler gets a fair share of what is left of the deadline', async () => {
   const time = fakeTime();
-  const slow = (ms: number): Step => async () => {
-    time.advance(ms);
-    return 'PROVIDER_ERROR';
-  };
+  const slow =
+    (ms: number): Step =>
+    async () => {
+      time.advance(ms);
+      return 'PROVIDER_ERROR';
+    };
   const a = scripted('a', [slow(100)]);
   const b = scripted('b', [slow(200)]);
   const c = scripted('c', ['SUCCESS']);
   await run(time, [a, b, c], { deadlineMs: 900, retries: 0 });
   // 900 / 3; then (900 - 100) / 2; then (900 - 300) / 1.
-  assert.deepEqual([a, b, c].map((h) => time.deadlineOf(h.calls[0]!.signal)), [300, 400, 600]);
+  assert.deepEqual(
+    [a, b, c].map((h) => time.deadlineOf(h.calls[0]!.signal)),
+    [300, 400, 600],
+  );
 });
 
 test('a retry gets a share of what is left too, and a backoff longer than the share moves on at once', async () => {
@@ -195,7 +203,10 @@ test('a retry gets a share of what is left too, and a backoff longer than the sh
   const b = scripted('b', ['SUCCESS']);
   await run(time, [a, b], { deadlineMs: 1000, retries: 1, backoffMs: 100 });
   // a:1 gets 1000 / 2; backs off 50; a:2 gets (1000 - 150) / 2; b gets the rest.
-  assert.deepEqual(a.calls.map((c) => time.deadlineOf(c.signal)), [500, 425]);
+  assert.deepEqual(
+    a.calls.map((c) => time.deadlineOf(c.signal)),
+    [500, 425],
+  );
   assert.equal(time.deadlineOf(b.calls[0]!.signal), 1000 - 250);
 
   const late = fakeTime([0]);
@@ -253,10 +264,16 @@ test('a handler past its deadline is EXCEPTION "timed out", its signal is aborte
   const backup = scripted('backup', ['SUCCESS']);
   const report = await run(time, [hanging, honest, backup], { deadlineMs: 900, retries: 0 });
   assert.deepEqual(attemptsOf(report), ['hanging:1:EXCEPTION', 'honest:1:EXCEPTION', 'backup:1:SUCCESS']);
-  assert.deepEqual(report.attempts.map((a) => a.detail), ['timed out', 'timed out', null]);
+  assert.deepEqual(
+    report.attempts.map((a) => a.detail),
+    ['timed out', 'timed out', null],
+  );
   assert.ok(hanging.calls[0]!.signal.aborted);
   // Each timeout used exactly its share: 900 / 3, then 600 / 2, then the 300 left.
-  assert.deepEqual([hanging, honest, backup].map((h) => time.deadlineOf(h.calls[0]!.signal)), [300, 300, 300]);
+  assert.deepEqual(
+    [hanging, honest, backup].map((h) => time.deadlineOf(h.calls[0]!.signal)),
+    [300, 300, 300],
+  );
 });
 
 test('a timed-out attempt is retried like any EXCEPTION', async () => {
@@ -271,7 +288,10 @@ test('a timed-out attempt is retried like any EXCEPTION', async () => {
   const report = await run(time, [a, scripted('b', ['SUCCESS'])], { deadlineMs: 1000, retries: 1, backoffMs: 0 });
   assert.deepEqual(attemptsOf(report), ['a:1:EXCEPTION', 'a:2:SUCCESS']);
   // The retry's share is of what the timeout left: (1000 - 500) / 2.
-  assert.deepEqual(a.calls.map((c) => time.deadlineOf(c.signal)), [500, 250]);
+  assert.deepEqual(
+    a.calls.map((c) => time.deadlineOf(c.signal)),
+    [500, 250],
+  );
 });
 
 test('a finished attempt aborts its signal, which cancels its deadline timer', async () => {

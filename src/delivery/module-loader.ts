@@ -6,7 +6,12 @@ import { pathToFileURL } from 'node:url';
  * Loads a site owner's module (.js, .mjs or .ts: the server runs under tsx, which compiles .ts on import).
  * The default export is either the object itself or a factory taking the configured options.
  */
-export async function loadModuleExport<T>(path: string, options: Record<string, unknown> | undefined, check: (value: unknown) => value is T, what: string): Promise<T> {
+export async function loadModuleExport<T>(
+  path: string,
+  options: Record<string, unknown> | undefined,
+  check: (value: unknown) => value is T,
+  what: string,
+): Promise<T> {
   if (!/\.(m?js|ts|mts)$/.test(path)) throw new Error(`${what} ${path}: must be a .js, .mjs or .ts file`);
   if (!existsSync(path)) throw new Error(`${what} ${path}: file not found`);
   let loaded: { default?: unknown };
@@ -17,7 +22,8 @@ export async function loadModuleExport<T>(path: string, options: Record<string, 
   }
   let value = loaded.default;
   if (typeof value === 'function') value = await (value as (o: unknown) => unknown)(options ?? {});
-  if (!check(value)) throw new Error(`${what} ${path}: the default export does not have the expected method (see README, "Writing a handler")`);
+  if (!check(value))
+    throw new Error(`${what} ${path}: the default export does not have the expected method (see README, "Writing a handler")`);
   return value;
 }
 
@@ -36,7 +42,9 @@ async function importModule(path: string): Promise<{ default?: unknown }> {
   const loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
   // CommonJS interop wraps an `export default` once more: { default: { default: handler } }.
   const inner = loaded.default as { default?: unknown; __esModule?: boolean } | undefined;
-  return inner && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule') ? { default: inner.default } : loaded;
+  return inner && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule')
+    ? { default: inner.default }
+    : loaded;
 }
 
 export const moduleName = (path: string) => basename(path).replace(/\.(m?js|ts|mts)$/, '');

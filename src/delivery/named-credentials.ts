@@ -32,10 +32,7 @@ export function parseCalloutTarget(target: string): { name: string; path: string
 }
 
 /** Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds. */
-export function resolveCallout(
-  target: string,
-  credentials: NamedCredentials,
-): { url: string; headers: Record<string, string> } {
+export function resolveCallout(target: string, credentials: NamedCredentials): { url: string; headers: Record<string, string> } {
   const parsed = parseCalloutTarget(target);
   if (!parsed) return { url: target, headers: {} };
   const { name, path } = parsed;

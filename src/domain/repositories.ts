@@ -35,12 +35,20 @@ export interface VerificationRepository {
   insert(verification: Omit<Verification, 'siteId'>): Promise<void>;
   byId(id: string): Promise<Verification | null>;
   /** The newest pending, unexpired, not exhausted verification for this use case and user (and phone, when given): resends reuse it. */
-  findResendable(query: { useCase: Verification['useCase']; phone?: PhoneNumber; userId: string | null; now: Date }): Promise<Verification | null>;
+  findResendable(query: {
+    useCase: Verification['useCase'];
+    phone?: PhoneNumber;
+    userId: string | null;
+    now: Date;
+  }): Promise<Verification | null>;
   /**
    * Replaces the code of a pending verification whose last send is still `previousSentAt`; false when a
    * concurrent resend (or a verify) got there first. Attempts are kept: a resend never resets them.
    */
-  recordResend(id: string, change: { codeHash: string; keyId: string; previousSentAt: Date; sentAt: Date; expiresAt: Date }): Promise<boolean>;
+  recordResend(
+    id: string,
+    change: { codeHash: string; keyId: string; previousSentAt: Date; sentAt: Date; expiresAt: Date },
+  ): Promise<boolean>;
   /**
    * Counts one submission before the code is compared, in one guarded write: pending, unexpired and
    * under budget, or nothing changes. Concurrent submissions can never exceed the budget.

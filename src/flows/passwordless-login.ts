@@ -17,19 +17,29 @@ export async function initPasswordlessLogin(
 ): Promise<{ identifier: string }> {
   if (!site.passwordlessLoginEnabled) throw new OtpgateError('passwordless_disabled');
   const hint = 'loginHint' in input ? input.loginHint.trim() : input.userId;
-  if (!hint || hint.length > 200) throw new OtpgateError('invalid_request', 'username is required (a phone number or username, at most 200 characters).');
+  if (!hint || hint.length > 200)
+    throw new OtpgateError('invalid_request', 'username is required (a phone number or username, at most 200 characters).');
   const users = deps.store.forSite(site.id).users;
   let userId: string | null = 'userId' in input ? input.userId : null;
   if ('loginHint' in input) {
     const discovery = await deps.hooks.discoveryFor(site);
     ({ userId } = await discovery.discoverUserFromLoginHint(
-      { siteId: site.id, loginHint: hint, verificationAction: 'sms', customData: input.customData ?? {}, ip: input.meta.ip, userAgent: input.meta.userAgent },
+      {
+        siteId: site.id,
+        loginHint: hint,
+        verificationAction: 'sms',
+        customData: input.customData ?? {},
+        ip: input.meta.ip,
+        userAgent: input.meta.userAgent,
+      },
       { users, parsePhone: deps.hooks.parsePhoneFor(site) },
     ));
   }
   const user = userId ? await users.byId(userId) : null;
   const usable = user && user.status === 'active' && user.phone && user.phoneVerified ? user : null;
-  const phone: ParsedPhone = usable ? { e164: usable.phone!, country: parsePhone(usable.phone!)?.country ?? null } : pseudoPhone(deps, site, hint);
+  const phone: ParsedPhone = usable
+    ? { e164: usable.phone!, country: parsePhone(usable.phone!)?.country ?? null }
+    : pseudoPhone(deps, site, hint);
   return sendCode(deps, site, {
     useCase: 'passwordless_login',
     phone,
@@ -48,8 +58,17 @@ function pseudoPhone(deps: FlowDeps, site: Site, hint: string): ParsedPhone {
   return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null };
 }
 
-export async function verifyPasswordlessLogin(deps: FlowDeps, site: Site, input: { identifier: string; code: string; userId?: string }): Promise<User> {
-  const verification = await verifyCode(deps, site, { identifier: input.identifier, code: input.code, useCase: 'passwordless_login', ...(input.userId ? { userId: input.userId } : {}) });
+export async function verifyPasswordlessLogin(
+  deps: FlowDeps,
+  site: Site,
+  input: { identifier: string; code: string; userId?: string },
+): Promise<User> {
+  const verification = await verifyCode(deps, site, {
+    identifier: input.identifier,
+    code: input.code,
+    useCase: 'passwordless_login',
+    ...(input.userId ? { userId: input.userId } : {}),
+  });
   const user = verification.userId ? await deps.store.forSite(site.id).users.byId(verification.userId) : null;
   if (!user) throw new OtpgateError('user_not_found');
   if (user.status !== 'active') throw new OtpgateError('user_inactive');

@@ -1,5 +1,5 @@
 import { OtpgateError } from '../domain/errors.js';
-import { parsePhone, type PhoneNumber } from '../domain/phone.js';
+import { parsePhone } from '../domain/phone.js';
 import { UniqueViolation } from '../domain/repositories.js';
 import type { User } from '../domain/user.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
@@ -7,7 +7,11 @@ import { sendCode } from './send-code.js';
 import { verifyCode } from './verify-code.js';
 
 /** Registers or changes a user's phone: the code goes to the new number; the old one stays until it is verified. */
-export async function initPhoneRegistration(deps: FlowDeps, site: Site, input: { userId: string; phone: string; meta: RequestMeta }): Promise<{ identifier: string }> {
+export async function initPhoneRegistration(
+  deps: FlowDeps,
+  site: Site,
+  input: { userId: string; phone: string; meta: RequestMeta },
+): Promise<{ identifier: string }> {
   const users = deps.store.forSite(site.id).users;
   const user = await users.byId(input.userId);
   if (!user) throw new OtpgateError('user_not_found');
@@ -15,18 +19,31 @@ export async function initPhoneRegistration(deps: FlowDeps, site: Site, input: {
   if (!phone) throw new OtpgateError('invalid_phone_number');
   const holder = await users.byPhone(phone.e164);
   if (holder && (holder.id !== user.id || user.phoneVerified)) throw new OtpgateError('phone_taken');
-  return sendCode(deps, site, { useCase: 'phone_registration', phone, userId: user.id, deliverable: true, locale: user.locale, payload: {}, meta: input.meta });
+  return sendCode(deps, site, {
+    useCase: 'phone_registration',
+    phone,
+    userId: user.id,
+    deliverable: true,
+    locale: user.locale,
+    payload: {},
+    meta: input.meta,
+  });
 }
 
 /** Finds the user's pending phone registration when no identifier is given (Salesforce's verifyRegisterVerificationMethod has none). */
-export async function verifyPhoneRegistration(deps: FlowDeps, site: Site, input: { userId: string; code: string; identifier?: string }): Promise<User> {
+export async function verifyPhoneRegistration(
+  deps: FlowDeps,
+  site: Site,
+  input: { userId: string; code: string; identifier?: string },
+): Promise<User> {
   const store = deps.store.forSite(site.id);
   const identifier =
-    input.identifier ?? (await store.verifications.findResendable({ useCase: 'phone_registration', userId: input.userId, now: deps.clock.now() }))?.id;
+    input.identifier ??
+    (await store.verifications.findResendable({ useCase: 'phone_registration', userId: input.userId, now: deps.clock.now() }))?.id;
   if (!identifier) throw new OtpgateError('verification_not_found');
   const verification = await verifyCode(deps, site, { identifier, code: input.code, useCase: 'phone_registration', userId: input.userId });
   try {
-    const user = await store.users.setVerifiedPhone(input.userId, verification.phone as PhoneNumber, deps.clock.now());
+    const user = await store.users.setVerifiedPhone(input.userId, verification.phone, deps.clock.now());
     if (!user) throw new OtpgateError('user_not_found');
     return user;
   } catch (error) {

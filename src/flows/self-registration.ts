@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OtpgateError } from '../domain/errors.js';
-import { parsePhone, type PhoneNumber } from '../domain/phone.js';
+import { parsePhone } from '../domain/phone.js';
 import { UniqueViolation } from '../domain/repositories.js';
 import type { User } from '../domain/user.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
@@ -45,7 +45,15 @@ export async function verifySelfRegistration(deps: FlowDeps, site: Site, input: 
   const handler = await deps.hooks.registrationFor(site);
   try {
     const { userId } = await handler.createUser(
-      { siteId: site.id, userId: payload.userId, phone: verification.phone as PhoneNumber, userdata: payload.userdata, customdata: payload.customdata, experienceId: verification.experienceId, locale: verification.locale },
+      {
+        siteId: site.id,
+        userId: payload.userId,
+        phone: verification.phone,
+        userdata: payload.userdata,
+        customdata: payload.customdata,
+        experienceId: verification.experienceId,
+        locale: verification.locale,
+      },
       { users: store.users, now: deps.clock.now() },
     );
     const user = await store.users.byId(userId);

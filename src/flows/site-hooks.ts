@@ -50,11 +50,21 @@ export function createSiteHooks() {
   return {
     discoveryFor(site: Site): Promise<UserDiscoveryHandler> {
       if (!site.userDiscoveryHandler) return Promise.resolve(defaultUserDiscovery);
-      return load(discovery, site.userDiscoveryHandler, (v): v is UserDiscoveryHandler => typeof (v as UserDiscoveryHandler)?.discoverUserFromLoginHint === 'function', 'user discovery handler');
+      return load(
+        discovery,
+        site.userDiscoveryHandler,
+        (v): v is UserDiscoveryHandler => typeof (v as UserDiscoveryHandler)?.discoverUserFromLoginHint === 'function',
+        'user discovery handler',
+      );
     },
     registrationFor(site: Site): Promise<RegistrationHandler> {
       if (!site.registrationHandler) return Promise.resolve(defaultRegistration);
-      return load(registration, site.registrationHandler, (v): v is RegistrationHandler => typeof (v as RegistrationHandler)?.createUser === 'function', 'registration handler');
+      return load(
+        registration,
+        site.registrationHandler,
+        (v): v is RegistrationHandler => typeof (v as RegistrationHandler)?.createUser === 'function',
+        'registration handler',
+      );
     },
     parsePhoneFor(site: Site) {
       return (input: string) => parsePhone(input, site.defaultCountry ?? undefined)?.e164 ?? null;

@@ -63,10 +63,14 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
       requireSms(method);
       return result(async () => (await useCases.verifyPasswordlessLogin(await site(), { identifier, code, userId })).id, startUrl);
     },
-    async initSelfRegistration(method: VerificationMethod, user: RegistrationUserData & { locale?: string; customdata?: Record<string, unknown> }): Promise<string> {
+    async initSelfRegistration(
+      method: VerificationMethod,
+      user: RegistrationUserData & { locale?: string; customdata?: Record<string, unknown> },
+    ): Promise<string> {
       requireSms(method);
       const { locale, customdata, ...userdata } = user;
-      return (await useCases.initSelfRegistration(await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta })).identifier;
+      return (await useCases.initSelfRegistration(await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta }))
+        .identifier;
     },
     async verifySelfRegistration(method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);

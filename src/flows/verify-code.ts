@@ -8,10 +8,15 @@ import type { FlowDeps, Site } from './deps.js';
  * concurrent guesses cannot exceed the budget), the comparison is constant-time, and success is a
  * second guarded write pending -> verified: of any number of concurrent correct submissions, one wins.
  */
-export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier: string; code: string; useCase: UseCase; userId?: string }): Promise<Verification> {
+export async function verifyCode(
+  deps: FlowDeps,
+  site: Site,
+  input: { identifier: string; code: string; useCase: UseCase; userId?: string },
+): Promise<Verification> {
   const store = deps.store.forSite(site.id).verifications;
   const now = deps.clock.now();
-  if (typeof input.identifier !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input.identifier)) throw new OtpgateError('verification_not_found');
+  if (typeof input.identifier !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input.identifier))
+    throw new OtpgateError('verification_not_found');
 
   const counted = await store.countAttempt(input.identifier, now);
   switch (counted.kind) {
@@ -39,7 +44,9 @@ export async function verifyCode(deps: FlowDeps, site: Site, input: { identifier
     // This wrong guess may have been the last one the budget allowed.
     if (classify(verification, now) === 'exhausted') throw new OtpgateError('verification_locked');
     const remaining = verification.maxAttempts - verification.attempts;
-    throw new OtpgateError('invalid_code', `The code is wrong; ${remaining} attempt${remaining === 1 ? '' : 's'} left.`, { attempts_remaining: remaining });
+    throw new OtpgateError('invalid_code', `The code is wrong; ${remaining} attempt${remaining === 1 ? '' : 's'} left.`, {
+      attempts_remaining: remaining,
+    });
   }
   const verified = await store.markVerified(verification.id, now);
   if (!verified) throw new OtpgateError('already_used');

@@ -5,7 +5,12 @@ import { metaOf } from './request-meta.js';
 import type { HttpServices } from './services.js';
 
 export const phoneInitSchema = {
-  body: { type: 'object', required: ['phone'], properties: { phone: { type: 'string', minLength: 3, maxLength: 64 } }, additionalProperties: false },
+  body: {
+    type: 'object',
+    required: ['phone'],
+    properties: { phone: { type: 'string', minLength: 3, maxLength: 64 } },
+    additionalProperties: false,
+  },
 } as const;
 export const verifySchema = {
   body: {
@@ -34,17 +39,29 @@ export function accountHandlers({ useCases, tokens, clock }: Pick<HttpServices, 
     },
     async verifyVerification(request: FastifyRequest<{ Body: { identifier: string; otp: string } }>, reply: FastifyReply) {
       const user = await signedIn(request);
-      await useCases.verifyIdentityVerification(request.site, { userId: user.id, identifier: request.body.identifier, code: request.body.otp });
+      await useCases.verifyIdentityVerification(request.site, {
+        userId: user.id,
+        identifier: request.body.identifier,
+        code: request.body.otp,
+      });
       return reply.send({ status: 'success', verified_at: clock.now().toISOString() });
     },
     async initPhone(request: FastifyRequest<{ Body: { phone: string } }>, reply: FastifyReply) {
       const user = await signedIn(request);
-      const { identifier } = await useCases.initPhoneRegistration(request.site, { userId: user.id, phone: request.body.phone, meta: metaOf(request) });
+      const { identifier } = await useCases.initPhoneRegistration(request.site, {
+        userId: user.id,
+        phone: request.body.phone,
+        meta: metaOf(request),
+      });
       return reply.header('cache-control', 'no-store').send({ identifier, status: 'success' });
     },
     async verifyPhone(request: FastifyRequest<{ Body: { identifier: string; otp: string } }>, reply: FastifyReply) {
       const user = await signedIn(request);
-      const updated = await useCases.verifyPhoneRegistration(request.site, { userId: user.id, identifier: request.body.identifier, code: request.body.otp });
+      const updated = await useCases.verifyPhoneRegistration(request.site, {
+        userId: user.id,
+        identifier: request.body.identifier,
+        code: request.body.otp,
+      });
       return reply.send({ status: 'success', phone_number: updated.phone, phone_number_verified: updated.phoneVerified });
     },
   };

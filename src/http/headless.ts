@@ -51,7 +51,10 @@ function requireSms(value: string | undefined): void {
 
 export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
   return {
-    async passwordlessLogin(request: FastifyRequest<{ Body: { username: string; verificationmethod: string; customdata?: Record<string, unknown> } }>, reply: FastifyReply) {
+    async passwordlessLogin(
+      request: FastifyRequest<{ Body: { username: string; verificationmethod: string; customdata?: Record<string, unknown> } }>,
+      reply: FastifyReply,
+    ) {
       requireSms(request.body.verificationmethod);
       const { identifier } = await useCases.initPasswordlessLogin(request.site, {
         loginHint: request.body.username,
@@ -62,7 +65,14 @@ export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
     },
 
     async registration(
-      request: FastifyRequest<{ Body: { userdata: RegistrationUserData & { locale?: string }; customdata?: Record<string, unknown>; verificationmethod?: string; verificationMethod?: string } }>,
+      request: FastifyRequest<{
+        Body: {
+          userdata: RegistrationUserData & { locale?: string };
+          customdata?: Record<string, unknown>;
+          verificationmethod?: string;
+          verificationMethod?: string;
+        };
+      }>,
       reply: FastifyReply,
     ) {
       requireSms(request.body.verificationmethod ?? request.body.verificationMethod);

@@ -34,7 +34,8 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
       const verificationType = String(request.headers['auth-verification-type'] ?? '').toLowerCase();
       if (!verificationType) throw new OtpgateError('invalid_request', 'Auth-Verification-Type is required ("sms").');
       if (verificationType !== 'sms') throw new OtpgateError('unsupported_verification_method');
-      if (params.response_type !== 'code_credentials') throw new OtpgateError('unsupported_response_type', 'response_type must be code_credentials.');
+      if (params.response_type !== 'code_credentials')
+        throw new OtpgateError('unsupported_response_type', 'response_type must be code_credentials.');
 
       // Client and request are checked before the code, so a misconfigured app cannot burn a user's code.
       if (!params.client_id || !params.redirect_uri) throw new OtpgateError('invalid_request', 'client_id and redirect_uri are required.');
@@ -134,7 +135,18 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
         scopes_supported: SUPPORTED_SCOPES,
         claims_supported: [
           ...['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'],
-          ...['name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'locale', 'updated_at'],
+          ...[
+            'name',
+            'given_name',
+            'family_name',
+            'preferred_username',
+            'email',
+            'email_verified',
+            'phone_number',
+            'phone_number_verified',
+            'locale',
+            'updated_at',
+          ],
         ],
       });
     },

@@ -44,7 +44,8 @@ export function oidcAuthorizeHandler(services: Pick<HttpServices, 'clients' | 't
     const back = (result: Params) => {
       const url = new URL(redirectUri);
       // iss (RFC 9207) lets the app tell which server answered, against mix-up attacks.
-      for (const [name, value] of Object.entries({ ...result, ...(params.state ? { state: params.state } : {}), iss: issuer })) url.searchParams.set(name, value);
+      for (const [name, value] of Object.entries({ ...result, ...(params.state ? { state: params.state } : {}), iss: issuer }))
+        url.searchParams.set(name, value);
       return seeOther(reply, url.href);
     };
     const fail = (error: OtpgateError) => back({ error: error.code, error_description: error.message });
@@ -95,7 +96,13 @@ function loginRedirect(siteId: string, params: OAuthParams, prompts: Set<string>
   if (remaining.length) again.set('prompt', remaining.join(' '));
   else again.delete('prompt');
   const returnTo = `/${siteId}/services/oauth2/authorize?${again.toString()}`;
-  const lang = (params.ui_locales ?? '').split(' ').map(matchLocale).find((l) => l !== null);
+  const lang = (params.ui_locales ?? '')
+    .split(' ')
+    .map(matchLocale)
+    .find((l) => l !== null);
   const page = prompts.has('create') ? 'register' : 'login';
-  return withReturnTo(`/${siteId}/${page}`, returnTo, { ...(lang ? { lang } : {}), ...(params.login_hint && page === 'login' ? { login_hint: params.login_hint } : {}) });
+  return withReturnTo(`/${siteId}/${page}`, returnTo, {
+    ...(lang ? { lang } : {}),
+    ...(params.login_hint && page === 'login' ? { login_hint: params.login_hint } : {}),
+  });
 }

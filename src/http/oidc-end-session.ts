@@ -39,9 +39,17 @@ export function endSessionHandler(services: Pick<HttpServices, 'clients' | 'keyr
     const who = await currentSession(services, request);
     if (!who || (hint && hint.sub === who.user.id)) {
       await signOut(services, request, reply);
-      return afterSignOut(services, request, reply, { ...(clientId ? { clientId } : {}), ...(uri ? { uri } : {}), ...(state ? { state } : {}) });
+      return afterSignOut(services, request, reply, {
+        ...(clientId ? { clientId } : {}),
+        ...(uri ? { uri } : {}),
+        ...(state ? { state } : {}),
+      });
     }
     const ctx = pageContext(urls, request, reply, { user: who.user });
-    return sendPage(reply, 200, logoutPage(ctx, { ...(clientId ? { clientId } : {}), ...(uri ? { postLogoutRedirectUri: uri } : {}), ...(state ? { state } : {}) }));
+    return sendPage(
+      reply,
+      200,
+      logoutPage(ctx, { ...(clientId ? { clientId } : {}), ...(uri ? { postLogoutRedirectUri: uri } : {}), ...(state ? { state } : {}) }),
+    );
   };
 }

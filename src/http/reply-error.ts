@@ -16,12 +16,25 @@ export function toOtpgateError(error: unknown): OtpgateError {
   const e = error as FastifyError;
   if (e?.validation) {
     const first = e.validation[0];
-    const where = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (first?.params as { missingProperty?: string })?.missingProperty || 'body';
+    const where =
+      (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.') ||
+      (first?.params as { missingProperty?: string })?.missingProperty ||
+      'body';
     const missing = (first?.params as { missingProperty?: string })?.missingProperty;
-    return new OtpgateError('invalid_request', missing ? `${e.validationContext ?? 'body'}.${missing} is required.` : `${e.validationContext ?? 'body'}.${where} ${first?.message ?? 'is invalid'}.`);
+    return new OtpgateError(
+      'invalid_request',
+      missing
+        ? `${e.validationContext ?? 'body'}.${missing} is required.`
+        : `${e.validationContext ?? 'body'}.${where} ${first?.message ?? 'is invalid'}.`,
+    );
   }
-  if (e?.code && FASTIFY_CODES[e.code]) return new OtpgateError(FASTIFY_CODES[e.code]!, e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is not valid JSON.' : undefined);
-  if (e && typeof e.statusCode === 'number' && e.statusCode === 400 && /JSON/i.test(e.message)) return new OtpgateError('invalid_request', 'The body is not valid JSON.');
+  if (e?.code && FASTIFY_CODES[e.code])
+    return new OtpgateError(
+      FASTIFY_CODES[e.code]!,
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is not valid JSON.' : undefined,
+    );
+  if (e && typeof e.statusCode === 'number' && e.statusCode === 400 && /JSON/i.test(e.message))
+    return new OtpgateError('invalid_request', 'The body is not valid JSON.');
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new OtpgateError('invalid_request');
   // A database restart or failover is not our bug: say "try again in a second" so clients and load
   // balancers retry (another instance, or this one once the pool reconnects).

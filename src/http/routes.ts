@@ -58,7 +58,10 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   // OAuth 2.0 / OpenID Connect
   server.post<{ Body: Record<string, string> | undefined; Querystring: Record<string, string> }>(
     `${s}/services/oauth2/authorize`,
-    { schema: formBodySchema, errorHandler: (error, request, reply) => (isHeadless(request) ? replyError(request, reply, error) : pageError(error, request, reply)) },
+    {
+      schema: formBodySchema,
+      errorHandler: (error, request, reply) => (isHeadless(request) ? replyError(request, reply, error) : pageError(error, request, reply)),
+    },
     (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
   );
   server.get(`${s}/services/oauth2/authorize`, page, oidcAuthorize);

@@ -20,8 +20,10 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   // Request ids: unique across instances (a random prefix per server) and cheap per request (a counter).
   const instance = randomToken(6);
   let requestCounter = 0;
+  // Typed as Fastify's base logger so the instance is the plain FastifyInstance the routes are written for.
+  const loggerInstance: FastifyBaseLogger = services.logger;
   const server = Fastify({
-    loggerInstance: services.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,
     requestIdHeader: 'x-request-id',
@@ -48,11 +50,17 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     if (siteId !== undefined) request.site = await sites.require(siteId);
   });
   server.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
+    if (reply.statusCode >= 500)
+      request.log.warn(
+        { method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime },
+        'request failed',
+      );
   });
 
   server.setErrorHandler((error, request, reply) => replyError(request, reply, error));
-  server.setNotFoundHandler((request, reply) => replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)));
+  server.setNotFoundHandler((request, reply) =>
+    replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)),
+  );
 
   registerRoutes(server, services);
   return server;

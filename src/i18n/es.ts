@@ -53,7 +53,8 @@ export const es: Catalog = {
   'account.security': 'Cerrar sesión',
   'account.signOut': 'Cerrar sesión',
   'account.signOutEverywhere': 'Cerrar sesión en todas partes',
-  'account.signOutEverywhereHint': 'Cierra tus sesiones en todos los dispositivos y hace que todas las apps te pidan iniciar sesión de nuevo.',
+  'account.signOutEverywhereHint':
+    'Cierra tus sesiones en todos los dispositivos y hace que todas las apps te pidan iniciar sesión de nuevo.',
 
   'confirm.title': 'Confirma que eres tú',
   'confirm.intro': 'Por tu seguridad, enviaremos un código al {phone} antes de continuar.',

@@ -46,14 +46,16 @@ export const fr: Catalog = {
   'account.notVerified': 'non vérifié',
   'account.memberSince': 'Membre depuis',
   'account.changePhone': 'Changer de numéro de mobile',
-  'account.changePhoneIntro': "Nous enverrons un code au nouveau numéro. Votre numéro actuel reste valable jusqu'à ce que vous saisissiez ce code.",
+  'account.changePhoneIntro':
+    "Nous enverrons un code au nouveau numéro. Votre numéro actuel reste valable jusqu'à ce que vous saisissiez ce code.",
   'account.newPhone': 'Nouveau numéro de mobile',
   'account.changePhoneSubmit': 'Envoyer le code',
   'account.phoneChanged': 'Votre numéro de mobile est maintenant le {phone}.',
   'account.security': 'Déconnexion',
   'account.signOut': 'Se déconnecter',
   'account.signOutEverywhere': 'Se déconnecter partout',
-  'account.signOutEverywhereHint': 'Met fin à vos sessions sur tous vos appareils et oblige chaque application à vous redemander de vous connecter.',
+  'account.signOutEverywhereHint':
+    'Met fin à vos sessions sur tous vos appareils et oblige chaque application à vous redemander de vous connecter.',
 
   'confirm.title': "Confirmez qu'il s'agit bien de vous",
   'confirm.intro': 'Pour votre sécurité, nous enverrons un code au {phone} avant de continuer.',
@@ -78,7 +80,7 @@ export const fr: Catalog = {
   'error.too_many_requests_other': 'Trop de codes ont été envoyés à ce numéro. Réessayez dans {count} minutes.',
   'error.delivery_failed': "Nous n'avons pas pu envoyer le SMS. Réessayez dans un instant.",
   'error.message_limit_exceeded': "Nous ne pouvons pas envoyer d'autres SMS pour le moment. Réessayez plus tard.",
-  'error.country_not_supported': "Nous ne pouvons pas envoyer de SMS aux numéros de ce pays.",
+  'error.country_not_supported': 'Nous ne pouvons pas envoyer de SMS aux numéros de ce pays.',
   'error.invalid_phone_number': 'Saisissez un numéro de mobile valide.',
   'error.invalid_email': 'Saisissez une adresse e-mail valide, ou laissez le champ vide.',
   'error.phone_taken': 'Ce numéro a déjà un compte.',

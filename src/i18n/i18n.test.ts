@@ -11,7 +11,8 @@ const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) 
 test('every catalog has the same keys and the same placeholders as English', () => {
   for (const [name, catalog] of Object.entries({ es, fr, de })) {
     assert.deepEqual(Object.keys(catalog).sort(), Object.keys(en).sort(), name);
-    for (const [key, text] of Object.entries(en)) assert.deepEqual(placeholders(catalog[key as keyof typeof en]), placeholders(text), `${name} ${key}`);
+    for (const [key, text] of Object.entries(en))
+      assert.deepEqual(placeholders(catalog[key as keyof typeof en]), placeholders(text), `${name} ${key}`);
   }
 });
 

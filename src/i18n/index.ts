@@ -34,7 +34,12 @@ export function acceptedLanguages(header: string | undefined): string[] {
     .slice(0, 20)
     .map((part, index) => {
       const [tag = '', ...params] = part.trim().split(';');
-      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+      const q = Number(
+        params
+          .map((p) => p.trim())
+          .find((p) => p.startsWith('q='))
+          ?.slice(2) ?? '1',
+      );
       return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, index };
     })
     .filter((l) => l.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l.tag))
@@ -56,7 +61,8 @@ type PluralBase = MessageKey extends infer K ? (K extends `${infer B}_one` ? B :
 export function translator(locale: Locale): Translator {
   const catalog = CATALOGS[locale];
   const rules = new Intl.PluralRules(locale);
-  const format = (text: string, params: Params = {}) => text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  const format = (text: string, params: Params = {}) =>
+    text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   const t = ((key: MessageKey, params?: Params) => format(catalog[key], params)) as Translator;
   t.locale = locale;
   t.plural = (base, count, params = {}) => {

@@ -5,7 +5,14 @@ import type { OAuthClient } from '../domain/oauth.js';
 import { checkBrowserRequest, checkHeadlessRequest, pkceChallenge } from './authorization-request.js';
 import { readOAuthParams } from './params.js';
 
-const publicClient: OAuthClient = { siteId: 's', clientId: 'app', name: 'App', secretHash: null, redirectUris: ['https://app/cb'], postLogoutRedirectUris: [] };
+const publicClient: OAuthClient = {
+  siteId: 's',
+  clientId: 'app',
+  name: 'App',
+  secretHash: null,
+  redirectUris: ['https://app/cb'],
+  postLogoutRedirectUris: [],
+};
 const confidential: OAuthClient = { ...publicClient, secretHash: 'hash' };
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const fails = (code: string) => (error: unknown) => isOtpgateError(error) && error.code === code;
@@ -26,18 +33,25 @@ test('PKCE: a public client must send a challenge; a confidential one may leave 
 test('the browser and headless endpoints apply the same PKCE rule', () => {
   const asked = { code_challenge: challenge };
   const browser = checkBrowserRequest({ ...asked, response_type: 'code' }, publicClient, scope);
-  const headless = checkHeadlessRequest({ ...asked, redirect_uri: 'https://app/cb' }, publicClient, { echoUri: 'https://otp/echo', normaliseScope: scope });
+  const headless = checkHeadlessRequest({ ...asked, redirect_uri: 'https://app/cb' }, publicClient, {
+    echoUri: 'https://otp/echo',
+    normaliseScope: scope,
+  });
   assert.equal(browser.codeChallenge, challenge);
   assert.equal(headless.codeChallenge, challenge);
   for (const bad of [{ code_challenge_method: 'plain' }, { code_challenge: undefined }]) {
     assert.throws(() => checkBrowserRequest({ ...asked, ...bad, response_type: 'code' }, publicClient, scope), fails('invalid_request'));
     const params = { ...asked, ...bad, redirect_uri: 'https://app/cb' };
-    assert.throws(() => checkHeadlessRequest(params, publicClient, { echoUri: 'https://otp/echo', normaliseScope: scope }), fails('invalid_request'));
+    assert.throws(
+      () => checkHeadlessRequest(params, publicClient, { echoUri: 'https://otp/echo', normaliseScope: scope }),
+      fails('invalid_request'),
+    );
   }
 });
 
 test('headless redirect URIs: registered ones and the echo address only, compared exactly', () => {
-  const check = (uri: string) => checkHeadlessRequest({ redirect_uri: uri }, confidential, { echoUri: 'https://otp/echo', normaliseScope: scope });
+  const check = (uri: string) =>
+    checkHeadlessRequest({ redirect_uri: uri }, confidential, { echoUri: 'https://otp/echo', normaliseScope: scope });
   assert.equal(check('https://app/cb').redirectUri, 'https://app/cb');
   assert.equal(check('https://otp/echo').redirectUri, 'https://otp/echo');
   assert.throws(() => check('https://app/cb/'), fails('unauthorized_client'));

@@ -19,7 +19,8 @@ export function pkceChallenge(params: OAuthParams, client: OAuthClient): string 
   const method = params.code_challenge_method ?? 'S256';
   if (challenge !== null && (method !== 'S256' || !S256_CHALLENGE.test(challenge)))
     throw new OtpgateError('invalid_request', 'code_challenge must be a base64url SHA-256 with code_challenge_method=S256.');
-  if (challenge === null && client.secretHash === null) throw new OtpgateError('invalid_request', 'Public clients must send code_challenge (PKCE, S256).');
+  if (challenge === null && client.secretHash === null)
+    throw new OtpgateError('invalid_request', 'Public clients must send code_challenge (PKCE, S256).');
   return challenge;
 }
 
@@ -36,7 +37,11 @@ export interface BrowserAuthorizationRequest {
 }
 
 /** A browser app's OpenID Connect request (response_type=code); throws the OAuth error to send back to the app. */
-export function checkBrowserRequest(params: OAuthParams, client: OAuthClient, normaliseScope: (scope: string | undefined) => string): BrowserAuthorizationRequest {
+export function checkBrowserRequest(
+  params: OAuthParams,
+  client: OAuthClient,
+  normaliseScope: (scope: string | undefined) => string,
+): BrowserAuthorizationRequest {
   if (params.request) throw new OtpgateError('request_not_supported');
   if (params.request_uri) throw new OtpgateError('request_uri_not_supported');
   if (!params.response_type) throw new OtpgateError('invalid_request', 'response_type is required.');
@@ -45,8 +50,10 @@ export function checkBrowserRequest(params: OAuthParams, client: OAuthClient, no
   const scope = normaliseScope(params.scope);
   const codeChallenge = pkceChallenge(params, client);
   const prompts = new Set((params.prompt ?? '').split(' ').filter((p) => KNOWN_PROMPTS.has(p)));
-  if (prompts.has('none') && prompts.size > 1) throw new OtpgateError('invalid_request', 'prompt=none cannot be combined with other values.');
-  if (params.max_age !== undefined && !/^\d{1,9}$/.test(params.max_age)) throw new OtpgateError('invalid_request', 'max_age must be a number of seconds.');
+  if (prompts.has('none') && prompts.size > 1)
+    throw new OtpgateError('invalid_request', 'prompt=none cannot be combined with other values.');
+  if (params.max_age !== undefined && !/^\d{1,9}$/.test(params.max_age))
+    throw new OtpgateError('invalid_request', 'max_age must be a number of seconds.');
   return { scope, codeChallenge, nonce: checkNonce(params), prompts, maxAge: params.max_age === undefined ? null : Number(params.max_age) };
 }
 

@@ -32,7 +32,13 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
     // Strictly newer than the current newest, so "newest signs" holds even when two keys share a millisecond.
     const newest = (await keys.list())[0];
     const createdAt = new Date(Math.max(clock.now().getTime(), (newest?.createdAt.getTime() ?? 0) + 1));
-    await keys.insert({ kid, alg: SIGNING_ALG, privateJwk: { ...(await exportJWK(privateKey)) }, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' }, createdAt });
+    await keys.insert({
+      kid,
+      alg: SIGNING_ALG,
+      privateJwk: { ...(await exportJWK(privateKey)) },
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' },
+      createdAt,
+    });
     return kid;
   }
 

@@ -42,17 +42,32 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     return [...new Set(names)].join(' ');
   }
 
-  async function issueTokens(site: Site, client: OAuthClient, user: User, grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null }): Promise<TokenResponse> {
+  async function issueTokens(
+    site: Site,
+    client: OAuthClient,
+    user: User,
+    grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null },
+  ): Promise<TokenResponse> {
     const { scope, nonce, familyId, authTime } = grant;
     const now = clock.now();
     const accessToken = randomToken(32);
     const base = { clientId: client.clientId, userId: user.id, scope, familyId, authTime, revokedAt: null, createdAt: now };
-    await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: new Date(now.getTime() + site.tokens.accessTokenTtlSeconds * 1000) });
+    await grants(site).insertToken({
+      ...base,
+      tokenHash: hashToken('access', accessToken),
+      kind: 'access',
+      expiresAt: new Date(now.getTime() + site.tokens.accessTokenTtlSeconds * 1000),
+    });
     const scopes = scope.split(' ');
     let refreshToken: string | undefined;
     if (scopes.includes('refresh_token') || scopes.includes('offline_access')) {
       refreshToken = randomToken(32);
-      await grants(site).insertToken({ ...base, tokenHash: hashToken('refresh', refreshToken), kind: 'refresh', expiresAt: new Date(now.getTime() + site.tokens.refreshTokenTtlSeconds * 1000) });
+      await grants(site).insertToken({
+        ...base,
+        tokenHash: hashToken('refresh', refreshToken),
+        kind: 'refresh',
+        expiresAt: new Date(now.getTime() + site.tokens.refreshTokenTtlSeconds * 1000),
+      });
     }
     const url = siteUrl(site);
     const response: TokenResponse = {
@@ -98,7 +113,15 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     /** `authTime` is when the user signed in (a browser session's); a headless login signs in now. */
     async issueCode(
       site: Site,
-      input: { client: OAuthClient; user: User; redirectUri: string; scope: string; codeChallenge: string | null; nonce: string | null; authTime?: Date },
+      input: {
+        client: OAuthClient;
+        user: User;
+        redirectUri: string;
+        scope: string;
+        codeChallenge: string | null;
+        nonce: string | null;
+        authTime?: Date;
+      },
     ): Promise<string> {
       const code = randomToken(32);
       await grants(site).insertCode({
@@ -115,18 +138,29 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       return code;
     },
 
-    async exchangeCode(site: Site, input: { client: OAuthClient; code: string; redirectUri: string | undefined; codeVerifier: string | undefined }): Promise<TokenResponse> {
+    async exchangeCode(
+      site: Site,
+      input: { client: OAuthClient; code: string; redirectUri: string | undefined; codeVerifier: string | undefined },
+    ): Promise<TokenResponse> {
       const grant = await grants(site).consumeCode(hashToken('code', input.code), clock.now());
       if (!grant || grant.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
-      if (input.redirectUri !== undefined && input.redirectUri !== grant.redirectUri) throw new OtpgateError('invalid_grant', 'redirect_uri does not match the authorization request.');
+      if (input.redirectUri !== undefined && input.redirectUri !== grant.redirectUri)
+        throw new OtpgateError('invalid_grant', 'redirect_uri does not match the authorization request.');
       if (grant.codeChallenge !== null) {
-        if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(input.codeVerifier)) throw new OtpgateError('invalid_grant', 'code_verifier is missing or malformed.');
+        if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(input.codeVerifier))
+          throw new OtpgateError('invalid_grant', 'code_verifier is missing or malformed.');
         const computed = createHash('sha256').update(input.codeVerifier).digest('base64url');
-        if (!constantTimeEqual(computed, grant.codeChallenge)) throw new OtpgateError('invalid_grant', 'code_verifier does not match code_challenge.');
+        if (!constantTimeEqual(computed, grant.codeChallenge))
+          throw new OtpgateError('invalid_grant', 'code_verifier does not match code_challenge.');
       }
       const user = await store.forSite(site.id).users.byId(grant.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
-      return issueTokens(site, input.client, user, { scope: grant.scope, nonce: grant.nonce, familyId: randomToken(16), authTime: grant.authTime });
+      return issueTokens(site, input.client, user, {
+        scope: grant.scope,
+        nonce: grant.nonce,
+        familyId: randomToken(16),
+        authTime: grant.authTime,
+      });
     },
 
     /** Rotates: the old refresh token dies; presenting a dead one again revokes the whole family (theft signal). */
@@ -183,10 +217,18 @@ export function userClaims(user: User, scopes: string[]): Record<string, unknown
   const claims: Record<string, unknown> = { sub: user.id, user_id: user.id, preferred_username: user.username };
   if (scopes.includes('profile') || scopes.includes('api')) {
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-    Object.assign(claims, { name: name || user.username, given_name: user.firstName ?? undefined, family_name: user.lastName ?? undefined, locale: user.locale ?? undefined, updated_at: Math.floor(user.updatedAt.getTime() / 1000) });
+    Object.assign(claims, {
+      name: name || user.username,
+      given_name: user.firstName ?? undefined,
+      family_name: user.lastName ?? undefined,
+      locale: user.locale ?? undefined,
+      updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+    });
   }
-  if ((scopes.includes('email') || scopes.includes('api')) && user.email) Object.assign(claims, { email: user.email, email_verified: false });
-  if ((scopes.includes('phone') || scopes.includes('api')) && user.phone) Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
+  if ((scopes.includes('email') || scopes.includes('api')) && user.email)
+    Object.assign(claims, { email: user.email, email_verified: false });
+  if ((scopes.includes('phone') || scopes.includes('api')) && user.phone)
+    Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
   return JSON.parse(JSON.stringify(claims)) as Record<string, unknown>;
 }
 

@@ -45,10 +45,18 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
       return store;
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider(kind), migrationTableName: 'otpgate_migrations', migrationLockTableName: 'otpgate_migrations_lock' });
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(kind),
+        migrationTableName: 'otpgate_migrations',
+        migrationLockTableName: 'otpgate_migrations_lock',
+      });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
-      if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      if (error)
+        throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
     },
     ping: health.ping,
     close: onClose,

@@ -6,162 +6,173 @@ import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'k
  */
 function migrations(kind: StoreKind): Record<string, Migration> {
   return {
-  '0001_initial': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('sites')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('settings', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('sites')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
 
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('username', 'text', (c) => c.notNull())
-        .addColumn('phone', 'text')
-        .addColumn('phone_verified', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('first_name', 'text')
-        .addColumn('last_name', 'text')
-        .addColumn('email', 'text')
-        .addColumn('locale', 'text')
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('custom_data', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addUniqueConstraint('users_site_username', ['site_id', 'username'])
-        .addUniqueConstraint('users_site_phone', ['site_id', 'phone'])
-        .execute();
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('username', 'text', (c) => c.notNull())
+          .addColumn('phone', 'text')
+          .addColumn('phone_verified', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('first_name', 'text')
+          .addColumn('last_name', 'text')
+          .addColumn('email', 'text')
+          .addColumn('locale', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('custom_data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('users_site_username', ['site_id', 'username'])
+          .addUniqueConstraint('users_site_phone', ['site_id', 'phone'])
+          .execute();
 
-      await db.schema
-        .createTable('verifications')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('use_case', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text')
-        .addColumn('phone', 'text', (c) => c.notNull())
-        .addColumn('code_hash', 'text', (c) => c.notNull())
-        .addColumn('key_id', 'text', (c) => c.notNull())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('max_attempts', 'integer', (c) => c.notNull())
-        .addColumn('sends', 'integer', (c) => c.notNull())
-        .addColumn('last_sent_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('deliverable', 'integer', (c) => c.notNull())
-        .addColumn('locale', 'text', (c) => c.notNull())
-        .addColumn('experience_id', 'text')
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('verifications_resend').on('verifications').columns(['site_id', 'phone', 'use_case', 'state']).execute();
-      await db.schema.createIndex('verifications_expiry').on('verifications').column('expires_at').execute();
+        await db.schema
+          .createTable('verifications')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('use_case', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('phone', 'text', (c) => c.notNull())
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('max_attempts', 'integer', (c) => c.notNull())
+          .addColumn('sends', 'integer', (c) => c.notNull())
+          .addColumn('last_sent_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('deliverable', 'integer', (c) => c.notNull())
+          .addColumn('locale', 'text', (c) => c.notNull())
+          .addColumn('experience_id', 'text')
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('verifications_resend')
+          .on('verifications')
+          .columns(['site_id', 'phone', 'use_case', 'state'])
+          .execute();
+        await db.schema.createIndex('verifications_expiry').on('verifications').column('expires_at').execute();
 
-      await db.schema
-        .createTable('send_events')
-        .$call(serialId(kind))
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('phone', 'text', (c) => c.notNull())
-        .addColumn('sent_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('send_events_phone').on('send_events').columns(['site_id', 'phone', 'sent_at']).execute();
+        await db.schema
+          .createTable('send_events')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('phone', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('send_events_phone').on('send_events').columns(['site_id', 'phone', 'sent_at']).execute();
 
-      await db.schema
-        .createTable('delivery_attempts')
-        .$call(serialId(kind))
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('verification_id', 'text', (c) => c.notNull())
-        .addColumn('handler', 'text', (c) => c.notNull())
-        .addColumn('attempt', 'integer', (c) => c.notNull())
-        .addColumn('result', 'text', (c) => c.notNull())
-        .addColumn('latency_ms', 'integer', (c) => c.notNull())
-        .addColumn('provider_message_id', 'text')
-        .addColumn('detail', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('delivery_attempts_verification').on('delivery_attempts').columns(['site_id', 'verification_id']).execute();
+        await db.schema
+          .createTable('delivery_attempts')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('verification_id', 'text', (c) => c.notNull())
+          .addColumn('handler', 'text', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('result', 'text', (c) => c.notNull())
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('provider_message_id', 'text')
+          .addColumn('detail', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('delivery_attempts_verification')
+          .on('delivery_attempts')
+          .columns(['site_id', 'verification_id'])
+          .execute();
 
-      await db.schema
-        .createTable('oauth_clients')
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('client_id', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('secret_hash', 'text')
-        .addColumn('redirect_uris', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('oauth_clients_pk', ['site_id', 'client_id'])
-        .execute();
+        await db.schema
+          .createTable('oauth_clients')
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text')
+          .addColumn('redirect_uris', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('oauth_clients_pk', ['site_id', 'client_id'])
+          .execute();
 
-      await db.schema
-        .createTable('authorization_codes')
-        .addColumn('code_hash', 'text', (c) => c.primaryKey())
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('client_id', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('redirect_uri', 'text', (c) => c.notNull())
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('code_challenge', 'text')
-        .addColumn('nonce', 'text')
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('used_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('authorization_codes_expiry').on('authorization_codes').column('expires_at').execute();
+        await db.schema
+          .createTable('authorization_codes')
+          .addColumn('code_hash', 'text', (c) => c.primaryKey())
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('redirect_uri', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('code_challenge', 'text')
+          .addColumn('nonce', 'text')
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('authorization_codes_expiry').on('authorization_codes').column('expires_at').execute();
 
-      await db.schema
-        .createTable('tokens')
-        .addColumn('token_hash', 'text', (c) => c.primaryKey())
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('client_id', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('family_id', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('revoked_at', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('tokens_family').on('tokens').columns(['site_id', 'family_id']).execute();
-      await db.schema.createIndex('tokens_user').on('tokens').columns(['site_id', 'user_id']).execute();
-      await db.schema.createIndex('tokens_expiry').on('tokens').column('expires_at').execute();
+        await db.schema
+          .createTable('tokens')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('family_id', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('tokens_family').on('tokens').columns(['site_id', 'family_id']).execute();
+        await db.schema.createIndex('tokens_user').on('tokens').columns(['site_id', 'user_id']).execute();
+        await db.schema.createIndex('tokens_expiry').on('tokens').column('expires_at').execute();
 
-      await db.schema
-        .createTable('signing_keys')
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('kid', 'text', (c) => c.notNull())
-        .addColumn('alg', 'text', (c) => c.notNull())
-        .addColumn('private_jwk', 'text', (c) => c.notNull())
-        .addColumn('public_jwk', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('signing_keys_pk', ['site_id', 'kid'])
-        .execute();
+        await db.schema
+          .createTable('signing_keys')
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('kid', 'text', (c) => c.notNull())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('private_jwk', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('signing_keys_pk', ['site_id', 'kid'])
+          .execute();
+      },
     },
-  },
-  // Hosted pages and OpenID Connect: browser sessions, auth_time carried from sign-in to every token, and
-  // the post-logout redirect URIs end-session checks. New columns are nullable or defaulted, so rows
-  // written before this migration stay valid.
-  '0002_sessions': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('sessions')
-        .addColumn('token_hash', 'text', (c) => c.primaryKey())
-        .addColumn('site_id', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text', (c) => c.notNull())
-        .addColumn('auth_time', 'bigint', (c) => c.notNull())
-        .addColumn('second_factor_at', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('revoked_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('sessions_user').on('sessions').columns(['site_id', 'user_id']).execute();
-      await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+    // Hosted pages and OpenID Connect: browser sessions, auth_time carried from sign-in to every token, and
+    // the post-logout redirect URIs end-session checks. New columns are nullable or defaulted, so rows
+    // written before this migration stay valid.
+    '0002_sessions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('auth_time', 'bigint', (c) => c.notNull())
+          .addColumn('second_factor_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').columns(['site_id', 'user_id']).execute();
+        await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
 
-      await db.schema.alterTable('authorization_codes').addColumn('auth_time', 'bigint').execute();
-      await db.schema.alterTable('tokens').addColumn('auth_time', 'bigint').execute();
-      await db.schema.alterTable('oauth_clients').addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        await db.schema.alterTable('authorization_codes').addColumn('auth_time', 'bigint').execute();
+        await db.schema.alterTable('tokens').addColumn('auth_time', 'bigint').execute();
+        await db.schema
+          .alterTable('oauth_clients')
+          .addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
     },
-  },
   };
 }
 

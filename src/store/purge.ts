@@ -42,7 +42,9 @@ export function schedulePurge(run: () => Promise<unknown>, intervalSeconds: numb
   const timer = setInterval(() => {
     if (running) return; // a slow purge is never overlapped by the next one
     running = true;
-    run().catch(onError).finally(() => (running = false));
+    run()
+      .catch(onError)
+      .finally(() => (running = false));
   }, intervalSeconds * 1000);
   timer.unref(); // never keeps the process alive on its own
   return () => clearInterval(timer);

@@ -4,47 +4,126 @@ import type { Generated } from 'kysely';
 type Millis = number | string; // PostgreSQL returns bigint as string; read through toDate()
 type Flag = number;
 
-export interface SitesTable { id: string; name: string; settings: string; created_at: Millis; updated_at: Millis }
+export interface SitesTable {
+  id: string;
+  name: string;
+  settings: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
 
 export interface UsersTable {
-  id: string; site_id: string; username: string; phone: string | null; phone_verified: Flag;
-  first_name: string | null; last_name: string | null; email: string | null; locale: string | null;
-  status: string; custom_data: string; created_at: Millis; updated_at: Millis;
+  id: string;
+  site_id: string;
+  username: string;
+  phone: string | null;
+  phone_verified: Flag;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  locale: string | null;
+  status: string;
+  custom_data: string;
+  created_at: Millis;
+  updated_at: Millis;
 }
 
 export interface VerificationsTable {
-  id: string; site_id: string; use_case: string; user_id: string | null; phone: string;
-  code_hash: string; key_id: string; state: string; attempts: number; max_attempts: number; sends: number;
-  last_sent_at: Millis; expires_at: Millis; created_at: Millis; deliverable: Flag; locale: string;
-  experience_id: string | null; payload: string;
+  id: string;
+  site_id: string;
+  use_case: string;
+  user_id: string | null;
+  phone: string;
+  code_hash: string;
+  key_id: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  sends: number;
+  last_sent_at: Millis;
+  expires_at: Millis;
+  created_at: Millis;
+  deliverable: Flag;
+  locale: string;
+  experience_id: string | null;
+  payload: string;
 }
 
-export interface SendEventsTable { id: Generated<number>; site_id: string; phone: string; sent_at: Millis }
+export interface SendEventsTable {
+  id: Generated<number>;
+  site_id: string;
+  phone: string;
+  sent_at: Millis;
+}
 
 export interface DeliveryAttemptsTable {
-  id: Generated<number>; site_id: string; verification_id: string; handler: string; attempt: number; result: string;
-  latency_ms: number; provider_message_id: string | null; detail: string | null; created_at: Millis;
+  id: Generated<number>;
+  site_id: string;
+  verification_id: string;
+  handler: string;
+  attempt: number;
+  result: string;
+  latency_ms: number;
+  provider_message_id: string | null;
+  detail: string | null;
+  created_at: Millis;
 }
 
 export interface OAuthClientsTable {
-  site_id: string; client_id: string; name: string; secret_hash: string | null; redirect_uris: string; post_logout_redirect_uris: string;
+  site_id: string;
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
 }
 
 export interface AuthorizationCodesTable {
-  code_hash: string; site_id: string; client_id: string; user_id: string; redirect_uri: string; scope: string;
-  code_challenge: string | null; nonce: string | null; auth_time: Millis | null; expires_at: Millis; used_at: Millis | null;
+  code_hash: string;
+  site_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string | null;
+  nonce: string | null;
+  auth_time: Millis | null;
+  expires_at: Millis;
+  used_at: Millis | null;
 }
 
 export interface TokensTable {
-  token_hash: string; site_id: string; kind: string; client_id: string; user_id: string; scope: string;
-  family_id: string; auth_time: Millis | null; expires_at: Millis; revoked_at: Millis | null; created_at: Millis;
+  token_hash: string;
+  site_id: string;
+  kind: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  family_id: string;
+  auth_time: Millis | null;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  created_at: Millis;
 }
 
-export interface SigningKeysTable { site_id: string; kid: string; alg: string; private_jwk: string; public_jwk: string; created_at: Millis }
+export interface SigningKeysTable {
+  site_id: string;
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: Millis;
+}
 
 export interface SessionsTable {
-  token_hash: string; site_id: string; user_id: string; auth_time: Millis; second_factor_at: Millis | null;
-  created_at: Millis; expires_at: Millis; revoked_at: Millis | null;
+  token_hash: string;
+  site_id: string;
+  user_id: string;
+  auth_time: Millis;
+  second_factor_at: Millis | null;
+  created_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
 }
 
 export interface Database {

@@ -14,7 +14,7 @@
  */
 import type SqliteDatabase from 'better-sqlite3';
 import {
-  CompiledQuery,
+  type CompiledQuery,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -41,7 +41,10 @@ export interface GroupCommitStats {
   writes: number;
 }
 
-export function sqliteGroupCommitDialect(database: SqliteDatabase.Database, options: { maxStatements?: number } = {}): Dialect & { stats: GroupCommitStats } {
+export function sqliteGroupCommitDialect(
+  database: SqliteDatabase.Database,
+  options: { maxStatements?: number } = {},
+): Dialect & { stats: GroupCommitStats } {
   const statements = new Map<string, SqliteDatabase.Statement>();
   const maxStatements = options.maxStatements ?? 500;
   const stats: GroupCommitStats = { groups: 0, writes: 0 };
@@ -93,13 +96,13 @@ export function sqliteGroupCommitDialect(database: SqliteDatabase.Database, opti
   const run = (compiled: CompiledQuery): QueryResult<unknown> => {
     const statement = prepare(compiled.sql);
     const parameters = compiled.parameters as unknown[];
-    if (statement.reader) return { rows: statement.all(parameters) as unknown[] };
+    if (statement.reader) return { rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
     return {
       numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
       insertId: lastInsertRowid !== undefined && lastInsertRowid !== null ? BigInt(lastInsertRowid) : undefined,
       rows: [],
-    } as QueryResult<unknown>;
+    };
   };
 
   /** One handle per acquire, so an explicit transaction knows its own queries from everyone else's. */
@@ -116,7 +119,7 @@ export function sqliteGroupCommitDialect(database: SqliteDatabase.Database, opti
       },
       async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
         while (exclusive && owner !== self) await exclusive;
-        const rows = prepare(compiled.sql).iterate(compiled.parameters as unknown[]);
+        const rows = prepare(compiled.sql).iterate(compiled.parameters);
         for (const row of rows) yield { rows: [row as R] };
       },
     };

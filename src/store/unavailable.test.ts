@@ -25,7 +25,8 @@ test('database-unavailable errors: PostgreSQL, sockets, pg-pool and SQLite', () 
     // Wrapped on the way up.
     failure('query failed', { cause: failure('', { code: '57P01' }) }),
   ];
-  for (const error of unavailable) assert.equal(isDatabaseUnavailable(error), true, `${error.message} ${String((error as { code?: string }).code)}`);
+  for (const error of unavailable)
+    assert.equal(isDatabaseUnavailable(error), true, `${error.message} ${String((error as { code?: string }).code)}`);
 });
 
 test('bugs and bad input stay server errors', () => {

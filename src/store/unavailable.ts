@@ -33,7 +33,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const e = queue.shift();
     if (!e || typeof e !== 'object') continue;
     const { code, message, cause, errors } = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === 'string' && (PG_UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code) || SOCKET_UNAVAILABLE.has(code) || code.startsWith('SQLITE_BUSY'))) return true;
+    if (
+      typeof code === 'string' &&
+      (PG_UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code) || SOCKET_UNAVAILABLE.has(code) || code.startsWith('SQLITE_BUSY'))
+    )
+      return true;
     if (typeof message === 'string' && MESSAGES.some((m) => m.test(message))) return true;
     if (cause !== undefined) queue.push(cause);
     if (Array.isArray(errors)) queue.push(...errors);

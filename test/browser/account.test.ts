@@ -7,7 +7,9 @@ import { alertText, describeInChromium, freshPage } from './chromium.js';
 
 describeInChromium('account page in Chromium', (browser) => {
   test('confirm with a second code, then change the phone; the old number works until the new one is verified', async (t) => {
-    const server = await startTestServer({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], secondFactor: { account: true, maxAgeSeconds: 300 } }] });
+    const server = await startTestServer({
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], secondFactor: { account: true, maxAgeSeconds: 300 } }],
+    });
     t.after(() => server.close());
     const user = await seedUser(server, '+14155550701');
     const page = await freshPage(t, browser());

@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.OTPGATE_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Where the tests write the screenshots the documentation shows. */
 export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -18,10 +26,15 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', impo
 export function describeInChromium(name: string, body: (browser: () => Browser) => void): void {
   if (!existsSync(CHROMIUM)) {
     if (process.env.OTPGATE_TEST_REQUIRE_ALL === '1') {
-      describe(name, () => test('Chromium is installed', () => assert.fail(`${CHROMIUM} is missing; install Debian's chromium package (or set OTPGATE_CHROMIUM)`)));
+      describe(name, () =>
+        test('Chromium is installed', () =>
+          assert.fail(`${CHROMIUM} is missing; install Debian's chromium package (or set OTPGATE_CHROMIUM)`)),
+      );
       return;
     }
-    process.stderr.write(`\n!!! WARNING: ${CHROMIUM} not found: SKIPPING the browser tests "${name}". Install chromium to run them (CI sets OTPGATE_TEST_REQUIRE_ALL=1). !!!\n\n`);
+    process.stderr.write(
+      `\n!!! WARNING: ${CHROMIUM} not found: SKIPPING the browser tests "${name}". Install chromium to run them (CI sets OTPGATE_TEST_REQUIRE_ALL=1). !!!\n\n`,
+    );
     describe(name, () => test('in Chromium', { skip: `${CHROMIUM} not found` }, () => {}));
     return;
   }

@@ -13,7 +13,10 @@ import { describeInChromium, freshPage, screenshot } from './chromium.js';
 const LOGO = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><circle cx="20" cy="20" r="16" fill="#0f766e"/><text x="44" y="27" font-family="sans-serif" font-size="20" font-weight="700" fill="#0f172a">Demo</text></svg>')}`;
 
 describeInChromium('every page in two languages', (browser) => {
-  for (const [locale, phone] of [['en', '+14155550801'], ['fr', '+14155550802']] as Array<[Locale, string]>) {
+  for (const [locale, phone] of [
+    ['en', '+14155550801'],
+    ['fr', '+14155550802'],
+  ] as Array<[Locale, string]>) {
     test(`${locale}: login, code, register, second factor, account, sign out, error`, async (t) => {
       const server = await startTestServer({
         sites: [
@@ -29,10 +32,16 @@ describeInChromium('every page in two languages', (browser) => {
       });
       t.after(() => server.close());
       // A fixed "member since", so the screenshots only change when the pages do.
-      await seedUser(server, phone, { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', createdAt: new Date('2026-01-15T12:00:00Z') });
+      await seedUser(server, phone, {
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: 'ada@example.com',
+        createdAt: new Date('2026-01-15T12:00:00Z'),
+      });
       const page = await freshPage(t, browser());
       const tr = translator(locale);
-      const check = (name: string, heading: MessageKey) => checkPage(page, server, { name: `${name}-${locale}`, locale, heading: tr(heading, { site: 'Demo' }) });
+      const check = (name: string, heading: MessageKey) =>
+        checkPage(page, server, { name: `${name}-${locale}`, locale, heading: tr(heading, { site: 'Demo' }) });
 
       await page.goto(`${server.url}/demo/register?lang=${locale}`);
       await check('register', 'register.title');
@@ -77,9 +86,14 @@ async function checkPage(page: Page, server: TestServer, expected: { name: strin
     `[...document.querySelectorAll('input:not([type=hidden]), select')].filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name)`,
   );
   assert.deepEqual(unlabelled, [], `${expected.name}: every field has a label`);
-  const unnamed = await page.evaluate<number>(`[...document.querySelectorAll('button, a')].filter((e) => !e.textContent.trim() && !e.getAttribute('aria-label')).length`);
+  const unnamed = await page.evaluate<number>(
+    `[...document.querySelectorAll('button, a')].filter((e) => !e.textContent.trim() && !e.getAttribute('aria-label')).length`,
+  );
   assert.equal(unnamed, 0, `${expected.name}: every button and link has a name`);
-  assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), `${expected.name}: fits a phone screen`);
+  assert.ok(
+    await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'),
+    `${expected.name}: fits a phone screen`,
+  );
   // Autofocus lands a moment after load; wait for it so the screenshot is the same every run.
   await page.waitForFunction(`!document.querySelector('[autofocus]') || document.activeElement === document.querySelector('[autofocus]')`);
   await screenshot(page, expected.name);

@@ -69,7 +69,11 @@ describeInChromium('sign-in pages in Chromium', (browser) => {
       await page.getByLabel('Code').fill(wrongCode(second));
       await page.getByRole('button', { name: 'Continue' }).click();
     }
-    assert.equal(await alertText(page), 'There is a problem Too many wrong codes. Ask for a new code.', 'a resend did not reset the attempt budget');
+    assert.equal(
+      await alertText(page),
+      'There is a problem Too many wrong codes. Ask for a new code.',
+      'a resend did not reset the attempt budget',
+    );
 
     await page.getByRole('button', { name: 'Send a new code' }).click();
     await page.getByLabel('Code').fill(server.lastCode('+14155550602'));

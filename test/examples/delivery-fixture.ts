@@ -3,13 +3,7 @@
  * (createCallout over a named-credential Map), plus what the context recorded. Fresh per call.
  */
 import { createCallout, type CalloutRecord } from '../../src/delivery/callout.js';
-import type {
-  DeliveryContext,
-  DeliveryLog,
-  DeliveryOutcome,
-  DeliveryRequest,
-  DeliveryResult,
-} from '../../src/delivery/contract.js';
+import type { DeliveryContext, DeliveryLog, DeliveryOutcome, DeliveryRequest, DeliveryResult } from '../../src/delivery/contract.js';
 import { createHttpClient } from '../../src/delivery/http-client.js';
 import type { NamedCredential } from '../../src/delivery/named-credentials.js';
 

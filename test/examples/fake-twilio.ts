@@ -64,8 +64,7 @@ export async function startFakeTwilio(
     const body = request.form.get('Body');
     if (!to) return error(400, 21604, "A 'To' phone number is required.");
     if (!from && !service) return error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.");
-    if (!body && !request.form.get('MediaUrl') && !request.form.get('ContentSid'))
-      return error(400, 21602, 'Message body is required.');
+    if (!body && !request.form.get('MediaUrl') && !request.form.get('ContentSid')) return error(400, 21602, 'Message body is required.');
     // Twilio's real messages quote the number; the fake does too, so tests prove handlers never copy them.
     if (!E164.test(to)) return error(400, 21211, `Invalid 'To' Phone Number: ${to}`);
 

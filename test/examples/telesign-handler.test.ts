@@ -20,11 +20,7 @@ interface SendOptions {
 
 /** Runs the example handler once, through a real callout whose named credential points at the fake. */
 async function send(fake: FakeTelesign, options: SendOptions = {}) {
-  const credential = basicCredential(
-    `${fake.url}/v1/messaging`,
-    options.customerId ?? fake.customerId,
-    options.apiKey ?? fake.apiKey,
-  );
+  const credential = basicCredential(`${fake.url}/v1/messaging`, options.customerId ?? fake.customerId, options.apiKey ?? fake.apiKey);
   const fixture = deliveryContext({ Telesign_SMS_Named: credential }, options.signal);
   const outcome = asOutcome(await telesign.sendOneTimePassword(deliveryRequest(options.request), fixture.context));
   assertNoSecrets(outcome, fixture.logLines);
@@ -166,6 +162,9 @@ test('the fake rejects what Telesign documents as rejected', async (t) => {
   assert.deepEqual(await post('phone_number=15558675309&message=hi&message_type=SPAM', form), [400, 11017]);
   assert.deepEqual(await post('phone_number=%2B1555&message=hi&message_type=OTP', form), [400, 11000]);
   assert.deepEqual(await post('{"phone_number":"15558675309"}', { ...form, 'content-type': 'application/json' }), [400, 12000]);
-  assert.deepEqual(await post('phone_number=15558675309&message=hi&message_type=OTP', { 'content-type': form['content-type'] }), [401, 10009]);
+  assert.deepEqual(
+    await post('phone_number=15558675309&message=hi&message_type=OTP', { 'content-type': form['content-type'] }),
+    [401, 10009],
+  );
   assert.equal(fake.sent.length, 0);
 });

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type {
-  DeliveryOutcome,
-  DeliveryRequest,
-  DeliveryResult,
-  OneTimePasswordDeliveryHandler,
-} from '../../src/delivery/contract.js';
+import type { DeliveryOutcome, DeliveryRequest, DeliveryResult, OneTimePasswordDeliveryHandler } from '../../src/delivery/contract.js';
 import twilioFromEnv, { createTwilioHandler } from '../../examples/twilio-handler.js';
 import { asOutcome, basicCredential, CODE, deliveryContext, deliveryRequest } from './delivery-fixture.js';
 import { startFakeTwilio, type FakeTwilio, type TwilioFailure } from './fake-twilio.js';

@@ -37,20 +37,30 @@ export function createBrowser(serverUrl: string, publicOrigin = 'http://otpgate.
       const name = pair.slice(0, pair.indexOf('='));
       const value = pair.slice(pair.indexOf('=') + 1);
       const path = attributes.find((a) => /^path=/i.test(a))?.slice(5) ?? '/';
-      const expired = attributes.some((a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && new Date(a.slice(8)).getTime() < Date.now()));
+      const expired = attributes.some(
+        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && new Date(a.slice(8)).getTime() < Date.now()),
+      );
       if (expired || value === '') jar.delete(name);
       else jar.set(name, { value, path });
     }
   }
 
   /** One request, no redirects followed. */
-  async function send(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async function send(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const target = new URL(local(url));
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const cookies = cookieHeader(target);
     if (cookies) headers.cookie = cookies;
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const response = await fetch(target, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, redirect: 'manual', ...(init.form ? { body: new URLSearchParams(init.form) } : {}) });
+    const response = await fetch(target, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      redirect: 'manual',
+      ...(init.form ? { body: new URLSearchParams(init.form) } : {}),
+    });
     store(response.headers);
     return response;
   }
@@ -65,7 +75,8 @@ export function createBrowser(serverUrl: string, publicOrigin = 'http://otpgate.
     for (let hops = 0; response.status >= 300 && response.status < 400; hops++) {
       assert.ok(hops < 10, 'too many redirects');
       const next = new URL(local(response.headers.get('location')!), current);
-      if (next.origin !== new URL(serverUrl).origin) return { status: response.status, url: next.href, html: '', headers: response.headers };
+      if (next.origin !== new URL(serverUrl).origin)
+        return { status: response.status, url: next.href, html: '', headers: response.headers };
       current = next;
       response = await send(current.href, init.headers ? { headers: init.headers } : {});
     }
@@ -90,12 +101,20 @@ export function hiddenFields(html: string, action: string): Record<string, strin
   const form = [...html.matchAll(/<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].find((m) => unescape(m[1]!) === action);
   assert.ok(form, `no form posting to ${action}`);
   const fields: Record<string, string> = {};
-  for (const input of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[unescape(input[1]!)] = unescape(input[2]!);
+  for (const input of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[unescape(input[1]!)] = unescape(input[2]!);
   return fields;
 }
 
 /** The text of the page's alert (error or notice), tags removed. */
 export function alertText(html: string): string | null {
   const match = /<div class="alert [a-z]+" role="(?:alert|status)"[^>]*>([\s\S]*?)<\/div>/.exec(html);
-  return match ? unescape(match[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()) : null;
+  return match
+    ? unescape(
+        match[1]!
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      )
+    : null;
 }

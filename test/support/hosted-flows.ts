@@ -6,10 +6,27 @@ import type { User } from '../../src/domain/user.js';
 import type { Browser, Page } from './browser-fetch.js';
 import type { TestServer } from './test-server.js';
 
-export function seedUser(t: TestServer, phone: string, extra: Partial<Pick<User, 'firstName' | 'lastName' | 'locale' | 'email' | 'createdAt'>> = {}, site = 'demo'): Promise<User> {
+export function seedUser(
+  t: TestServer,
+  phone: string,
+  extra: Partial<Pick<User, 'firstName' | 'lastName' | 'locale' | 'email' | 'createdAt'>> = {},
+  site = 'demo',
+): Promise<User> {
   const { createdAt, ...fields } = extra;
   return t.store.forSite(site).users.create(
-    { id: randomUUID(), username: phone, phone: phone as PhoneNumber, phoneVerified: true, firstName: 'Ada', lastName: 'Lovelace', email: null, locale: null, status: 'active', customData: {}, ...fields },
+    {
+      id: randomUUID(),
+      username: phone,
+      phone: phone as PhoneNumber,
+      phoneVerified: true,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: null,
+      locale: null,
+      status: 'active',
+      customData: {},
+      ...fields,
+    },
     createdAt ?? t.clock.now(),
   );
 }

@@ -28,12 +28,14 @@ export async function startSink() {
   };
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => (body += c)).on('end', () => {
-      const { phone, code } = JSON.parse(body) as { phone: string; code: string };
-      codes.set(phone, [...(codes.get(phone) ?? []), code]);
-      settle();
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"sink"}');
-    });
+    req
+      .on('data', (c) => (body += c))
+      .on('end', () => {
+        const { phone, code } = JSON.parse(body) as { phone: string; code: string };
+        codes.set(phone, [...(codes.get(phone) ?? []), code]);
+        settle();
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"sink"}');
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -77,7 +79,12 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
           handlers: [{ type: 'module', path: './sink-handler.mjs', options: { sinkUrl } }],
           clients: [{ clientId: 'app', clientSecret: 'multi-instance-client-secret', redirectUris: ['http://app.test/cb'] }],
         },
-        { id: 'fast', name: 'No resend interval', handlers: [{ type: 'module', path: './sink-handler.mjs', options: { sinkUrl } }], policy: { resendIntervalSeconds: 0 } },
+        {
+          id: 'fast',
+          name: 'No resend interval',
+          handlers: [{ type: 'module', path: './sink-handler.mjs', options: { sinkUrl } }],
+          policy: { resendIntervalSeconds: 0 },
+        },
       ],
     }),
   );
@@ -85,7 +92,10 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
 }
 
 export async function startInstance(configPath: string): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '-c', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '-c', configPath], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -94,8 +104,8 @@ export async function startInstance(configPath: string): Promise<Instance> {
       const match = /otpgate listening on (http:\/\/[\d.:]+)/.exec(output);
       if (match) resolve(match[1]!);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (output += c));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (output += c));
     void exited.then((code) => reject(new Error(`otpgate exited with ${code} before listening:\n${output}`)));
   });
   return {

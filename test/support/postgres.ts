@@ -79,7 +79,10 @@ async function sweepAbandoned(): Promise<void> {
   const cutoff = Date.now() - ABANDONED_AFTER_MS;
   for (const { datname } of rows) {
     const made = parseInt(datname.split('_')[2] ?? '', 36);
-    if (made < cutoff) await adminPool().query(`drop database if exists "${datname}"`).catch(() => {}); // another process may be sweeping too
+    if (made < cutoff)
+      await adminPool()
+        .query(`drop database if exists "${datname}"`)
+        .catch(() => {}); // another process may be sweeping too
   }
 }
 

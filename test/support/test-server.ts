@@ -17,7 +17,10 @@ export interface SentMessage {
  * A fresh otpgate on a fresh database, listening on a loopback port; messages are captured from the console
  * handler. The database is a SQLite file, or with OTPGATE_TEST_DB=postgres a PostgreSQL database of its own.
  */
-export async function startTestServer(overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] } = {}, options: { clock?: Clock; logger?: Logger } = {}) {
+export async function startTestServer(
+  overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] } = {},
+  options: { clock?: Clock; logger?: Logger } = {},
+) {
   const database = await openTestDatabase();
   try {
     return await startOn(database, overrides, options);
@@ -29,7 +32,11 @@ export async function startTestServer(overrides: Partial<ConfigInput> & { sites?
   }
 }
 
-async function startOn(database: TestDatabase, overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] }, options: { clock?: Clock; logger?: Logger }) {
+async function startOn(
+  database: TestDatabase,
+  overrides: Partial<ConfigInput> & { sites?: ConfigInput['sites'] },
+  options: { clock?: Clock; logger?: Logger },
+) {
   const messages: SentMessage[] = [];
   const config = configSchema.parse({
     server: { logLevel: 'silent', port: 0, baseUrl: 'http://otpgate.test', ...(overrides.server ?? {}) },
@@ -96,7 +103,10 @@ export const TEST_DB: 'sqlite' | 'postgres' = process.env.OTPGATE_TEST_DB === 'p
 export async function openTestDatabase(kind: 'sqlite' | 'postgres' = TEST_DB): Promise<TestDatabase> {
   if (kind === 'postgres') {
     // Asked for explicitly: an unreachable server is a failure, not a silent fallback to SQLite.
-    if (!(await postgresAvailable())) throw new Error(`a PostgreSQL test database was asked for (OTPGATE_TEST_DB=${process.env.OTPGATE_TEST_DB ?? ''}), but ${UNREACHABLE}`);
+    if (!(await postgresAvailable()))
+      throw new Error(
+        `a PostgreSQL test database was asked for (OTPGATE_TEST_DB=${process.env.OTPGATE_TEST_DB ?? ''}), but ${UNREACHABLE}`,
+      );
     return openTestPostgres();
   }
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-test-'));
@@ -104,12 +114,21 @@ export async function openTestDatabase(kind: 'sqlite' | 'postgres' = TEST_DB): P
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
 
 export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+  const response = await fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form),
+  });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, headers: response.headers };
 }

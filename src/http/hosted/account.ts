@@ -32,7 +32,8 @@ export async function requireAccount(
   const site = request.site;
   const who = await currentSession(services, request);
   if (!who) return { redirected: seeOther(reply, withReturnTo(`/${site.id}/login`, back)) };
-  if (!services.sessions.secondFactorSatisfied(site, who.session)) return { redirected: seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back)) };
+  if (!services.sessions.secondFactorSatisfied(site, who.session))
+    return { redirected: seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back)) };
   return { who };
 }
 
@@ -60,7 +61,9 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
       const { who } = access;
       const ctx = pageContext(urls, request, reply, { user: who.user, languageLinks: true });
       const changed = queryParam(request, 'done') === 'phone_changed' && who.user.phone;
-      const message: Message = changed ? { kind: 'notice', text: ctx.t('account.phoneChanged', { phone: displayPhone(who.user.phone!) }) } : null;
+      const message: Message = changed
+        ? { kind: 'notice', text: ctx.t('account.phoneChanged', { phone: displayPhone(who.user.phone!) }) }
+        : null;
       return sendPage(reply, 200, accountPage(ctx, who.user, emptyForm(request), message));
     },
 
@@ -69,15 +72,26 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
       if ('redirected' in access) return access.redirected;
       const { who } = access;
       const ctx = pageContext(urls, request, reply, { user: who.user });
-      const form: PhoneChangeForm = { country: defaultCountry(request, field(bodyOf(request), 'country')), phone: field(bodyOf(request), 'phone') };
+      const form: PhoneChangeForm = {
+        country: defaultCountry(request, field(bodyOf(request), 'country')),
+        phone: field(bodyOf(request), 'phone'),
+      };
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await services.useCases.initPhoneRegistration(request.site, { userId: who.user.id, phone: phone.e164, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initPhoneRegistration(request.site, {
+          userId: who.user.id,
+          phone: phone.e164,
+          meta: metaOf(request),
+        });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, identifier, phone.e164), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
-        return sendPage(reply, ERRORS[error.code].status, accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, error, 'phone_change') }));
+        return sendPage(
+          reply,
+          ERRORS[error.code].status,
+          accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, error, 'phone_change') }),
+        );
       }
     },
 
@@ -92,16 +106,27 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
       return submitCode({
         action: field(bodyOf(request), 'action'),
         resend: () => services.useCases.initPhoneRegistration(site, { userId: who.user.id, phone, meta: metaOf(request) }),
-        verify: () => services.useCases.verifyPhoneRegistration(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+        verify: () =>
+          services.useCases.verifyPhoneRegistration(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
         done: () => seeOther(reply, `${accountPath(request)}?done=phone_changed`),
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;
-          const message: Message = problem ? { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') } : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(reply, problem ? ERRORS[problem.code].status : 200, verifyPage(ctx, step(ctx, request, identifier, phone), message));
+          const message: Message = problem
+            ? { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') }
+            : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
+          return sendPage(
+            reply,
+            problem ? ERRORS[problem.code].status : 200,
+            verifyPage(ctx, step(ctx, request, identifier, phone), message),
+          );
         },
         restart: (problem) => {
           const form: PhoneChangeForm = { country: parsePhone(phone)?.country ?? defaultCountry(request), phone };
-          return sendPage(reply, ERRORS[problem.code].status, accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') }));
+          return sendPage(
+            reply,
+            ERRORS[problem.code].status,
+            accountPage(ctx, who.user, form, { kind: 'error', text: problemText(ctx.t, problem, 'phone_change') }),
+          );
         },
       });
     },

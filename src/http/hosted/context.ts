@@ -17,7 +17,7 @@ export type FormBody = Record<string, string | undefined>;
 export const bodyOf = (request: FastifyRequest): FormBody | undefined => request.body as FormBody | undefined;
 
 /** A form field as a trimmed string ('' when absent). */
-export const field = (body: FormBody | undefined, name: string): string => (typeof body?.[name] === 'string' ? body[name]!.trim() : '');
+export const field = (body: FormBody | undefined, name: string): string => (typeof body?.[name] === 'string' ? body[name].trim() : '');
 
 /** A query parameter when it was given exactly once. */
 export function queryParam(request: FastifyRequest, name: string): string | undefined {
@@ -26,17 +26,35 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
 }
 
 /** The request's site; null when site resolution itself failed (an unknown site's error page). */
-export const siteOf = (request: FastifyRequest): Site | null => (request.site as Site | null) ?? null;
+export const siteOf = (request: FastifyRequest): Site | null => request.site ?? null;
 
 /**
  * Builds what a page needs. The language is the first supported of: `?lang=` just clicked (remembered in
  * a cookie), that cookie, the user's locale, the site's locale, then Accept-Language.
  */
-export function pageContext(urls: Pick<SiteUrls, 'secureCookies'>, request: FastifyRequest, reply: FastifyReply, options: { user?: User | null; languageLinks?: boolean } = {}): PageContext {
+export function pageContext(
+  urls: Pick<SiteUrls, 'secureCookies'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { user?: User | null; languageLinks?: boolean } = {},
+): PageContext {
   const site = siteOf(request);
   const asked = request.method === 'GET' ? matchLocale(queryParam(request, 'lang')) : null;
-  if (asked && site) reply.setCookie(LANG_COOKIE, asked, { path: `/${site.id}`, sameSite: 'lax', httpOnly: true, secure: urls.secureCookies, maxAge: YEAR_SECONDS });
-  const locale = pickLocale([asked, request.cookies[LANG_COOKIE], options.user?.locale, site?.locale, ...acceptedLanguages(request.headers['accept-language'])]);
+  if (asked && site)
+    reply.setCookie(LANG_COOKIE, asked, {
+      path: `/${site.id}`,
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: urls.secureCookies,
+      maxAge: YEAR_SECONDS,
+    });
+  const locale = pickLocale([
+    asked,
+    request.cookies[LANG_COOKIE],
+    options.user?.locale,
+    site?.locale,
+    ...acceptedLanguages(request.headers['accept-language']),
+  ]);
   return {
     brand: brandOf(site),
     t: translator(locale),
@@ -75,7 +93,10 @@ export function sendPage(reply: FastifyReply, status: number, page: Html): Fasti
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'")
+    .header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'",
+    )
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'same-origin')
@@ -83,4 +104,5 @@ export function sendPage(reply: FastifyReply, status: number, page: Html): Fasti
 }
 
 /** 303: after a POST the browser follows with a GET. */
-export const seeOther = (reply: FastifyReply, location: string): FastifyReply => reply.header('cache-control', 'no-store').redirect(location, 303);
+export const seeOther = (reply: FastifyReply, location: string): FastifyReply =>
+  reply.header('cache-control', 'no-store').redirect(location, 303);

@@ -14,14 +14,21 @@ import { safeReturnTo, withReturnTo } from './return-to.js';
 import { currentSession, signIn } from './session-cookie.js';
 import type { HttpServices } from '../services.js';
 
-const NOTICES: Record<string, 'login.signedOut' | 'login.signedOutEverywhere'> = { signed_out: 'login.signedOut', signed_out_everywhere: 'login.signedOutEverywhere' };
+const NOTICES: Record<string, 'login.signedOut' | 'login.signedOutEverywhere'> = {
+  signed_out: 'login.signedOut',
+  signed_out_everywhere: 'login.signedOutEverywhere',
+};
 
 /** /{site}/login and its code form: passwordless login by SMS, ending in a browser session. */
 export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
   const { urls } = services;
   const errorMessage = (t: Translator, error: OtpgateError): Message => ({ kind: 'error', text: problemText(t, error) });
 
-  function step(ctx: PageContext, request: FastifyRequest, input: { identifier: string; phone: string; returnTo: string | null }): VerifyStep {
+  function step(
+    ctx: PageContext,
+    request: FastifyRequest,
+    input: { identifier: string; phone: string; returnTo: string | null },
+  ): VerifyStep {
     return {
       action: `${ctx.base}/login/verify`,
       hidden: { identifier: input.identifier, phone: input.phone, return_to: input.returnTo },
@@ -48,7 +55,11 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
     async start(request: FastifyRequest, reply: FastifyReply) {
       const site = request.site;
       const ctx = pageContext(urls, request, reply);
-      const form: LoginForm = { country: defaultCountry(request, field(bodyOf(request), 'country')), phone: field(bodyOf(request), 'phone'), returnTo: safeReturnTo(site, field(bodyOf(request), 'return_to')) };
+      const form: LoginForm = {
+        country: defaultCountry(request, field(bodyOf(request), 'country')),
+        phone: field(bodyOf(request), 'phone'),
+        returnTo: safeReturnTo(site, field(bodyOf(request), 'return_to')),
+      };
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
@@ -77,8 +88,14 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
         },
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;
-          const message: Message = problem ? errorMessage(ctx.t, problem) : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(reply, problem ? ERRORS[problem.code].status : 200, verifyPage(ctx, step(ctx, request, { identifier, phone, returnTo }), message));
+          const message: Message = problem
+            ? errorMessage(ctx.t, problem)
+            : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
+          return sendPage(
+            reply,
+            problem ? ERRORS[problem.code].status : 200,
+            verifyPage(ctx, step(ctx, request, { identifier, phone, returnTo }), message),
+          );
         },
         restart: (problem) => {
           const form: LoginForm = { country: parsePhone(phone)?.country ?? defaultCountry(request), phone, returnTo };

@@ -37,7 +37,11 @@ export function logoutHandlers(services: Pick<HttpServices, 'clients' | 'session
     async signOut(request: FastifyRequest, reply: FastifyReply) {
       await signOut(services, request, reply);
       const body = bodyOf(request);
-      return afterSignOut(services, request, reply, { clientId: field(body, 'client_id'), uri: field(body, 'post_logout_redirect_uri'), state: field(body, 'state') });
+      return afterSignOut(services, request, reply, {
+        clientId: field(body, 'client_id'),
+        uri: field(body, 'post_logout_redirect_uri'),
+        state: field(body, 'state'),
+      });
     },
 
     async everywhere(request: FastifyRequest, reply: FastifyReply) {

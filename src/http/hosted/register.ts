@@ -59,7 +59,14 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       const site = request.site;
       const ctx = pageContext(urls, request, reply, { languageLinks: true });
       const known = parsePhone(queryParam(request, 'phone') ?? '');
-      const form: RegisterForm = { firstName: '', lastName: '', email: '', country: known?.country ?? defaultCountry(request), phone: known?.e164 ?? '', returnTo: safeReturnTo(site, queryParam(request, 'return_to')) };
+      const form: RegisterForm = {
+        firstName: '',
+        lastName: '',
+        email: '',
+        country: known?.country ?? defaultCountry(request),
+        phone: known?.e164 ?? '',
+        returnTo: safeReturnTo(site, queryParam(request, 'return_to')),
+      };
       return sendPage(reply, 200, registerPage(ctx, form));
     },
 
@@ -68,12 +75,20 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       const ctx = pageContext(urls, request, reply);
       const form = formOf(request, bodyOf(request));
       if (form.email && !EMAIL.test(form.email)) {
-        return sendPage(reply, 400, registerPage(ctx, form, { field: 'email', message: { kind: 'error', text: ctx.t('error.invalid_email') } }));
+        return sendPage(
+          reply,
+          400,
+          registerPage(ctx, form, { field: 'email', message: { kind: 'error', text: ctx.t('error.invalid_email') } }),
+        );
       }
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone.e164), locale: ctx.t.locale, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initSelfRegistration(site, {
+          userdata: userdataOf(form, phone.e164),
+          locale: ctx.t.locale,
+          meta: metaOf(request),
+        });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, form, identifier, phone.e164), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -89,7 +104,8 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       let identifier = field(bodyOf(request), 'identifier');
       return submitCode({
         action: field(bodyOf(request), 'action'),
-        resend: () => services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
+        resend: () =>
+          services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
         verify: () => services.useCases.verifySelfRegistration(site, { identifier, code: field(bodyOf(request), 'code') }),
         done: async (user) => {
           await signIn(services, request, reply, user);
@@ -97,10 +113,21 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
         },
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;
-          const message: Message = problem ? { kind: 'error', text: problemText(ctx.t, problem) } : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(reply, problem ? ERRORS[problem.code].status : 200, verifyPage(ctx, step(ctx, request, form, identifier, phone), message));
+          const message: Message = problem
+            ? { kind: 'error', text: problemText(ctx.t, problem) }
+            : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
+          return sendPage(
+            reply,
+            problem ? ERRORS[problem.code].status : 200,
+            verifyPage(ctx, step(ctx, request, form, identifier, phone), message),
+          );
         },
-        restart: (problem) => sendPage(reply, ERRORS[problem.code].status, registerPage(ctx, { ...form, country: parsePhone(phone)?.country ?? form.country }, problemOf(ctx, form, problem))),
+        restart: (problem) =>
+          sendPage(
+            reply,
+            ERRORS[problem.code].status,
+            registerPage(ctx, { ...form, country: parsePhone(phone)?.country ?? form.country }, problemOf(ctx, form, problem)),
+          ),
       });
     },
   };

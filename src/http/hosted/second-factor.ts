@@ -52,11 +52,18 @@ export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | '
       const { who, returnTo } = found;
       const ctx = pageContext(urls, request, reply, { user: who.user });
       try {
-        const { identifier } = await services.useCases.initIdentityVerification(request.site, { userId: who.user.id, meta: metaOf(request) });
+        const { identifier } = await services.useCases.initIdentityVerification(request.site, {
+          userId: who.user.id,
+          meta: metaOf(request),
+        });
         return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, identifier, who.user.phone ?? '', returnTo), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
-        return sendPage(reply, ERRORS[error.code].status, confirmPage(ctx, { phone: who.user.phone ?? '', returnTo }, { kind: 'error', text: problemText(ctx.t, error) }));
+        return sendPage(
+          reply,
+          ERRORS[error.code].status,
+          confirmPage(ctx, { phone: who.user.phone ?? '', returnTo }, { kind: 'error', text: problemText(ctx.t, error) }),
+        );
       }
     },
 
@@ -71,17 +78,29 @@ export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | '
       return submitCode({
         action: field(bodyOf(request), 'action'),
         resend: () => services.useCases.initIdentityVerification(site, { userId: who.user.id, meta: metaOf(request) }),
-        verify: () => services.useCases.verifyIdentityVerification(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+        verify: () =>
+          services.useCases.verifyIdentityVerification(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
         done: async () => {
           await services.sessions.recordSecondFactor(site, who.session);
           return seeOther(reply, returnTo);
         },
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;
-          const message: Message = problem ? { kind: 'error', text: problemText(ctx.t, problem) } : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(reply, problem ? ERRORS[problem.code].status : 200, verifyPage(ctx, step(ctx, request, identifier, phone, returnTo), message));
+          const message: Message = problem
+            ? { kind: 'error', text: problemText(ctx.t, problem) }
+            : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
+          return sendPage(
+            reply,
+            problem ? ERRORS[problem.code].status : 200,
+            verifyPage(ctx, step(ctx, request, identifier, phone, returnTo), message),
+          );
         },
-        restart: (problem) => sendPage(reply, ERRORS[problem.code].status, confirmPage(ctx, { phone, returnTo }, { kind: 'error', text: problemText(ctx.t, problem) })),
+        restart: (problem) =>
+          sendPage(
+            reply,
+            ERRORS[problem.code].status,
+            confirmPage(ctx, { phone, returnTo }, { kind: 'error', text: problemText(ctx.t, problem) }),
+          ),
       });
     },
   };

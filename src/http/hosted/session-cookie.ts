@@ -14,9 +14,17 @@ const SESSION_COOKIE = 'otpgate_session';
 /** What reading and writing the session cookie needs. */
 export type SessionCookies = Pick<HttpServices, 'sessions' | 'urls'>;
 
-const options = ({ urls }: SessionCookies, site: Site) => ({ path: `/${site.id}`, httpOnly: true, sameSite: 'lax' as const, secure: urls.secureCookies });
+const options = ({ urls }: SessionCookies, site: Site) => ({
+  path: `/${site.id}`,
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure: urls.secureCookies,
+});
 
-export async function currentSession({ sessions }: Pick<HttpServices, 'sessions'>, request: FastifyRequest): Promise<{ session: BrowserSession; user: User } | null> {
+export async function currentSession(
+  { sessions }: Pick<HttpServices, 'sessions'>,
+  request: FastifyRequest,
+): Promise<{ session: BrowserSession; user: User } | null> {
   const site = siteOf(request);
   return site ? sessions.resolve(site, request.cookies[SESSION_COOKIE]) : null;
 }

@@ -56,7 +56,10 @@ ${input.hint ? html`<p class="hint" id="${input.id}-hint">${input.hint}</p>` : n
  * Country selector and number. A number typed with a leading + wins over the selected country, so a
  * pasted or autofilled international number works whatever the selector says.
  */
-export function phoneFields(ctx: PageContext, input: { country: string; phone: string; label: string; error: boolean; autofocus: boolean; name?: string }): Html {
+export function phoneFields(
+  ctx: PageContext,
+  input: { country: string; phone: string; label: string; error: boolean; autofocus: boolean; name?: string },
+): Html {
   const name = input.name ?? 'phone';
   const options = countryOptions(ctx.t.locale).map(
     (c) => html`<option value="${c.code}"${c.code === input.country ? html` selected` : null}>${c.name} (+${c.callingCode})</option>`,

@@ -8,7 +8,14 @@ const BATCH = 500;
  * purge never holds a long lock over tables that logins are writing to (SQLite has one writer;
  * PostgreSQL row locks pile up behind a huge DELETE).
  */
-export async function deleteInBatches(db: Kysely<Database>, table: keyof Database, key: string, timeColumn: string, siteId: string, before: Date): Promise<number> {
+export async function deleteInBatches(
+  db: Kysely<Database>,
+  table: keyof Database,
+  key: string,
+  timeColumn: string,
+  siteId: string,
+  before: Date,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const result = await sql`

@@ -28,7 +28,12 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
         .execute();
     },
     async byId(clientId) {
-      const row = await db.selectFrom('oauth_clients').selectAll().where('site_id', '=', siteId).where('client_id', '=', clientId).executeTakeFirst();
+      const row = await db
+        .selectFrom('oauth_clients')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
       return row ? toClient(row) : null;
     },
     async list() {
@@ -102,7 +107,12 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         .execute();
     },
     async tokenByHash(tokenHash) {
-      const row = await db.selectFrom('tokens').selectAll().where('site_id', '=', siteId).where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row ? toToken(row) : null;
     },
     async revokeToken(tokenHash, now) {
@@ -116,10 +126,22 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
       return Number(result.numUpdatedRows) === 1;
     },
     async revokeFamily(familyId, now) {
-      await db.updateTable('tokens').set({ revoked_at: now.getTime() }).where('site_id', '=', siteId).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('tokens')
+        .set({ revoked_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async revokeUserTokens(userId, now) {
-      await db.updateTable('tokens').set({ revoked_at: now.getTime() }).where('site_id', '=', siteId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('tokens')
+        .set({ revoked_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async purgeExpired(before) {
       const codes = await deleteInBatches(db, 'authorization_codes', 'code_hash', 'expires_at', siteId, before);

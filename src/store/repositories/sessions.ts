@@ -24,7 +24,12 @@ export function createSessionRepository(db: Kysely<Database>, siteId: string): S
         .execute();
     },
     async byHash(tokenHash) {
-      const row = await db.selectFrom('sessions').selectAll().where('site_id', '=', siteId).where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row ? toSession(row) : null;
     },
     async markSecondFactor(tokenHash, at) {
