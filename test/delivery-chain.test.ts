@@ -54,7 +54,7 @@ describe('delivery handlers and the chain', () => {
     assert.match(String(r.oneTimePassword), /^\d{6}$/);
     assert.ok(String(r.defaultText).includes(String(r.oneTimePassword)));
     assert.match(String(r.defaultText), /code/i);
-    assert.ok(String(r.defaultText).endsWith(`@otpgate.test #${r.oneTimePassword}`), 'WebOTP line');
+    assert.ok(String(r.defaultText).endsWith(`@otpgate.test #${String(r.oneTimePassword)}`), 'WebOTP line');
     assert.equal(r.locale, 'fr');
     assert.match(String(r.defaultText), /Votre code/);
     assert.equal(r.siteId, 'demo');
@@ -76,7 +76,8 @@ describe('delivery handlers and the chain', () => {
     const path = join(dir, 'typed.ts');
     writeFileSync(
       path,
-      `import type { OneTimePasswordDeliveryHandler } from '${process.cwd()}/src/delivery/contract.ts';\nconst h: OneTimePasswordDeliveryHandler = { async sendOneTimePassword() { return 'SUCCESS'; } };\nexport default h;\n`,
+      `import type { OneTimePasswordDeliveryHandler } from '${process.cwd()}/src/delivery/contract.ts';\n` +
+        `const h: OneTimePasswordDeliveryHandler = { async sendOneTimePassword() { return 'SUCCESS'; } };\nexport default h;\n`,
     );
     t = await startTestServer(site([path]));
     const response = await register('+14155550121');
@@ -157,7 +158,8 @@ describe('delivery handlers and the chain', () => {
     const path = handlerModule(
       'caller',
       `context.log.info('sending code ' + request.oneTimePassword, { text: request.defaultText });
-       const res = await context.callout('callout:Sink/messages', { method: 'POST', body: JSON.stringify({ to: request.phoneNumber, text: request.defaultText }) });
+       const body = JSON.stringify({ to: request.phoneNumber, text: request.defaultText });
+       const res = await context.callout('callout:Sink/messages', { method: 'POST', body });
        return { result: res.status === 201 ? 'SUCCESS' : 'PROVIDER_ERROR', providerMessageId: (await res.json()).id };`,
     );
     const lines: string[] = [];

@@ -80,7 +80,7 @@ describe('headless identity API tour', () => {
     assert.equal(payload.phone_number_verified, true);
 
     const userinfo = await fetch(`${site()}/services/oauth2/userinfo`, {
-      headers: { authorization: `Bearer ${tokens.body.access_token}` },
+      headers: { authorization: `Bearer ${String(tokens.body.access_token)}` },
     });
     assert.equal(userinfo.status, 200);
     const user = (await userinfo.json()) as Record<string, unknown>;
@@ -113,7 +113,7 @@ describe('headless identity API tour', () => {
     });
     assert.equal(loginTokens.status, 200);
     const again = await fetch(`${site()}/services/oauth2/userinfo`, {
-      headers: { authorization: `Bearer ${loginTokens.body.access_token}` },
+      headers: { authorization: `Bearer ${String(loginTokens.body.access_token)}` },
     });
     assert.equal(((await again.json()) as { sub: string }).sub, payload.sub);
   });
@@ -213,7 +213,7 @@ describe('headless identity API tour', () => {
     );
     assert.equal(afterReplay.body.error, 'invalid_grant', 'the whole family is revoked after a replay');
     const userinfo = await fetch(`${site()}/services/oauth2/userinfo`, {
-      headers: { authorization: `Bearer ${second.body.access_token}` },
+      headers: { authorization: `Bearer ${String(second.body.access_token)}` },
     });
     assert.equal(userinfo.status, 401);
   });

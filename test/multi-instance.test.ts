@@ -52,7 +52,7 @@ if (await requirePostgres('multi-instance')) {
       const tokens = await token(c, codeOf(authorized));
       assert.equal(tokens.status, 200);
       const me = await fetch(`${a.url}/demo/services/oauth2/userinfo`, {
-        headers: { authorization: `Bearer ${tokens.body.access_token}` },
+        headers: { authorization: `Bearer ${String(tokens.body.access_token)}` },
       });
       assert.equal(((await me.json()) as { phone_number: string }).phone_number, '+14155550180');
       // Every instance publishes the same signing keys.

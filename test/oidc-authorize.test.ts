@@ -30,7 +30,7 @@ describe('OpenID Connect authorize and end-session edges', () => {
   });
   after(() => t.close());
 
-  const authorize = (params: Record<string, string>) => `${t.url}/demo/services/oauth2/authorize?${new URLSearchParams(params)}`;
+  const authorize = (params: Record<string, string>) => `${t.url}/demo/services/oauth2/authorize?${new URLSearchParams(params).toString()}`;
   const pkce = pkcePair();
   const good = {
     response_type: 'code',

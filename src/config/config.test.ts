@@ -133,7 +133,18 @@ test('without a file, the environment alone can configure the server', () => {
 test('${ENV} is replaced in every string, including inside arrays and mid-string', (t) => {
   const { path } = writeConfig(
     t,
-    `secrets:\n  hmac:\n    - id: k1\n      secret: \${HMAC_SECRET}\ndatabase:\n  url: sqlite:\${DATA_DIR}/otpgate.db\nnamedCredentials:\n  Sms:\n    url: https://sms.example\n    auth: { type: bearer, token: "\${SMS_TOKEN}" }\n`,
+    [
+      `secrets:`,
+      `  hmac:`,
+      `    - id: k1`,
+      `      secret: \${HMAC_SECRET}`,
+      `database:`,
+      `  url: sqlite:\${DATA_DIR}/otpgate.db`,
+      `namedCredentials:`,
+      `  Sms:`,
+      `    url: https://sms.example`,
+      `    auth: { type: bearer, token: "\${SMS_TOKEN}" }`,
+    ].join('\n') + '\n',
   );
   const { config } = loadConfig({ path, env: { HMAC_SECRET: 'from-the-environment', DATA_DIR: '/var/lib/otpgate', SMS_TOKEN: 'tok' } });
   assert.equal(config.secrets.hmac[0]?.secret, 'from-the-environment');
@@ -211,7 +222,22 @@ test('programmatic overrides set dotted paths', (t) => {
 test('invalid values are ConfigErrors that name the path and say why', (t) => {
   const { path } = writeConfig(
     t,
-    `${MINIMAL}server:\n  port: 70000\n  prot: 1\nsites:\n  - id: shop\n    name: Shop\n    policy:\n      codeLength: 3\n      allowedCountries: [us]\n    useCasePolicies:\n      self_registration:\n        maxAttempts: 0\n`,
+    `${MINIMAL}` +
+      [
+        `server:`,
+        `  port: 70000`,
+        `  prot: 1`,
+        `sites:`,
+        `  - id: shop`,
+        `    name: Shop`,
+        `    policy:`,
+        `      codeLength: 3`,
+        `      allowedCountries: [us]`,
+        `    useCasePolicies:`,
+        `      self_registration:`,
+        `        maxAttempts: 0`,
+      ].join('\n') +
+      '\n',
   );
   const problems = problemsOf(() => loadConfig({ path, env: {} }));
   assertProblem(problems, 'sites.0.policy.codeLength', /greater than or equal to 4/);
@@ -314,7 +340,23 @@ test('duplicate site ids are refused, naming the second one', () => {
 test('handler shorthands are normalised and module paths resolve against the config file', (t) => {
   const { path, confDir } = writeConfig(
     t,
-    `${MINIMAL}delivery:\n  defaultHandler: ./handlers/default.mjs\nsites:\n  - id: shop\n    name: Shop\n    handlers:\n      - console\n      - ./handlers/sms.ts\n      - { type: module, name: backup, path: ../shared/backup.js, options: { region: eu } }\n      - /opt/otpgate/handler.js\n      - { type: console, name: dev }\n    userDiscoveryHandler: ./discovery.ts\n    registrationHandler: /opt/otpgate/register.ts\n`,
+    `${MINIMAL}` +
+      [
+        `delivery:`,
+        `  defaultHandler: ./handlers/default.mjs`,
+        `sites:`,
+        `  - id: shop`,
+        `    name: Shop`,
+        `    handlers:`,
+        `      - console`,
+        `      - ./handlers/sms.ts`,
+        `      - { type: module, name: backup, path: ../shared/backup.js, options: { region: eu } }`,
+        `      - /opt/otpgate/handler.js`,
+        `      - { type: console, name: dev }`,
+        `    userDiscoveryHandler: ./discovery.ts`,
+        `    registrationHandler: /opt/otpgate/register.ts`,
+      ].join('\n') +
+      '\n',
   );
   const { config } = loadConfig({ path, env: {} });
   assert.deepEqual(config.delivery.defaultHandler, { type: 'module', path: join(confDir, 'handlers/default.mjs') });

@@ -221,7 +221,8 @@ export const configSchema = z
           .max(60_000)
           .default(0)
           .describe(
-            "On SIGTERM, how long readyz answers 503 before the server stops accepting requests (set it to your load balancer's health-check interval).",
+            'On SIGTERM, how long readyz answers 503 before the server stops accepting requests ' +
+              "(set it to your load balancer's health-check interval).",
           ),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Env OTPGATE_LOG_LEVEL.'),
       })
@@ -250,7 +251,8 @@ export const configSchema = z
           .array(hmacSecretSchema)
           .min(1)
           .describe(
-            'Secrets for code and token hashes, current first; keep old ones to verify during rotation. Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.',
+            'Secrets for code and token hashes, current first; keep old ones to verify during rotation. ' +
+              'Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.',
           ),
       })
       .strict(),

@@ -26,7 +26,7 @@ function fakeTime(randoms: number[] = []) {
     }
     return new Promise<void>((resolve, reject) => {
       timers.set(signal, { ms, fire: resolve });
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
     });
   };
   const drawn: number[] = [];
@@ -299,7 +299,7 @@ test('a finished attempt aborts its signal, which cancels its deadline timer', a
   const a = scripted('a', ['SUCCESS']);
   await run(time, [a]);
   assert.ok(a.calls[0]!.signal.aborted);
-  assert.notEqual(a.calls[0]!.signal.reason?.message, 'delivery deadline passed');
+  assert.notEqual((a.calls[0]!.signal.reason as Error | undefined)?.message, 'delivery deadline passed');
 });
 
 test('an unknown named credential is a configuration error: not retried, logged as an error, the chain fails over', async () => {

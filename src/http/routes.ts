@@ -60,7 +60,11 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     `${s}/services/oauth2/authorize`,
     {
       schema: formBodySchema,
-      errorHandler: (error, request, reply) => (isHeadless(request) ? replyError(request, reply, error) : pageError(error, request, reply)),
+      // Both send the reply synchronously; nothing is returned (a reply is a thenable, and this hook is typed void).
+      errorHandler: (error, request, reply) => {
+        if (isHeadless(request)) replyError(request, reply, error);
+        else pageError(error, request, reply);
+      },
     },
     (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
   );

@@ -22,7 +22,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   let requestCounter = 0;
   // Typed as Fastify's base logger so the instance is the plain FastifyInstance the routes are written for.
   const loggerInstance: FastifyBaseLogger = services.logger;
-  const server = Fastify({
+  const server: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,

@@ -53,10 +53,10 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
       });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
-      if (error)
-        throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        });
+      if (error) {
+        const reason = error instanceof Error ? error.message : JSON.stringify(error);
+        throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${reason}`, { cause: error });
+      }
     },
     ping: health.ping,
     close: onClose,

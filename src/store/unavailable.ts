@@ -40,7 +40,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       return true;
     if (typeof message === 'string' && MESSAGES.some((m) => m.test(message))) return true;
     if (cause !== undefined) queue.push(cause);
-    if (Array.isArray(errors)) queue.push(...errors);
+    if (Array.isArray(errors)) queue.push(...(errors as unknown[]));
   }
   return false;
 }

@@ -33,7 +33,8 @@ export function describeInChromium(name: string, body: (browser: () => Browser) 
       return;
     }
     process.stderr.write(
-      `\n!!! WARNING: ${CHROMIUM} not found: SKIPPING the browser tests "${name}". Install chromium to run them (CI sets OTPGATE_TEST_REQUIRE_ALL=1). !!!\n\n`,
+      `\n!!! WARNING: ${CHROMIUM} not found: SKIPPING the browser tests "${name}". ` +
+        'Install chromium to run them (CI sets OTPGATE_TEST_REQUIRE_ALL=1). !!!\n\n',
     );
     describe(name, () => test('in Chromium', { skip: `${CHROMIUM} not found` }, () => {}));
     return;

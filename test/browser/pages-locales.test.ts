@@ -10,7 +10,13 @@ import { seedUser, wrongCode } from '../support/hosted-flows.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { describeInChromium, freshPage, screenshot } from './chromium.js';
 
-const LOGO = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><circle cx="20" cy="20" r="16" fill="#0f766e"/><text x="44" y="27" font-family="sans-serif" font-size="20" font-weight="700" fill="#0f172a">Demo</text></svg>')}`;
+const LOGO_SVG = [
+  '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">',
+  '<circle cx="20" cy="20" r="16" fill="#0f766e"/>',
+  '<text x="44" y="27" font-family="sans-serif" font-size="20" font-weight="700" fill="#0f172a">Demo</text>',
+  '</svg>',
+].join('');
+const LOGO = `data:image/svg+xml,${encodeURIComponent(LOGO_SVG)}`;
 
 describeInChromium('every page in two languages', (browser) => {
   for (const [locale, phone] of [
@@ -83,7 +89,8 @@ async function checkPage(page: Page, server: TestServer, expected: { name: strin
   assert.equal(await headings.count(), 1, `${expected.name}: one h1`);
   assert.equal(await headings.innerText(), expected.heading, `${expected.name}: heading in ${expected.locale}`);
   const unlabelled = await page.evaluate<string[]>(
-    `[...document.querySelectorAll('input:not([type=hidden]), select')].filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name)`,
+    `[...document.querySelectorAll('input:not([type=hidden]), select')]` +
+      `.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name)`,
   );
   assert.deepEqual(unlabelled, [], `${expected.name}: every field has a label`);
   const unnamed = await page.evaluate<number>(

@@ -88,7 +88,16 @@ describeInChromium('sign-in pages in Chromium', (browser) => {
     const page = await freshPage(t, browser());
     await page.context().route('http://app.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the app' }));
     const { challenge } = pkcePair();
-    const authorize = `${server.url}/demo/services/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'public-app', redirect_uri: 'http://app.test/callback', scope: 'openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' })}`;
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'public-app',
+      redirect_uri: 'http://app.test/callback',
+      scope: 'openid',
+      state: 'st',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    const authorize = `${server.url}/demo/services/oauth2/authorize?${query.toString()}`;
     await page.goto(authorize);
     await page.getByLabel('Mobile number').fill('4155550603');
     await page.getByRole('button', { name: 'Send code' }).click();

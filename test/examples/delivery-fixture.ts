@@ -21,7 +21,9 @@ export function deliveryRequest(overrides: Partial<DeliveryRequest> = {}): Deliv
     userId: 'usr_7f3a',
     phoneNumber: '+14155550101',
     oneTimePassword: CODE,
-    defaultText: `Your Example & Co code is ${CODE}. It expires in 10 min + don't share it (100% private) — merci.\n\n@login.example.com #${CODE}`,
+    defaultText:
+      `Your Example & Co code is ${CODE}. It expires in 10 min + don't share it (100% private) — merci.\n\n` +
+      `@login.example.com #${CODE}`,
     siteId: 'site_acme',
     experienceId: 'checkout',
     useCase: 'passwordless_login',

@@ -100,12 +100,12 @@ export async function startInstance(configPath: string): Promise<Instance> {
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += String(chunk);
       const match = /otpgate listening on (http:\/\/[\d.:]+)/.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (c: Buffer) => (output += c));
+    child.stderr.on('data', (c: Buffer) => (output += String(c)));
     void exited.then((code) => reject(new Error(`otpgate exited with ${code} before listening:\n${output}`)));
   });
   return {

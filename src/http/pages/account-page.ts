@@ -13,6 +13,9 @@ export function accountPage(ctx: PageContext, user: User, form: PhoneChangeForm,
   const { t } = ctx;
   const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
   const since = new Intl.DateTimeFormat(t.locale, { dateStyle: 'long' }).format(user.createdAt);
+  const verified = user.phoneVerified ? t('account.verified') : t('account.notVerified');
+  const phone = user.phone ? html`${displayPhone(user.phone)} (${verified})` : null;
+  const failed = message?.kind === 'error';
   const row = (label: string, value: Html | string | null) => (value ? html`<dt>${label}</dt><dd>${value}</dd>` : null);
   return layout(ctx, {
     title: t('account.title'),
@@ -21,7 +24,7 @@ export function accountPage(ctx: PageContext, user: User, form: PhoneChangeForm,
 <dl>
 ${row(t('account.name'), name || null)}
 ${row(t('account.username'), user.username)}
-${row(t('account.phone'), user.phone ? html`${displayPhone(user.phone)} (${user.phoneVerified ? t('account.verified') : t('account.notVerified')})` : null)}
+${row(t('account.phone'), phone)}
 ${row(t('account.email'), user.email)}
 ${row(t('account.memberSince'), since)}
 </dl>
@@ -29,7 +32,7 @@ ${row(t('account.memberSince'), since)}
 <p>${t('account.changePhoneIntro')}</p>
 <form method="post" action="${ctx.base}/account/phone" aria-labelledby="change-phone">
 ${csrfField(ctx)}
-${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('account.newPhone'), error: message?.kind === 'error', autofocus: message?.kind === 'error' })}
+${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('account.newPhone'), error: failed, autofocus: failed })}
 <button type="submit">${t('account.changePhoneSubmit')}</button>
 </form>
 <h2>${t('account.security')}</h2>

@@ -47,9 +47,14 @@ export function textField(input: {
   autofocus?: boolean;
 }): Html {
   const describedBy = [input.hint ? `${input.id}-hint` : '', input.error ? 'problem' : ''].filter(Boolean).join(' ');
+  const flags = html`${input.required ? html` required` : null}${input.autofocus ? html` autofocus` : null}`;
+  const aria = html`${describedBy ? html` aria-describedby="${describedBy}"` : null}${input.error ? html` aria-invalid="true"` : null}`;
+  const { id } = input;
+  const type = input.type ?? 'text';
+  const value = input.value ?? '';
   return html`<label for="${input.id}">${input.label}</label>
 ${input.hint ? html`<p class="hint" id="${input.id}-hint">${input.hint}</p>` : null}
-<input id="${input.id}" name="${input.id}" type="${input.type ?? 'text'}" value="${input.value ?? ''}" autocomplete="${input.autocomplete}" maxlength="200"${input.required ? html` required` : null}${input.autofocus ? html` autofocus` : null}${describedBy ? html` aria-describedby="${describedBy}"` : null}${input.error ? html` aria-invalid="true"` : null}>`;
+<input id="${id}" name="${id}" type="${type}" value="${value}" autocomplete="${input.autocomplete}" maxlength="200"${flags}${aria}>`;
 }
 
 /**
@@ -64,9 +69,12 @@ export function phoneFields(
   const options = countryOptions(ctx.t.locale).map(
     (c) => html`<option value="${c.code}"${c.code === input.country ? html` selected` : null}>${c.name} (+${c.callingCode})</option>`,
   );
+  const autofocus = input.autofocus ? html` autofocus` : null;
+  const invalid = input.error ? html` aria-invalid="true"` : null;
+  const flags = html`${autofocus} aria-describedby="${name}-hint${input.error ? ' problem' : ''}"${invalid}`;
   return html`<label for="country">${ctx.t('phone.country')}</label>
 <select id="country" name="country" autocomplete="country">${options}</select>
 <label for="${name}">${input.label}</label>
 <p class="hint" id="${name}-hint">${ctx.t('phone.hint')}</p>
-<input id="${name}" name="${name}" type="tel" inputmode="tel" autocomplete="tel" value="${input.phone}" maxlength="64" required${input.autofocus ? html` autofocus` : null} aria-describedby="${name}-hint${input.error ? ' problem' : ''}"${input.error ? html` aria-invalid="true"` : null}>`;
+<input id="${name}" name="${name}" type="tel" inputmode="tel" autocomplete="tel" value="${input.phone}" maxlength="64" required${flags}>`;
 }

@@ -28,10 +28,12 @@ h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
 h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
 .hint{color:#4a4a4a;font-size:.9375rem;margin:.25rem 0}
-input,select{display:block;width:100%;font:inherit;padding:.75rem;border:2px solid #6b6b6b;border-radius:.5rem;background:#fff;color:inherit;min-height:3rem}
+input,select{display:block;width:100%;font:inherit;padding:.75rem;border:2px solid #6b6b6b;border-radius:.5rem;
+background:#fff;color:inherit;min-height:3rem}
 input[aria-invalid=true]{border-color:#b00020}
 #code{font-size:1.5rem;letter-spacing:.3em;font-variant-numeric:tabular-nums}
-button{display:block;width:100%;font:inherit;font-weight:600;padding:.75rem 1rem;margin-top:1.25rem;min-height:3rem;border-radius:.5rem;border:2px solid ${brand.primary};background:${brand.primary};color:${brand.onPrimary};cursor:pointer}
+button{display:block;width:100%;font:inherit;font-weight:600;padding:.75rem 1rem;margin-top:1.25rem;min-height:3rem;border-radius:.5rem;
+border:2px solid ${brand.primary};background:${brand.primary};color:${brand.onPrimary};cursor:pointer}
 button.secondary{background:#fff;color:#1a1a1a;border-color:#6b6b6b;margin-top:.75rem}
 a{color:${brand.link}}
 :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
@@ -70,7 +72,7 @@ export function layout(ctx: PageContext, page: { title: string; body: Html }): H
 </head>
 <body>
 <div class="wrap">
-<header>${brand.logoUrl ? html`<img src="${brand.logoUrl}" alt="${brand.name}">` : html`<span class="site-name">${brand.name}</span>`}</header>
+<header>${brandMark(brand)}</header>
 <main>
 <h1>${page.title}</h1>
 ${page.body}
@@ -84,3 +86,7 @@ ${page.body}
 function withLang(href: string, locale: string): string {
   return `${href}${href.includes('?') ? '&' : '?'}lang=${locale}`;
 }
+
+/** The site's logo, or its name where it has none. */
+const brandMark = (brand: Brand): Html =>
+  brand.logoUrl ? html`<img src="${brand.logoUrl}" alt="${brand.name}">` : html`<span class="site-name">${brand.name}</span>`;

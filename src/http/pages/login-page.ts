@@ -11,6 +11,7 @@ export interface LoginForm {
 /** /{site}/login: the phone number, then a code by SMS. */
 export function loginPage(ctx: PageContext, form: LoginForm, message: Message = null): Html {
   const { t } = ctx;
+  const phone = { country: form.country, phone: form.phone };
   const registerHref = `${ctx.base}/register${form.returnTo ? `?return_to=${encodeURIComponent(form.returnTo)}` : ''}`;
   return layout(ctx, {
     title: t('login.title', { site: ctx.brand.name }),
@@ -18,7 +19,7 @@ export function loginPage(ctx: PageContext, form: LoginForm, message: Message = 
 <p>${t('login.intro')}</p>
 <form method="post" action="${ctx.base}/login">
 ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
-${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true })}
+${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true })}
 <button type="submit">${t('login.submit')}</button>
 </form>
 <p class="alt">${t('login.register')} <a href="${registerHref}">${t('login.registerLink')}</a></p>`,

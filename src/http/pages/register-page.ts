@@ -19,6 +19,8 @@ export function registerPage(ctx: PageContext, form: RegisterForm, problem: Regi
   const { t } = ctx;
   const loginHref = `${ctx.base}/login${form.returnTo ? `?return_to=${encodeURIComponent(form.returnTo)}` : ''}`;
   const field = problem?.field ?? null;
+  const phone = { country: form.country, phone: form.phone };
+  const email = { id: 'email', label: t('register.email'), value: form.email, type: 'email' as const, autocomplete: 'email' };
   return layout(ctx, {
     title: t('register.title', { site: ctx.brand.name }),
     body: html`${alert(ctx, problem?.message ?? null)}
@@ -26,12 +28,15 @@ ${problem?.signInHref ? html`<p><a href="${problem.signInHref}">${t('register.si
 <p>${t('register.intro')}</p>
 <form method="post" action="${ctx.base}/register">
 ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
-${textField({ id: 'first_name', label: t('register.firstName'), value: form.firstName, autocomplete: 'given-name', autofocus: field === null })}
+${textField({ id: 'first_name', label: t('register.firstName'), value: form.firstName, autocomplete: 'given-name', autofocus: !field })}
 ${textField({ id: 'last_name', label: t('register.lastName'), value: form.lastName, autocomplete: 'family-name' })}
-${textField({ id: 'email', label: t('register.email'), value: form.email, type: 'email', autocomplete: 'email', error: field === 'email', autofocus: field === 'email' })}
-${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('phone.number'), error: field === 'phone', autofocus: field === 'phone' })}
+${textField({ ...email, ...focusIf(field === 'email') })}
+${phoneFields(ctx, { ...phone, label: t('phone.number'), ...focusIf(field === 'phone') })}
 <button type="submit">${t('register.submit')}</button>
 </form>
 <p class="alt">${t('register.haveAccount')} <a href="${loginHref}">${t('register.signIn')}</a></p>`,
   });
 }
+
+/** The field with the problem is marked invalid and takes the focus. */
+const focusIf = (problem: boolean) => ({ error: problem, autofocus: problem });

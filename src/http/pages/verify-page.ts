@@ -21,6 +21,8 @@ export function verifyPage(ctx: PageContext, step: VerifyStep, message: Message)
   const { t } = ctx;
   const phone = displayPhone(step.phone);
   const error = message?.kind === 'error';
+  const invalid = error ? html` aria-invalid="true"` : null;
+  const flags = html` required autofocus aria-describedby="code-hint${error ? ' problem' : ''}"${invalid}`;
   return layout(ctx, {
     title: t('verify.title'),
     body: html`${alert(ctx, message ?? { kind: 'notice', text: t('verify.sent', { phone }) })}
@@ -28,7 +30,7 @@ export function verifyPage(ctx: PageContext, step: VerifyStep, message: Message)
 ${csrfField(ctx)}${hiddenFields(step.hidden)}
 <label for="code">${t('verify.code')}</label>
 <p class="hint" id="code-hint">${t('verify.codeHint', { length: step.codeLength })}</p>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="10" required autofocus aria-describedby="code-hint${error ? ' problem' : ''}"${error ? html` aria-invalid="true"` : null}>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="10"${flags}>
 <button type="submit" name="action" value="verify">${t('verify.submit')}</button>
 <button type="submit" name="action" value="resend" class="secondary" formnovalidate>${t('verify.resend')}</button>
 </form>

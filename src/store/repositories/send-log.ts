@@ -27,9 +27,9 @@ export function createSendLogRepository(db: Kysely<Database>, siteId: string, ki
         const inserted = await sql`
           insert into send_events (site_id, phone, sent_at)
           select ${siteId}, ${phone}, ${now.getTime()}
-          where (select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${since.getTime()}) < ${limit}`.execute(
-          db,
-        );
+          where (
+            select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${since.getTime()}
+          ) < ${limit}`.execute(db);
         if (Number(inserted.numAffectedRows ?? 0n) === 1) return { ok: true as const };
         return { ok: false as const, oldest: await oldestSince(phone, since) };
       }
