@@ -31,7 +31,8 @@ async function measure(label: string, once: () => Promise<unknown>) {
   );
   const used = process.cpuUsage(cpu);
   process.stdout.write(
-    `${label.padEnd(52)} ${((used.user + used.system) / n).toFixed(0).padStart(5)} us CPU/call   ${(((performance.now() - started) * 1000) / n).toFixed(0).padStart(5)} us wall/call\n`,
+    `${label.padEnd(52)} ${((used.user + used.system) / n).toFixed(0).padStart(5)} us CPU/call   ` +
+      `${(((performance.now() - started) * 1000) / n).toFixed(0).padStart(5)} us wall/call\n`,
   );
 }
 

@@ -172,7 +172,9 @@ export function formatSummary(s: ProfileSummary): string {
   const busy = s.totalMs - s.idleMs;
   const line = (r: ProfileRow) => `  ${r.ms.toFixed(0).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)}%  ${r.key}`;
   return [
-    `profile${s.windowed ? ' (measured phase only)' : ' (whole process lifetime)'}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / Math.max(1, s.totalMs)).toFixed(0)}% of the main thread), ${s.samples} samples; % are of busy time`,
+    `profile${s.windowed ? ' (measured phase only)' : ' (whole process lifetime)'}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ` +
+      `${(busy / 1000).toFixed(1)} s busy (${((100 * busy) / Math.max(1, s.totalMs)).toFixed(0)}% of the main thread), ` +
+      `${s.samples} samples; % are of busy time`,
     '',
     `top ${s.self.length} functions by self time:`,
     ...s.self.map(line),

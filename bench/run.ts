@@ -184,6 +184,13 @@ class StepError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A field of a JSON response as text, '' when absent or null; an object or array (never sent) as its JSON. */
+function fieldText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
 function pkcePair() {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
@@ -200,7 +207,7 @@ async function call(pool: Pool, step: string, path: string, init: { headers: Rec
   if (res.statusCode !== okStatus) {
     let code = '';
     try {
-      code = String((JSON.parse(text) as { error?: unknown }).error ?? '');
+      code = fieldText((JSON.parse(text) as { error?: unknown }).error);
     } catch {
       /* not JSON */
     }
@@ -235,7 +242,7 @@ async function virtualUser(ctx: {
         },
         200,
       );
-      const identifier = String((JSON.parse(init.text) as { identifier?: unknown }).identifier ?? '');
+      const identifier = fieldText((JSON.parse(init.text) as { identifier?: unknown }).identifier);
       if (!identifier) throw new StepError('init no identifier', init.text.slice(0, 300));
       let now = performance.now();
       rec.step('init', t, now);
@@ -424,8 +431,11 @@ async function main() {
   process.stdout.write(
     `otpgate bench: ${USERS} users, ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections, ` +
       `${args.echo ? 'echo (200)' : 'redirect (302)'} authorize${args['cpu-prof'] ? ', server under --cpu-prof' : ''}` +
-      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}${args.compiled ? `, COMPILED server (npm run build's bundle, no tsx)` : ''}${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
-      `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
+      `${args.experiment !== undefined ? `, EXPERIMENT server (${args.experiment})` : ''}` +
+      `${args.compiled ? `, COMPILED server (npm run build's bundle, no tsx)` : ''}` +
+      `${nodeArgs.length ? `, server node args: ${nodeArgs.join(' ')}` : ''}\n` +
+      `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs ` +
+      `(${(await import('node:os')).cpus()[0]?.model ?? '?'}), temp dir ${dir}\n` +
       `phone numbers: +1 415 2xx xxxx, ${probeSkipped} of the first 200 rejected by parsePhone\n`,
   );
   const experiment = args.experiment === undefined ? null : args.experiment === 'none' ? '' : args.experiment;
@@ -500,7 +510,8 @@ async function main() {
     const now = performance.now();
     const phase = now < measureStart ? 'warm-up' : 'measuring';
     process.stderr.write(
-      `  ${((now - started) / 1000).toFixed(0).padStart(3)} s ${phase}: ${rec.completed} logins, ${[...rec.errors.values()].reduce((a, b) => a + b, 0)} errors, server RSS ${mb(server.rssKb())} MB\n`,
+      `  ${((now - started) / 1000).toFixed(0).padStart(3)} s ${phase}: ${rec.completed} logins, ` +
+        `${[...rec.errors.values()].reduce((a, b) => a + b, 0)} errors, server RSS ${mb(server.rssKb())} MB\n`,
     );
   }, 5000);
 
@@ -565,20 +576,24 @@ async function main() {
   out.push('latency (ms)    count    mean     p50     p90     p99     max');
   for (const r of stepRows)
     out.push(
-      `  ${r.step.padEnd(10)} ${String(r.count).padStart(7)} ${fmtMs(r.mean).padStart(7)} ${fmtMs(r.p50).padStart(7)} ${fmtMs(r.p90).padStart(7)} ${fmtMs(r.p99).padStart(7)} ${fmtMs(r.max).padStart(7)}`,
+      `  ${r.step.padEnd(10)} ${String(r.count).padStart(7)} ${fmtMs(r.mean).padStart(7)} ` +
+        `${fmtMs(r.p50).padStart(7)} ${fmtMs(r.p90).padStart(7)} ${fmtMs(r.p99).padStart(7)} ${fmtMs(r.max).padStart(7)}`,
     );
   out.push('  (sink = from the init response to the code in hand; the code is delivered before init answers, so ~0)');
   out.push('');
   out.push(
-    `server RSS:         peak ${mb(peakRssKb)} MB (VmHWM), at start ${mb(idleRssKb)} MB, measure start ${mb(rssAtMeasureStart)} MB, end ${mb(endRssKb)} MB`,
+    `server RSS:         peak ${mb(peakRssKb)} MB (VmHWM), at start ${mb(idleRssKb)} MB, ` +
+      `measure start ${mb(rssAtMeasureStart)} MB, end ${mb(endRssKb)} MB`,
   );
   out.push(
-    `CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core, other processes ${(otherCpu * 100).toFixed(0)}% (machine: ${cores} cores)`,
+    `CPU (measured):     server ${(serverCpu * 100).toFixed(0)}% of a core, bench client ${(benchCpu * 100).toFixed(0)}% of a core, ` +
+      `other processes ${(otherCpu * 100).toFixed(0)}% (machine: ${cores} cores)`,
   );
   out.push(`load average:       ${loadBefore} before, ${loadAfter} after`);
   if (otherCpu > 0.15)
     out.push(
-      `WARNING: other processes used ${(otherCpu * 100).toFixed(0)}% of a core while measuring; these numbers are contaminated, run again on a quiet machine`,
+      `WARNING: other processes used ${(otherCpu * 100).toFixed(0)}% of a core while measuring; ` +
+        'these numbers are contaminated, run again on a quiet machine',
     );
   out.push(`logins per second:  ${rec.perSecond.map((n) => n ?? 0).join(' ')}`);
   out.push(`sink:               ${sink.received} codes received, ${sink.rejected} bad posts; server exit code ${exitCode}`);
@@ -590,7 +605,10 @@ async function main() {
     if (pg) {
       const client = new (await import('pg')).default.Client({ connectionString: pg.url });
       await client.connect();
-      counts = await Promise.all(tables.map(async (t) => Number((await client.query(`select count(*) as n from ${t}`)).rows[0].n)));
+      // count(*) comes back from pg as a string (a bigint).
+      counts = await Promise.all(
+        tables.map(async (t) => Number((await client.query<{ n: string }>(`select count(*) as n from ${t}`)).rows[0]!.n)),
+      );
       await client.end();
     } else {
       const Database = (await import('better-sqlite3')).default;
@@ -599,7 +617,8 @@ async function main() {
       db.close();
     }
     out.push(
-      `database:           ${counts[0]} users, ${counts[1]} verifications, ${counts[2]} tokens, ${counts[3]} delivery attempts (${args.database}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''})`,
+      `database:           ${counts[0]} users, ${counts[1]} verifications, ${counts[2]} tokens, ${counts[3]} delivery attempts ` +
+        `(${args.database}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''})`,
     );
   } catch (error) {
     out.push(`database:           (not readable: ${(error as Error).message})`);
@@ -624,44 +643,50 @@ async function main() {
   for (const [name, ok, value] of targets) out.push(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(26)} ${value}`);
 
   // The experiment server's own report: memory at exit and, with sql-timing, time per SQL statement.
-  let serverReport: {
+  interface ServerReport {
     memory: NodeJS.MemoryUsage;
     heapSpaces: { name: string; sizeMb: number; usedMb: number }[];
     groupCommit?: { groups: number; writes: number } | null;
     sql: { sql: string; prepares: number; prepareMs: number; runs: number; runMs: number }[];
-  } | null = null;
+  }
+  let serverReport: ServerReport | null = null;
   if (existsSync(reportPath)) {
-    serverReport = JSON.parse(readFileSync(reportPath, 'utf8'));
-    const m = serverReport!.memory;
+    serverReport = JSON.parse(readFileSync(reportPath, 'utf8')) as ServerReport;
+    const m = serverReport.memory;
     out.push(
       '',
-      `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`,
+      `server memory at exit: rss ${mb(m.rss / 1024)} MB, heapTotal ${mb(m.heapTotal / 1024)} MB, ` +
+        `heapUsed ${mb(m.heapUsed / 1024)} MB, external ${mb(m.external / 1024)} MB`,
     );
     out.push(
       '  heap spaces (size/used MB): ' +
-        serverReport!.heapSpaces
+        serverReport.heapSpaces
           .filter((h) => h.sizeMb > 0.5)
           .map((h) => `${h.name} ${h.sizeMb.toFixed(1)}/${h.usedMb.toFixed(1)}`)
           .join(', '),
     );
-    const gc = serverReport!.groupCommit;
+    const gc = serverReport.groupCommit;
     if (gc)
       out.push(
-        `  group commit (whole run): ${gc.writes} writes in ${gc.groups} commits, ${(gc.writes / Math.max(1, gc.groups)).toFixed(1)} writes per commit`,
+        `  group commit (whole run): ${gc.writes} writes in ${gc.groups} commits, ` +
+          `${(gc.writes / Math.max(1, gc.groups)).toFixed(1)} writes per commit`,
       );
-    if (serverReport!.sql.length) {
+    if (serverReport.sql.length) {
       const logins = rec.completed + rec.warmupCompleted || 1;
-      const total = serverReport!.sql.reduce((a, q) => a + q.prepareMs + q.runMs, 0);
-      const prepares = serverReport!.sql.reduce((a, q) => a + q.prepares, 0);
-      const runs = serverReport!.sql.reduce((a, q) => a + q.runs, 0);
+      const total = serverReport.sql.reduce((a, q) => a + q.prepareMs + q.runMs, 0);
+      const prepares = serverReport.sql.reduce((a, q) => a + q.prepares, 0);
+      const runs = serverReport.sql.reduce((a, q) => a + q.runs, 0);
       out.push(
         '',
-        `SQL (whole run, incl. warm-up and drain): ${runs} statements run, ${prepares} prepared, ${total.toFixed(0)} ms; per complete login ~${(runs / logins).toFixed(1)} statements, ${(total / logins).toFixed(3)} ms`,
+        `SQL (whole run, incl. warm-up and drain): ${runs} statements run, ${prepares} prepared, ${total.toFixed(0)} ms; ` +
+          `per complete login ~${(runs / logins).toFixed(1)} statements, ${(total / logins).toFixed(3)} ms`,
       );
       out.push('   prepare ms (n)      run ms (n)      us/run  sql');
-      for (const q of serverReport!.sql.slice(0, 22))
+      for (const q of serverReport.sql.slice(0, 22))
         out.push(
-          `  ${q.prepareMs.toFixed(0).padStart(8)} (${String(q.prepares).padStart(6)}) ${q.runMs.toFixed(0).padStart(8)} (${String(q.runs).padStart(6)}) ${((1000 * q.runMs) / Math.max(1, q.runs)).toFixed(1).padStart(8)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 110)}`,
+          `  ${q.prepareMs.toFixed(0).padStart(8)} (${String(q.prepares).padStart(6)}) ` +
+            `${q.runMs.toFixed(0).padStart(8)} (${String(q.runs).padStart(6)}) ` +
+            `${((1000 * q.runMs) / Math.max(1, q.runs)).toFixed(1).padStart(8)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 110)}`,
         );
     }
   }

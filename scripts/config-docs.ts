@@ -25,22 +25,42 @@ interface Unwrapped {
   nullable: boolean;
 }
 
+/**
+ * What this script reads of zod 3's internal `_def`, by kind of schema: the wrapped, item, key and value schemas,
+ * object shapes, defaults and type names. On a schema whose type is not known statically (`ZodTypeAny`, as every
+ * schema here is), zod types these as `any`, through `_def` and through the public getters alike.
+ */
+interface ZodDefs {
+  ZodType: { typeName?: string };
+  ZodDefault: { innerType: ZodTypeAny; defaultValue: () => unknown };
+  ZodOptional: { innerType: ZodTypeAny };
+  ZodNullable: { innerType: ZodTypeAny };
+  ZodEffects: { schema: ZodTypeAny };
+  ZodArray: { type: ZodTypeAny };
+  ZodRecord: { keyType: ZodTypeAny; valueType: ZodTypeAny };
+  ZodObject: { shape: () => Record<string, ZodTypeAny> };
+}
+
+/** The `_def` of a schema already known (by `instanceof`) to be of kind K, typed: the one place the untyped internals are read. */
+const def = <K extends keyof ZodDefs>(schema: ZodTypeAny) => schema._def as ZodDefs[K];
+
 function unwrap(schema: ZodTypeAny): Unwrapped {
   const found: Unwrapped = { core: schema, description: '', hasDefault: false, defaultValue: undefined, optional: false, nullable: false };
   for (let s = schema; ;) {
     found.description ||= s.description ?? '';
     if (s instanceof z.ZodDefault) {
       // optional(default(x)) never applies the default: undefined stops at the optional.
-      if (!found.optional && !found.hasDefault) Object.assign(found, { hasDefault: true, defaultValue: s._def.defaultValue() });
-      s = s.removeDefault();
+      if (!found.optional && !found.hasDefault)
+        Object.assign(found, { hasDefault: true, defaultValue: def<'ZodDefault'>(s).defaultValue() });
+      s = def<'ZodDefault'>(s).innerType;
     } else if (s instanceof z.ZodOptional) {
       found.optional = true;
-      s = s.unwrap();
+      s = def<'ZodOptional'>(s).innerType;
     } else if (s instanceof z.ZodNullable) {
       found.nullable = true;
-      s = s.unwrap();
+      s = def<'ZodNullable'>(s).innerType;
     } else if (s instanceof z.ZodEffects) {
-      s = s.innerType();
+      s = def<'ZodEffects'>(s).schema;
     } else {
       found.core = s;
       return found;
@@ -56,7 +76,7 @@ const objectVariants = (s: ZodTypeAny): z.AnyZodObject[] =>
 
 /** The value of a literal `type` key, which names an object's form in a union. */
 function formTag(object: z.AnyZodObject): string | null {
-  const tag = object.shape.type as ZodTypeAny | undefined;
+  const tag = def<'ZodObject'>(object).shape().type;
   const core = tag && unwrap(tag).core;
   return core instanceof z.ZodLiteral ? String(core.value) : null;
 }
@@ -72,15 +92,15 @@ function coreType(s: ZodTypeAny): string {
   if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodEnum) return (s.options as string[]).map((o) => JSON.stringify(o)).join(' | ');
   if (s instanceof z.ZodLiteral) return JSON.stringify(s.value);
-  if (s instanceof z.ZodArray) return `list of ${wrapUnion(typeOf(s.element))}`;
-  if (s instanceof z.ZodRecord) return `map of ${wrapUnion(typeOf(s.valueSchema))}`;
-  if (s instanceof z.ZodObject) {
+  if (s instanceof z.ZodArray) return `list of ${wrapUnion(typeOf(def<'ZodArray'>(s).type))}`;
+  if (s instanceof z.ZodRecord) return `map of ${wrapUnion(typeOf(def<'ZodRecord'>(s).valueType))}`;
+  if (isObject(s)) {
     const tag = formTag(s);
     return tag === null ? 'object' : `{type: "${tag}", …}`;
   }
   if (s instanceof z.ZodUnion || s instanceof z.ZodDiscriminatedUnion) return (s.options as ZodTypeAny[]).map(typeOf).join(' | ');
   if (s instanceof z.ZodUnknown || s instanceof z.ZodAny) return 'any';
-  return s._def.typeName ?? 'unknown';
+  return def<'ZodType'>(s).typeName ?? 'unknown';
 }
 
 const wrapUnion = (type: string) => (type.includes(' | ') ? `(${type})` : type);
@@ -109,10 +129,10 @@ function boundsOf(schema: ZodTypeAny): string {
     const { minLength, maxLength } = s._def;
     if (minLength) parts.push(`at least ${minLength.value} item${minLength.value === 1 ? '' : 's'}`);
     if (maxLength) parts.push(`at most ${maxLength.value} items`);
-    const each = boundsOf(s.element);
+    const each = boundsOf(def<'ZodArray'>(s).type);
     if (each) parts.push(`each: ${each}`);
   } else if (s instanceof z.ZodRecord) {
-    const keys = boundsOf(s.keySchema);
+    const keys = boundsOf(def<'ZodRecord'>(s).keyType);
     if (keys) parts.push(`names: ${keys}`);
   }
   return parts.join('; ');
@@ -137,12 +157,12 @@ function walk(schema: ZodTypeAny, path: string, rows: Row[], seen: Map<ZodTypeAn
       return void rows.push(row(path, schema, `${u.description ? `${u.description} ` : ''}Same fields as \`${earlier}\`.`));
     seen.set(core, path);
     if (u.description) rows.push(row(path, schema));
-    for (const [key, child] of Object.entries(core.shape as Record<string, ZodTypeAny>)) walk(child, `${path}.${key}`, rows, seen);
+    for (const [key, child] of Object.entries(def<'ZodObject'>(core).shape())) walk(child, `${path}.${key}`, rows, seen);
     return;
   }
   if (!element || u.description) rows.push(row(path, schema));
-  if (core instanceof z.ZodArray) walk(core.element, `${path}[]`, rows, seen, true);
-  else if (core instanceof z.ZodRecord) walk(core.valueSchema, `${path}.<name>`, rows, seen, true);
+  if (core instanceof z.ZodArray) walk(def<'ZodArray'>(core).type, `${path}[]`, rows, seen, true);
+  else if (core instanceof z.ZodRecord) walk(def<'ZodRecord'>(core).valueType, `${path}.<name>`, rows, seen, true);
   else rows.push(...unionFields(core, path, seen));
 }
 
@@ -152,7 +172,7 @@ function unionFields(union: ZodTypeAny, path: string, seen: Map<ZodTypeAny, stri
   const merged = new Map<string, { row: Row; tags: Set<string> }>();
   for (const variant of variants) {
     const rows: Row[] = [];
-    for (const [key, child] of Object.entries(variant.shape as Record<string, ZodTypeAny>)) walk(child, `${path}.${key}`, rows, seen);
+    for (const [key, child] of Object.entries(def<'ZodObject'>(variant).shape())) walk(child, `${path}.${key}`, rows, seen);
     for (const r of rows) {
       const entry = merged.get(r.path) ?? { row: r, tags: new Set<string>() };
       if (entry.row !== r && !entry.row.type.split(' | ').includes(r.type)) entry.row.type += ` | ${r.type}`;
@@ -222,7 +242,7 @@ export function renderSchemaTables(schema: ZodTypeAny): string {
   const general: Row[] = [];
   const sections: string[] = [];
   const seen = new Map<ZodTypeAny, string>();
-  for (const [key, child] of Object.entries(root.shape as Record<string, ZodTypeAny>)) {
+  for (const [key, child] of Object.entries(def<'ZodObject'>(root).shape())) {
     const { core } = unwrap(child);
     if (!isObject(core) && !(core instanceof z.ZodArray) && !(core instanceof z.ZodRecord)) {
       walk(child, key, general, seen);
