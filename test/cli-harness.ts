@@ -54,9 +54,11 @@ export function runCli(args: string[], extraEnv: Record<string, string> = {}): P
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: ROOT, env, timeout: 60_000 },
+      // Only a guard against a hung command: a loaded machine can take tens of seconds to start tsx.
+      { cwd: ROOT, env, timeout: 180_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (error?.killed) stderr += `\n(killed after the harness's 180 s guard: ${error.signal ?? 'no signal'})`;
         resolve({ code, stdout, stderr });
       },
     );
