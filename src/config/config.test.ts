@@ -103,7 +103,7 @@ test('a site gets its defaults', () => {
     clients: [],
     tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
     branding: {},
-    session: { ttlSeconds: 604_800 },
+    session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
     secondFactor: { account: false, maxAgeSeconds: 300 },
   });
 });
@@ -513,7 +513,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
     assert.deepEqual(site.policies[useCase], live);
   assert.equal(site.locale, 'fr');
   assert.equal(site.registrationEnabled, false);
-  assert.deepEqual(site.session, { ttlSeconds: 604_800 });
+  assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
   assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
   assert.equal('clients' in site, false);
 });
@@ -529,4 +529,21 @@ test('the shipped otpgate.yaml loads cleanly', () => {
   const clients = configuredClients(config.sites[0]!);
   assert.ok(clients.length > 0);
   for (const client of clients) assert.ok(client.redirectUris.length > 0);
+});
+
+test('site.session: idle 30 min and absolute 12 h by default; the deprecated ttlSeconds can only shorten the absolute lifetime', () => {
+  const sessionOf = (session: Record<string, number> | undefined) => {
+    const parsed = parse({ sites: [{ id: 'shop', name: 'Shop', ...(session ? { session } : {}) }] });
+    assert.ok(parsed.success);
+    return toSite(parsed.data.sites[0]!, parsed.data).session;
+  };
+  assert.deepEqual(sessionOf(undefined), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
+  assert.deepEqual(sessionOf({ idleTimeoutSeconds: 600, absoluteLifetimeSeconds: 3600 }), {
+    idleTimeoutSeconds: 600,
+    absoluteLifetimeSeconds: 3600,
+  });
+  // A site configured under the old 7-day default gets 12 hours, not 7 days; a stricter old value is kept.
+  assert.deepEqual(sessionOf({ ttlSeconds: 604_800 }), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
+  assert.deepEqual(sessionOf({ ttlSeconds: 900 }), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 900 });
+  assert.ok(!parse({ sites: [{ id: 'shop', name: 'Shop', session: { idleTimeoutSeconds: 10 } }] }).success, 'bounded');
 });

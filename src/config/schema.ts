@@ -158,13 +158,27 @@ export const siteSchema = z
       .default({}),
     session: z
       .object({
+        idleTimeoutSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(86_400)
+          .default(1800)
+          .describe('A hosted-pages sign-in ends after this many seconds without a request (default 30 minutes).'),
+        absoluteLifetimeSeconds: z
+          .number()
+          .int()
+          .min(300)
+          .max(2_592_000)
+          .default(43_200)
+          .describe('A hosted-pages sign-in ends this many seconds after it began, however active (default 12 hours).'),
         ttlSeconds: z
           .number()
           .int()
           .min(300)
           .max(31_536_000)
-          .default(604_800)
-          .describe('How long a sign-in on the hosted pages lasts (default 7 days).'),
+          .optional()
+          .describe('Deprecated (the old single lifetime): when set, the absolute lifetime is the shorter of the two.'),
       })
       .strict()
       .default({}),
