@@ -215,7 +215,9 @@ export const configSchema = z
     mode: z
       .enum(['development', 'production'])
       .default('development')
-      .describe('production refuses the console handler and weak secrets. Env OTPGATE_MODE.'),
+      .describe(
+        'production refuses the console handler, weak secrets and a non-https baseUrl, and sends cookies Secure. Env OTPGATE_MODE.',
+      ),
     server: z
       .object({
         host: z.string().default('127.0.0.1').describe('Listen address. Env OTPGATE_HOST.'),
@@ -323,6 +325,15 @@ export const configSchema = z
       seen.add(site.id);
     });
     if (config.mode === 'production') {
+      // Production sends session and CSRF cookies Secure always: a browser on http would drop them, and on
+      // http the OTP, the session and the tokens would cross the network in clear. Loopback is refused too:
+      // development mode is the way to run on http://127.0.0.1.
+      if (!config.server.baseUrl?.startsWith('https://'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['server', 'baseUrl'],
+          message: 'production needs an https:// server.baseUrl (behind a TLS-terminating proxy: its public https URL)',
+        });
       config.secrets.hmac.forEach((s, i) => {
         if (s.secret.length < 32 || s.secret.startsWith('dev-only'))
           ctx.addIssue({
