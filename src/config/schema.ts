@@ -229,7 +229,10 @@ export const configSchema = z
           .default(null)
           .describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
-        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* (behind a TLS-terminating proxy).'),
+        trustProxy: z
+          .boolean()
+          .default(false)
+          .describe('Trust X-Forwarded-* and a valid X-Request-Id (behind a TLS-terminating proxy that sets them).'),
         shutdownDelayMs: z
           .number()
           .int()
