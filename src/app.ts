@@ -96,7 +96,9 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
     }));
   const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
-  const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies: base.startsWith('https:') };
+  // Production insists on an https baseUrl (config schema); Secure there regardless, so no path can drop it.
+  const secureCookies = base.startsWith('https:') || config.mode === 'production';
+  const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies };
   // Callouts to SMS providers share one keep-alive pool per app, closed with it.
   const httpClient = createHttpClient();
   const flowDeps: FlowDeps = {

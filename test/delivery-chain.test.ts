@@ -182,11 +182,13 @@ describe('delivery handlers and the chain', () => {
   });
 
   test('production mode refuses the console handler at startup, unless explicitly allowed', async () => {
+    // Production also needs an https baseUrl (the session part of issue 9); this test is about the handler.
+    const production = { mode: 'production' as const, server: { logLevel: 'silent' as const, baseUrl: 'https://otpgate.test' } };
     await assert.rejects(
-      startTestServer({ mode: 'production', ...site(['console']) }),
+      startTestServer({ ...production, ...site(['console']) }),
       /console handler prints codes and is refused in production/,
     );
-    t = await startTestServer({ mode: 'production', ...site(['console']), delivery: { allowConsoleInProduction: true } });
+    t = await startTestServer({ ...production, ...site(['console']), delivery: { allowConsoleInProduction: true } });
     assert.equal((await register('+14155550128')).status, 200);
   });
 });

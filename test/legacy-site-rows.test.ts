@@ -74,7 +74,7 @@ async function assertLegacyRowReads(url: string, insertRaw: () => Promise<void>)
     assert.equal(site.name, 'Old Shop');
     assert.equal(site.locale, 'es');
     assert.equal(site.policies.self_registration.codeLength, 8, 'the live default, not the frozen 6');
-    assert.deepEqual(site.session, { ttlSeconds: 604_800 });
+    assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
     assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
   } finally {
     await store.close();

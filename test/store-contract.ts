@@ -109,6 +109,7 @@ function newSession(overrides: Partial<Omit<BrowserSession, 'siteId'>> = {}): Om
     secondFactorAt: null,
     createdAt: T0,
     expiresAt: at(HOUR),
+    lastSeenAt: T0,
     revokedAt: null,
     ...overrides,
   };
@@ -644,6 +645,21 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(await sessions.revoke(session.tokenHash, at(2 * MINUTE)), false);
         assert.deepEqual((await sessions.byHash(session.tokenHash))?.revokedAt, at(MINUTE));
         assert.equal(await sessions.revoke('missing', T0), false);
+      });
+
+      test('touch records activity on a session not revoked, and on no other', async (t) => {
+        const store = await fresh(t);
+        const sessions = store.forSite('a').sessions;
+        const elsewhere = store.forSite('b').sessions;
+        const session = newSession();
+        const revoked = newSession({ revokedAt: T0 });
+        for (const s of [session, revoked]) await sessions.insert(s);
+        assert.equal(await sessions.touch(session.tokenHash, at(MINUTE)), true);
+        assert.deepEqual((await sessions.byHash(session.tokenHash))?.lastSeenAt, at(MINUTE));
+        assert.equal(await sessions.touch(revoked.tokenHash, at(MINUTE)), false);
+        assert.deepEqual((await sessions.byHash(revoked.tokenHash))?.lastSeenAt, T0);
+        assert.equal(await elsewhere.touch(session.tokenHash, at(2 * MINUTE)), false, 'another site cannot touch it');
+        assert.equal(await sessions.touch('missing', at(MINUTE)), false);
       });
 
       test("revokeUser revokes every live session of the user and no other user's", async (t) => {

@@ -103,7 +103,7 @@ test('a site gets its defaults', () => {
     clients: [],
     tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
     branding: {},
-    session: { ttlSeconds: 604_800 },
+    session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
     secondFactor: { account: false, maxAgeSeconds: 300 },
   });
 });
@@ -271,8 +271,10 @@ test('a file that cannot be read or parsed is a ConfigError naming the file', (t
   assert.match(problemsOf(() => loadConfig({ path: json, env: {} }))[0] ?? '', /not valid JSON/);
 });
 
+const HTTPS = { baseUrl: 'https://id.example.com' };
+
 test('production mode refuses short and demo secrets', () => {
-  const short = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } });
+  const short = parse({ mode: 'production', server: HTTPS, secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } });
   assert.ok(!short.success);
   assert.deepEqual(
     short.error.issues.map((i) => i.path.join('.')),
@@ -280,12 +282,17 @@ test('production mode refuses short and demo secrets', () => {
   );
   assert.match(short.error.issues[0]?.message ?? '', /32\+ characters/);
 
-  const demo = parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }] } });
+  const demo = parse({
+    mode: 'production',
+    server: HTTPS,
+    secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }] },
+  });
   assert.ok(!demo.success);
   assert.match(demo.error.issues[0]?.message ?? '', /not the demo one/);
 
   const rotated = parse({
     mode: 'production',
+    server: HTTPS,
     secrets: {
       hmac: [
         { id: 'new', secret: 'x'.repeat(32) },
@@ -299,7 +306,7 @@ test('production mode refuses short and demo secrets', () => {
     ['secrets.hmac.1.secret'],
   );
 
-  assert.ok(parse({ mode: 'production', secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] } }).success);
+  assert.ok(parse({ mode: 'production', server: HTTPS, secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] } }).success);
   // Development accepts what production refuses.
   assert.ok(parse({ mode: 'development', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } }).success);
 });
@@ -310,6 +317,29 @@ test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {
     problemsOf(() => loadConfig({ path, env: { OTPGATE_MODE: 'production' } })),
     'secrets.hmac.0.secret',
     /production/,
+  );
+});
+
+test('production mode refuses a server.baseUrl that is not https, loopback and unset included', (t) => {
+  const secrets = { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] };
+  for (const server of [{ baseUrl: 'http://id.example.com' }, { baseUrl: 'http://127.0.0.1:8080' }, {}]) {
+    const parsed = parse({ mode: 'production', server, secrets });
+    assert.ok(!parsed.success, JSON.stringify(server));
+    assert.deepEqual(
+      parsed.error.issues.map((i) => i.path.join('.')),
+      ['server.baseUrl'],
+    );
+    assert.match(parsed.error.issues[0]?.message ?? '', /https/);
+  }
+  assert.ok(parse({ mode: 'production', server: HTTPS, secrets }).success);
+  // Development (what the tests run in) keeps http.
+  assert.ok(parse({ mode: 'development', server: { baseUrl: 'http://id.example.com' }, secrets }).success);
+  // At startup the loader names the path.
+  const { path } = writeConfig(t, `${MINIMAL}mode: production\nserver:\n  baseUrl: http://id.example.com\n`);
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k1:${'y'.repeat(32)}` } })),
+    'server.baseUrl',
+    /https/,
   );
 });
 
@@ -513,7 +543,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
     assert.deepEqual(site.policies[useCase], live);
   assert.equal(site.locale, 'fr');
   assert.equal(site.registrationEnabled, false);
-  assert.deepEqual(site.session, { ttlSeconds: 604_800 });
+  assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
   assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
   assert.equal('clients' in site, false);
 });
@@ -529,4 +559,21 @@ test('the shipped otpgate.yaml loads cleanly', () => {
   const clients = configuredClients(config.sites[0]!);
   assert.ok(clients.length > 0);
   for (const client of clients) assert.ok(client.redirectUris.length > 0);
+});
+
+test('site.session: idle 30 min and absolute 12 h by default; the deprecated ttlSeconds can only shorten the absolute lifetime', () => {
+  const sessionOf = (session: Record<string, number> | undefined) => {
+    const parsed = parse({ sites: [{ id: 'shop', name: 'Shop', ...(session ? { session } : {}) }] });
+    assert.ok(parsed.success);
+    return toSite(parsed.data.sites[0]!, parsed.data).session;
+  };
+  assert.deepEqual(sessionOf(undefined), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
+  assert.deepEqual(sessionOf({ idleTimeoutSeconds: 600, absoluteLifetimeSeconds: 3600 }), {
+    idleTimeoutSeconds: 600,
+    absoluteLifetimeSeconds: 3600,
+  });
+  // A site configured under the old 7-day default gets 12 hours, not 7 days; a stricter old value is kept.
+  assert.deepEqual(sessionOf({ ttlSeconds: 604_800 }), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
+  assert.deepEqual(sessionOf({ ttlSeconds: 900 }), { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 900 });
+  assert.ok(!parse({ sites: [{ id: 'shop', name: 'Shop', session: { idleTimeoutSeconds: 10 } }] }).success, 'bounded');
 });

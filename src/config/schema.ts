@@ -158,13 +158,27 @@ export const siteSchema = z
       .default({}),
     session: z
       .object({
+        idleTimeoutSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(86_400)
+          .default(1800)
+          .describe('A hosted-pages sign-in ends after this many seconds without a request (default 30 minutes).'),
+        absoluteLifetimeSeconds: z
+          .number()
+          .int()
+          .min(300)
+          .max(2_592_000)
+          .default(43_200)
+          .describe('A hosted-pages sign-in ends this many seconds after it began, however active (default 12 hours).'),
         ttlSeconds: z
           .number()
           .int()
           .min(300)
           .max(31_536_000)
-          .default(604_800)
-          .describe('How long a sign-in on the hosted pages lasts (default 7 days).'),
+          .optional()
+          .describe('Deprecated (the old single lifetime): when set, the absolute lifetime is the shorter of the two.'),
       })
       .strict()
       .default({}),
@@ -201,7 +215,9 @@ export const configSchema = z
     mode: z
       .enum(['development', 'production'])
       .default('development')
-      .describe('production refuses the console handler and weak secrets. Env OTPGATE_MODE.'),
+      .describe(
+        'production refuses the console handler, weak secrets and a non-https baseUrl, and sends cookies Secure. Env OTPGATE_MODE.',
+      ),
     server: z
       .object({
         host: z.string().default('127.0.0.1').describe('Listen address. Env OTPGATE_HOST.'),
@@ -213,7 +229,10 @@ export const configSchema = z
           .default(null)
           .describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
-        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* (behind a TLS-terminating proxy).'),
+        trustProxy: z
+          .boolean()
+          .default(false)
+          .describe('Trust X-Forwarded-* and a valid X-Request-Id (behind a TLS-terminating proxy that sets them).'),
         shutdownDelayMs: z
           .number()
           .int()
@@ -309,6 +328,15 @@ export const configSchema = z
       seen.add(site.id);
     });
     if (config.mode === 'production') {
+      // Production sends session and CSRF cookies Secure always: a browser on http would drop them, and on
+      // http the OTP, the session and the tokens would cross the network in clear. Loopback is refused too:
+      // development mode is the way to run on http://127.0.0.1.
+      if (!config.server.baseUrl?.startsWith('https://'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['server', 'baseUrl'],
+          message: 'production needs an https:// server.baseUrl (behind a TLS-terminating proxy: its public https URL)',
+        });
       config.secrets.hmac.forEach((s, i) => {
         if (s.secret.length < 32 || s.secret.startsWith('dev-only'))
           ctx.addIssue({

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { SitePolicies } from '../domain/policy.js';
 import type { StoredSite } from '../domain/repositories.js';
+import type { SessionPolicy } from '../domain/session.js';
 import type { Site } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { formatZodError } from './load.js';
@@ -76,9 +77,15 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     registrationHandler: site.registrationHandler,
     tokens: site.tokens,
     branding: site.branding,
-    session: site.session,
+    session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
   };
+}
+
+/** The deprecated single `ttlSeconds` can only shorten the absolute lifetime, never lengthen it past the default. */
+function sessionPolicyOf(session: SiteConfig['session']): SessionPolicy {
+  const { idleTimeoutSeconds, absoluteLifetimeSeconds, ttlSeconds } = session;
+  return { idleTimeoutSeconds, absoluteLifetimeSeconds: Math.min(absoluteLifetimeSeconds, ttlSeconds ?? absoluteLifetimeSeconds) };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

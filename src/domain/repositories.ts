@@ -119,6 +119,8 @@ export interface SessionRepository {
   byHash(tokenHash: string): Promise<BrowserSession | null>;
   /** Records a passed second factor on a live session; false when it was revoked or has expired. */
   markSecondFactor(tokenHash: string, at: Date): Promise<boolean>;
+  /** Records activity (lastSeenAt) on a session not revoked; false when it was revoked or is unknown. */
+  touch(tokenHash: string, at: Date): Promise<boolean>;
   /** Revokes one session; false when it was already revoked or unknown. */
   revoke(tokenHash: string, now: Date): Promise<boolean>;
   /** Revokes every live session of the user ("sign out everywhere"); returns how many. */

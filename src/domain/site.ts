@@ -1,4 +1,5 @@
 import type { SitePolicies } from './policy.js';
+import type { SessionPolicy } from './session.js';
 
 /** A site id is also its URL path prefix, so it is restricted to what is safe and unambiguous in a path. */
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -36,8 +37,8 @@ export interface Site {
   registrationHandler: string | null;
   tokens: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; authorizationCodeTtlSeconds: number };
   branding: SiteBranding;
-  /** How long a sign-in on the hosted pages lasts. */
-  session: { ttlSeconds: number };
+  /** How long a sign-in on the hosted pages lasts: idle and absolute. */
+  session: SessionPolicy;
   secondFactor: SecondFactorPolicy;
 }
 

@@ -52,7 +52,7 @@ export function oidcAuthorizeHandler(services: Pick<HttpServices, 'clients' | 't
 
     try {
       const asked = checkBrowserRequest(params, client, tokens.normaliseScope);
-      const who = await currentSession(services, request);
+      const who = await currentSession(services, request, reply);
       let needsLogin = !who || asked.prompts.has('login') || asked.prompts.has('create');
       // OIDC Core 3.1.2.1: max_age=0 is prompt=login; otherwise whole seconds, as auth_time counts them.
       const elapsed = who ? Math.floor((clock.now().getTime() - who.session.authTime.getTime()) / 1000) : 0;

@@ -36,7 +36,7 @@ export function endSessionHandler(services: Pick<HttpServices, 'clients' | 'keyr
     const clientId = clientIdParam ?? hint?.aud[0];
     if (uri && !(await services.clients.postLogoutTarget(site, clientId, uri))) return invalid();
 
-    const who = await currentSession(services, request);
+    const who = await currentSession(services, request, reply);
     if (!who || (hint && hint.sub === who.user.id)) {
       await signOut(services, request, reply);
       return afterSignOut(services, request, reply, {

@@ -2,10 +2,10 @@ import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { randomToken } from '../crypto/random.js';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
 import { replyError } from './reply-error.js';
+import { createRequestIds } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import type { HttpServices } from './services.js';
 
@@ -17,17 +17,15 @@ declare module 'fastify' {
 
 export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
   const { settings, sites, urls } = services;
-  // Request ids: unique across instances (a random prefix per server) and cheap per request (a counter).
-  const instance = randomToken(6);
-  let requestCounter = 0;
   // Typed as Fastify's base logger so the instance is the plain FastifyInstance the routes are written for.
   const loggerInstance: FastifyBaseLogger = services.logger;
   const server: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => `${instance}-${(++requestCounter).toString(36)}`,
+    // Off: Fastify would take any X-Request-Id as given (8 KB, markup, line breaks). createRequestIds checks it.
+    requestIdHeader: false,
+    genReqId: createRequestIds({ trustProxy: settings.trustProxy }),
     // Request bodies carry codes and phone numbers: log the route, never the payload.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -2,19 +2,33 @@ import { hashToken } from '../crypto/code-hasher.js';
 import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
 import type { Store } from '../domain/repositories.js';
-import { secondFactorFresh, sessionLive, type BrowserSession } from '../domain/session.js';
+import { activityDue, secondFactorFresh, sessionEndsAt, sessionLive, type BrowserSession } from '../domain/session.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 
 const hashSession = (token: string) => hashToken('session', token);
 
-/** Browser sessions of the hosted pages: started by a verified code, ended by sign-out. */
+/** What resolving a cookie gives: the session, its user, and when the cookie should now expire. */
+export interface ResolvedSession {
+  session: BrowserSession;
+  user: User;
+  /** When the session ends if the user does nothing more. */
+  endsAt: Date;
+  /** True when this request recorded activity (so the cookie's expiry moved and should be sent again). */
+  renewed: boolean;
+}
+
+/**
+ * Browser sessions of the hosted pages: started by a verified code, ended by sign-out, by the site's idle
+ * timeout (no request for `session.idleTimeoutSeconds`) or by its absolute lifetime (`absoluteLifetimeSeconds`
+ * after sign-in, however active: a stolen cookie cannot be kept alive forever).
+ */
 export function createSessionService(store: Store, clock: Clock) {
   const sessions = (site: Site) => store.forSite(site.id).sessions;
 
   return {
     /** A new session for a user who just proved their phone; returns the cookie value (only its hash is stored). */
-    async start(site: Site, user: User): Promise<{ token: string; session: BrowserSession }> {
+    async start(site: Site, user: User): Promise<{ token: string; session: BrowserSession; endsAt: Date }> {
       const now = clock.now();
       const token = randomToken(32);
       const session: BrowserSession = {
@@ -24,21 +38,34 @@ export function createSessionService(store: Store, clock: Clock) {
         authTime: now,
         secondFactorAt: null,
         createdAt: now,
-        expiresAt: new Date(now.getTime() + site.session.ttlSeconds * 1000),
+        expiresAt: new Date(now.getTime() + site.session.absoluteLifetimeSeconds * 1000),
+        lastSeenAt: now,
         revokedAt: null,
       };
       await sessions(site).insert(session);
-      return { token, session };
+      return { token, session, endsAt: sessionEndsAt(session, site.session) };
     },
 
-    /** The live session and active user behind a cookie value, or null. */
-    async resolve(site: Site, token: string | undefined): Promise<{ session: BrowserSession; user: User } | null> {
+    /**
+     * The live session and active user behind a cookie value, or null. Every resolve is activity; it is
+     * written at most once a minute per session (activityDue), so most page views stay reads.
+     */
+    async resolve(site: Site, token: string | undefined): Promise<ResolvedSession | null> {
       if (!token || token.length > 100) return null;
-      const session = await sessions(site).byHash(hashSession(token));
-      if (!session || !sessionLive(session, clock.now())) return null;
-      const user = await store.forSite(site.id).users.byId(session.userId);
+      const now = clock.now();
+      const found = await sessions(site).byHash(hashSession(token));
+      if (!found || !sessionLive(found, now, site.session)) return null;
+      const user = await store.forSite(site.id).users.byId(found.userId);
       if (!user || user.status !== 'active') return null;
-      return { session, user };
+      let session = found;
+      let renewed = false;
+      if (activityDue(found, now)) {
+        // Revoked in between (sign-out elsewhere): the session is over for this request too.
+        if (!(await sessions(site).touch(found.tokenHash, now))) return null;
+        session = { ...found, lastSeenAt: now };
+        renewed = true;
+      }
+      return { session, user, endsAt: sessionEndsAt(session, site.session), renewed };
     },
 
     /** True when the site wants no second factor here, or one was passed recently enough. */

@@ -173,6 +173,13 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Hosted sessions get an idle timeout: the last recorded activity. Nullable, so sessions opened before
+    // this migration read their creation as their last activity (and so end by the idle rule soon after).
+    '0006_session_activity': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
+      },
+    },
   };
 }
 

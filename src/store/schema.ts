@@ -124,6 +124,8 @@ export interface SessionsTable {
   created_at: Millis;
   expires_at: Millis;
   revoked_at: Millis | null;
+  /** Null on rows written before 0006_session_activity: read as created_at. */
+  last_seen_at: Millis | null;
 }
 
 export interface Database {

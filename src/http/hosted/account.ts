@@ -24,13 +24,13 @@ export type AccountAccess = { who: { session: BrowserSession; user: User } } | {
  * this async function: a Fastify reply is a thenable, and awaiting one waits for the response instead.
  */
 export async function requireAccount(
-  services: Pick<HttpServices, 'sessions'>,
+  services: Pick<HttpServices, 'sessions' | 'urls'>,
   request: FastifyRequest,
   reply: FastifyReply,
   back: string,
 ): Promise<AccountAccess> {
   const site = request.site;
-  const who = await currentSession(services, request);
+  const who = await currentSession(services, request, reply);
   if (!who) return { redirected: seeOther(reply, withReturnTo(`/${site.id}/login`, back)) };
   if (!services.sessions.secondFactorSatisfied(site, who.session))
     return { redirected: seeOther(reply, withReturnTo(`/${site.id}/account/confirm`, back)) };

@@ -44,7 +44,7 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       const site = request.site;
       const returnTo = safeReturnTo(site, queryParam(request, 'return_to'));
       // Signed in already and nowhere to go back to: the account page is what the user came for.
-      if (!returnTo && (await currentSession(services, request))) return seeOther(reply, `/${site.id}/account`);
+      if (!returnTo && (await currentSession(services, request, reply))) return seeOther(reply, `/${site.id}/account`);
       const ctx = pageContext(urls, request, reply, { languageLinks: true });
       const hint = parsePhone(queryParam(request, 'login_hint') ?? '', site.defaultCountry ?? undefined);
       const notice = NOTICES[queryParam(request, 'done') ?? ''];

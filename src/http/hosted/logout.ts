@@ -29,7 +29,7 @@ export function logoutHandlers(services: Pick<HttpServices, 'clients' | 'session
   const { urls } = services;
   return {
     async confirm(request: FastifyRequest, reply: FastifyReply) {
-      const who = await currentSession(services, request);
+      const who = await currentSession(services, request, reply);
       if (!who) return seeOther(reply, `/${request.site.id}/login?done=signed_out`);
       return sendPage(reply, 200, logoutPage(pageContext(urls, request, reply, { user: who.user, languageLinks: true })));
     },
@@ -45,7 +45,7 @@ export function logoutHandlers(services: Pick<HttpServices, 'clients' | 'session
     },
 
     async everywhere(request: FastifyRequest, reply: FastifyReply) {
-      const who = await currentSession(services, request);
+      const who = await currentSession(services, request, reply);
       if (who) await services.sessions.endEverywhere(request.site, who.user.id);
       await signOut(services, request, reply);
       return seeOther(reply, `/${request.site.id}/login?done=signed_out_everywhere`);

@@ -31,7 +31,7 @@ export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | '
   async function signedIn(request: FastifyRequest, reply: FastifyReply, returnToValue: string | undefined) {
     const site = request.site;
     const returnTo = safeReturnTo(site, returnToValue) ?? `/${site.id}/account`;
-    const who = await currentSession(services, request);
+    const who = await currentSession(services, request, reply);
     if (!who) return { redirect: seeOther(reply, withReturnTo(`/${site.id}/login`, returnTo)) };
     return { who, returnTo };
   }

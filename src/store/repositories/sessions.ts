@@ -20,6 +20,7 @@ export function createSessionRepository(db: Kysely<Database>, siteId: string): S
           created_at: session.createdAt.getTime(),
           expires_at: session.expiresAt.getTime(),
           revoked_at: session.revokedAt?.getTime() ?? null,
+          last_seen_at: session.lastSeenAt.getTime(),
         })
         .execute();
     },
@@ -34,6 +35,17 @@ export function createSessionRepository(db: Kysely<Database>, siteId: string): S
     },
     async markSecondFactor(tokenHash, at) {
       const result = await live(at).set({ second_factor_at: at.getTime() }).where('token_hash', '=', tokenHash).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async touch(tokenHash, at) {
+      // Not revoked only: a sign-out elsewhere wins over activity recorded at the same moment.
+      const result = await db
+        .updateTable('sessions')
+        .set({ last_seen_at: at.getTime() })
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
     async revoke(tokenHash, now) {
@@ -64,5 +76,6 @@ function toSession(row: Selectable<SessionsTable>): BrowserSession {
     createdAt: toDate(row.created_at),
     expiresAt: toDate(row.expires_at),
     revokedAt: toDateOrNull(row.revoked_at),
+    lastSeenAt: toDate(row.last_seen_at ?? row.created_at),
   };
 }
