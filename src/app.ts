@@ -215,6 +215,7 @@ async function syncConfiguredSites(store: Store, config: Config, clock: Clock): 
         secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,
         redirectUris: client.redirectUris,
         postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
+        requirePkce: client.requirePkce,
       });
     }
   }

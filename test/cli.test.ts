@@ -32,6 +32,7 @@ interface ClientRow {
   clientId: string;
   name: string;
   type: string;
+  pkce: string;
   redirectUris: string[];
 }
 interface AttemptRow {
@@ -235,7 +236,13 @@ describe('otpgate CLI', { concurrency: true }, () => {
       const listed = await cli.run('client', 'list', '--site', 'demo', '--json');
       assert.ok(!listed.stdout.includes(secret));
       assert.deepEqual(json<ClientRow[]>(listed), [
-        { clientId: 'web-app', name: 'web-app', type: 'confidential', redirectUris: ['https://app.example/cb', 'https://app.example/cb2'] },
+        {
+          clientId: 'web-app',
+          name: 'web-app',
+          type: 'confidential',
+          pkce: 'required',
+          redirectUris: ['https://app.example/cb', 'https://app.example/cb2'],
+        },
       ]);
 
       const db = new Database(join(cli.dir, 't.db'), { readonly: true });
@@ -266,7 +273,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.doesNotMatch(added.stdout, /secret/);
       const table = await cli.run('client', 'list', '--site', 'demo');
       assertOk(table);
-      assert.match(table.stdout, /^clientId\s+name\s+type\s+redirectUris\nspa\s+Single page\s+public\s+https:\/\/spa\.example\/cb\n$/);
+      assert.match(
+        table.stdout,
+        /^clientId\s+name\s+type\s+pkce\s+redirectUris\nspa\s+Single page\s+public\s+required\s+https:\/\/spa\.example\/cb\n$/,
+      );
     });
 
     test('add refuses an unknown site, a taken id, a bad id or redirect URI', async () => {
@@ -284,6 +294,23 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.deepEqual(
         json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.type, c.redirectUris]),
         [['x', 'confidential', ['https://a.example/cb']]],
+      );
+    });
+
+    test('--no-pkce: only a confidential client may turn PKCE off (RFC 9700)', async () => {
+      const cli = cliFixture();
+      const add = (...args: string[]) => cli.run('client', 'add', '--site', 'demo', ...args);
+      const refused = await add('--id', 'spa', '--redirect-uri', 'https://a.example/cb', '--no-pkce');
+      assertFails(refused, 'invalid_request');
+      assert.match(refused.stderr, /only a confidential client/);
+      assertOk(await add('--id', 'legacy', '--redirect-uri', 'https://a.example/cb', '--confidential', '--no-pkce'));
+      assertOk(await add('--id', 'modern', '--redirect-uri', 'https://a.example/cb', '--confidential'));
+      assert.deepEqual(
+        json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.pkce]),
+        [
+          ['legacy', 'off'],
+          ['modern', 'required'],
+        ],
       );
     });
 

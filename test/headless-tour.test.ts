@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { pkcePair } from './support/pkce.js';
+import { createSkewedClock } from './support/skewed-clock.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 // The README's five-minute tour, over real HTTP: register, log in, exchange, userinfo.
 describe('headless identity API tour', () => {
   let t: TestServer;
+  const clock = createSkewedClock();
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({}, { clock });
   });
   after(() => t.close());
 
@@ -200,6 +202,13 @@ describe('headless identity API tour', () => {
     );
     assert.equal(second.status, 200);
     assert.notEqual(second.body.refresh_token, first.body.refresh_token);
+    const raced = await postForm(
+      `${site()}/services/oauth2/token`,
+      { grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) },
+      secretAuth,
+    );
+    assert.equal(raced.status, 200, 'a second refresh inside the grace window (10 s) is a race, not theft');
+    clock.advance(11_000);
     const replay = await postForm(
       `${site()}/services/oauth2/token`,
       { grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) },

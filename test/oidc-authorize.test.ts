@@ -22,7 +22,14 @@ describe('OpenID Connect authorize and end-session edges', () => {
           handlers: ['console'],
           clients: [
             { clientId: 'spa', redirectUris: [CALLBACK], postLogoutRedirectUris: ['http://app.test/bye'] },
-            { clientId: 'web', clientSecret: 'web-secret-0123456789', redirectUris: [CALLBACK, 'http://app.test/other'] },
+            // A legacy confidential app that turned PKCE off; web-strict is one on the default.
+            {
+              clientId: 'web',
+              clientSecret: 'web-secret-0123456789',
+              redirectUris: [CALLBACK, 'http://app.test/other'],
+              requirePkce: false,
+            },
+            { clientId: 'web-strict', clientSecret: 'web-strict-secret-0123456789', redirectUris: [CALLBACK] },
           ],
         },
       ],
@@ -83,7 +90,20 @@ describe('OpenID Connect authorize and end-session edges', () => {
     }
   });
 
-  test('a form POST works like a GET; a confidential client may skip PKCE; login_hint fills the number', async () => {
+  test('PKCE is required of a confidential client too (RFC 9700), unless it turned PKCE off', async () => {
+    const browser = createBrowser(t.url);
+    const refused = await browser.go(
+      authorize({ response_type: 'code', client_id: 'web-strict', redirect_uri: CALLBACK, scope: 'openid' }),
+    );
+    const error = new URL(refused.url);
+    assert.equal(`${error.origin}${error.pathname}`, CALLBACK, 'the error goes back to the app');
+    assert.equal(error.searchParams.get('error'), 'invalid_request');
+    assert.match(error.searchParams.get('error_description') ?? '', /code_challenge/);
+    const withPkce = await browser.go(authorize({ ...good, client_id: 'web-strict' }));
+    assert.equal(new URL(withPkce.url).pathname, '/demo/login');
+  });
+
+  test('a form POST works like a GET; a confidential client that turned PKCE off may skip it; login_hint fills the number', async () => {
     const browser = createBrowser(t.url);
     const page = await browser.go(`${t.url}/demo/services/oauth2/authorize`, {
       form: { response_type: 'code', client_id: 'web', redirect_uri: 'http://app.test/other', scope: 'openid', login_hint: '+14155550401' },

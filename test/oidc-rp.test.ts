@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import type { PhoneNumber } from '../src/domain/phone.js';
 import { createBrowser, hiddenFields, type Browser, type Page } from './support/browser-fetch.js';
+import { createSkewedClock } from './support/skewed-clock.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const ISSUER = 'http://otpgate.test/demo';
@@ -17,25 +18,34 @@ const SIGNED_OUT = 'http://rp.test/signed-out';
 
 describe('OpenID Connect relying party (openid-client)', () => {
   let t: TestServer;
+  const clock = createSkewedClock();
   before(async () => {
-    t = await startTestServer({
-      sites: [
-        {
-          id: 'demo',
-          name: 'Demo',
-          handlers: ['console'],
-          clients: [
-            { clientId: 'rp-spa', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT] },
-            { clientId: 'rp-web', clientSecret: 'rp-web-secret-0123456789', redirectUris: [CALLBACK] },
-          ],
-        },
-      ],
-    });
+    t = await startTestServer(
+      {
+        sites: [
+          {
+            id: 'demo',
+            name: 'Demo',
+            handlers: ['console'],
+            clients: [
+              { clientId: 'rp-spa', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT] },
+              { clientId: 'rp-web', clientSecret: 'rp-web-secret-0123456789', redirectUris: [CALLBACK] },
+            ],
+          },
+        ],
+      },
+      { clock },
+    );
   });
   after(() => t.close());
 
   /** What a real deployment's DNS would do: the issuer's host name is served on the test's loopback port. */
   const loopbackFetch: client.CustomFetch = (url, options) => fetch(url.replace('http://otpgate.test', t.url), options);
+
+  /** PKCE parameters for an authorization URL (S256). */
+  async function pkceParams(verifier = client.randomPKCECodeVerifier()): Promise<Record<string, string>> {
+    return { code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+  }
 
   async function discover(clientId: string, auth: client.ClientAuth): Promise<client.Configuration> {
     const config = await client.discovery(new URL(ISSUER), clientId, undefined, auth, {
@@ -128,10 +138,19 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     assert.notEqual(refreshed.access_token, tokens.access_token);
     assert.equal(refreshed.claims()?.auth_time, claims.auth_time, 'a refresh keeps the original auth_time');
+    // Two tabs refreshing at once: the late one, inside the grace window, gets its own pair of the same login.
+    const raced = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    assert.ok(raced.refresh_token && raced.refresh_token !== refreshed.refresh_token, 'a new pair, not a copy of the first');
+    clock.advance(11_000);
     await assert.rejects(
       client.refreshTokenGrant(config, tokens.refresh_token!),
       (e: { error?: string }) => e.error === 'invalid_grant',
-      'a rotated refresh token is dead',
+      'a rotated refresh token is dead once the grace window has passed',
+    );
+    await assert.rejects(
+      client.refreshTokenGrant(config, raced.refresh_token),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+      'and the replay after the window revoked the whole login',
     );
 
     // Signed in already: the next sign-in of any app goes straight back, no page in between.
@@ -170,12 +189,15 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const config = await discover('rp-web', client.ClientSecretBasic('rp-web-secret-0123456789'));
     const nonce = client.randomNonce();
     const state = client.randomState();
+    // A confidential client sends PKCE too (RFC 9700): its secret does not stop an injected code.
+    const verifier = client.randomPKCECodeVerifier();
     const authorizationUrl = client.buildAuthorizationUrl(config, {
       redirect_uri: CALLBACK,
       scope: 'openid profile phone',
       nonce,
       state,
       ui_locales: 'de',
+      ...(await pkceParams(verifier)),
     });
 
     const browser = createBrowser(t.url);
@@ -196,6 +218,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
 
     const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {
+      pkceCodeVerifier: verifier,
       expectedNonce: nonce,
       expectedState: state,
       idTokenExpected: true,
@@ -213,13 +236,15 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const browser = createBrowser(t.url);
     const first = await signInOnPage(
       browser,
-      await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid' }).href),
+      await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', ...(await pkceParams()) }).href),
       phone,
     );
     assert.ok(first.url.startsWith(CALLBACK));
 
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
-      const page = await browser.go(client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', ...extra }).href);
+      const page = await browser.go(
+        client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', ...extra, ...(await pkceParams()) }).href,
+      );
       assert.equal(new URL(page.url).pathname, '/demo/login', JSON.stringify(extra));
       // Signing in again satisfies the request: back at the app, not looping through the login page.
       const done = await signInOnPage(browser, page, phone);
@@ -227,7 +252,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     }
 
     const create = await browser.go(
-      client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'create' }).href,
+      client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'create', ...(await pkceParams()) }).href,
     );
     assert.equal(new URL(create.url).pathname, '/demo/register');
     assert.ok(hiddenFields(create.html, '/demo/register').return_to?.startsWith('/demo/services/oauth2/authorize?'));

@@ -80,6 +80,7 @@ function newCode(overrides: Partial<Omit<AuthorizationCode, 'siteId'>> = {}): Om
     codeChallenge: 'challenge',
     nonce: null,
     authTime: T0,
+    familyId: 'family-1',
     expiresAt: at(MINUTE),
     ...overrides,
   };
@@ -96,6 +97,7 @@ function newToken(overrides: Partial<Omit<Token, 'siteId'>> = {}): Omit<Token, '
     authTime: T0,
     expiresAt: at(HOUR),
     revokedAt: null,
+    replacedAt: null,
     createdAt: T0,
     ...overrides,
   };
@@ -481,6 +483,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           secretHash: null,
           redirectUris: ['https://app.example/cb'],
           postLogoutRedirectUris: [],
+          requirePkce: true,
         };
         const web = {
           clientId: 'web',
@@ -488,6 +491,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           secretHash: 'hash',
           redirectUris: ['https://web.example/cb', 'https://web.example/cb2'],
           postLogoutRedirectUris: ['https://web.example/bye'],
+          requirePkce: false,
         };
         await clients.upsert(app);
         await clients.upsert(web);
@@ -507,6 +511,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const clients = (await fresh(t)).forSite('a').clients;
         await clients.upsert({ clientId: 'old', name: 'Old', secretHash: null, redirectUris: ['https://old.example/cb'] });
         assert.deepEqual((await clients.byId('old'))?.postLogoutRedirectUris, []);
+        assert.equal((await clients.byId('old'))?.requirePkce, true, 'PKCE required unless turned off');
       });
     });
 
@@ -559,6 +564,34 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual((await grants.tokenByHash(earlier.tokenHash))?.revokedAt, T0);
         assert.deepEqual((await grants.tokenByHash(current.tokenHash))?.revokedAt, at(MINUTE));
         assert.equal((await grants.tokenByHash(other.tokenHash))?.revokedAt, null);
+      });
+
+      test('exchangedCodeFamily names the family of a code already exchanged, and nothing for one not yet used', async (t) => {
+        const store = await fresh(t);
+        const grants = store.forSite('a').grants;
+        const code = newCode({ familyId: 'f-code' });
+        await grants.insertCode(code);
+        assert.equal(await grants.exchangedCodeFamily(code.codeHash), null, 'not exchanged yet');
+        await grants.consumeCode(code.codeHash, T0);
+        assert.equal(await grants.exchangedCodeFamily(code.codeHash), 'f-code');
+        assert.equal(await grants.exchangedCodeFamily('missing'), null);
+        assert.equal(await store.forSite('b').grants.exchangedCodeFamily(code.codeHash), null, 'another site');
+      });
+
+      test('rotateToken marks a live token rotated once; revokeFamily ends the rotation grace', async (t) => {
+        const grants = (await fresh(t)).forSite('a').grants;
+        const rotated = newToken({ familyId: 'f1' });
+        const successor = newToken({ familyId: 'f1' });
+        await grants.insertToken(rotated);
+        await grants.insertToken(successor);
+        assert.equal(await grants.rotateToken(rotated.tokenHash, at(MINUTE)), true);
+        assert.equal(await grants.rotateToken(rotated.tokenHash, at(2 * MINUTE)), false, 'a concurrent rotation loses');
+        const after = await grants.tokenByHash(rotated.tokenHash);
+        assert.deepEqual([after?.revokedAt, after?.replacedAt], [at(MINUTE), at(MINUTE)]);
+        await grants.revokeFamily('f1', at(3 * MINUTE));
+        const revoked = await grants.tokenByHash(rotated.tokenHash);
+        assert.deepEqual([revoked?.revokedAt, revoked?.replacedAt], [at(MINUTE), null], 'revocation time kept, grace gone');
+        assert.deepEqual((await grants.tokenByHash(successor.tokenHash))?.revokedAt, at(3 * MINUTE));
       });
 
       test('revokeUserTokens revokes every token of the user and no other', async (t) => {
@@ -780,6 +813,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           secretHash: 'hash-a',
           redirectUris: ['https://a.example/cb'],
           postLogoutRedirectUris: [],
+          requirePkce: true,
         };
         await store.forSite('a').clients.upsert(app);
         assert.equal(await store.forSite('b').clients.byId('app'), null);

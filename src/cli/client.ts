@@ -18,6 +18,7 @@ interface AddOptions {
   redirectUri: string[];
   postLogoutRedirectUri?: string[];
   confidential?: boolean;
+  pkce: boolean;
 }
 
 export function registerClient(program: Command): void {
@@ -39,12 +40,17 @@ export function registerClient(program: Command): void {
     )
     .option('--name <name>', 'shown to people and in logs (default: the client id)')
     .option('--confidential', 'generate a client secret (server-side apps)')
+    .option('--no-pkce', 'do not require PKCE (a legacy confidential app only; RFC 9700 asks for PKCE everywhere)')
     .action(async (options: AddOptions, command: Command) => {
+      const secret = options.confidential ? randomToken(32) : null;
       const parsed = clientSchema.safeParse({
         clientId: options.id,
         name: options.name ?? options.id,
         redirectUris: options.redirectUri,
         postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
+        requirePkce: options.pkce,
+        // Given to the schema so its rule (only a confidential client may turn PKCE off) applies here too.
+        ...(secret ? { clientSecret: secret } : {}),
       });
       if (!parsed.success) throw new OtpgateError('invalid_request', `Invalid client: ${formatZodError(parsed.error).join('; ')}.`);
       await withServices(command, async ({ store, siteDirectory }) => {
@@ -53,7 +59,6 @@ export function registerClient(program: Command): void {
         // upsert would replace the client, and with it a secret its app already uses.
         if (await clients.byId(parsed.data.clientId))
           throw new OtpgateError('client_exists', `Client "${parsed.data.clientId}" already exists on site ${site.id}.`);
-        const secret = options.confidential ? randomToken(32) : null;
         // Only the hash is stored: a database leak must not hand out working client credentials.
         await clients.upsert({
           clientId: parsed.data.clientId,
@@ -61,6 +66,7 @@ export function registerClient(program: Command): void {
           secretHash: secret && hashClientSecret(secret),
           redirectUris: parsed.data.redirectUris,
           postLogoutRedirectUris: parsed.data.postLogoutRedirectUris,
+          requirePkce: parsed.data.requirePkce,
         });
         if (secret) {
           process.stdout.write(`added confidential client ${parsed.data.clientId} on site ${site.id}\n`);
@@ -84,6 +90,7 @@ export function registerClient(program: Command): void {
           clientId: c.clientId,
           name: c.name,
           type: c.secretHash ? 'confidential' : 'public',
+          pkce: c.requirePkce || c.secretHash === null ? 'required' : 'off',
           redirectUris: c.redirectUris,
         }));
         printRows(rows, { json: options.json, empty: `no clients on site ${site.id}` });

@@ -91,8 +91,16 @@ const clientSchema = z
       .array(z.string().url())
       .default([])
       .describe('Exact URIs end-session may return the browser to (OIDC post_logout_redirect_uri).'),
+    requirePkce: z
+      .boolean()
+      .default(true)
+      .describe('PKCE (S256) on every authorization request (RFC 9700). Only a confidential client may set false, for a legacy app.'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.requirePkce || c.clientSecret !== undefined, {
+    message: 'only a confidential client (with clientSecret) may turn PKCE off',
+    path: ['requirePkce'],
+  });
 
 export const siteSchema = z
   .object({
@@ -142,6 +150,16 @@ export const siteSchema = z
         accessTokenTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
         refreshTokenTtlSeconds: z.number().int().min(300).max(31_536_000).default(2_592_000),
         authorizationCodeTtlSeconds: z.number().int().min(10).max(600).default(60),
+        refreshGraceSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(60)
+          .default(10)
+          .describe(
+            'A second refresh with the same refresh token this soon after its rotation gets a pair of the same login (a race, ' +
+              'not theft); after it, a replay revokes the login (0 = no grace).',
+          ),
       })
       .strict()
       .default({}),

@@ -7,6 +7,11 @@ export interface OAuthClient {
   redirectUris: string[];
   /** Where end-session may send the browser back to (OIDC RP-initiated logout); exact matches only. */
   postLogoutRedirectUris: string[];
+  /**
+   * PKCE on every authorization request (RFC 9700 §2.1.1), confidential clients included. Only a confidential
+   * client may turn it off, for a legacy app that cannot send a code_challenge.
+   */
+  requirePkce: boolean;
 }
 
 export interface AuthorizationCode {
@@ -20,6 +25,8 @@ export interface AuthorizationCode {
   nonce: string | null;
   /** When the user signed in (id_token auth_time); null only for codes issued before it was recorded. */
   authTime: Date | null;
+  /** The token family this code's exchange starts, so a replayed code can revoke what it issued (RFC 6749 §4.1.2). */
+  familyId: string | null;
   expiresAt: Date;
 }
 
@@ -38,6 +45,11 @@ export interface Token {
   authTime: Date | null;
   expiresAt: Date;
   revokedAt: Date | null;
+  /**
+   * When a refresh token was rotated (replaced by a new pair). A second refresh with it inside the grace window
+   * is a benign race, not theft; revoking the family clears it, so a logged-out family gets no grace.
+   */
+  replacedAt: Date | null;
   createdAt: Date;
 }
 

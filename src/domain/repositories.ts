@@ -90,7 +90,12 @@ export interface DeliveryAttemptRepository {
 
 export interface ClientRepository {
   /** Inserts or replaces the client; postLogoutRedirectUris defaults to none. */
-  upsert(client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris'> & { postLogoutRedirectUris?: string[] }): Promise<void>;
+  upsert(
+    client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris' | 'requirePkce'> & {
+      postLogoutRedirectUris?: string[];
+      requirePkce?: boolean;
+    },
+  ): Promise<void>;
   byId(clientId: string): Promise<OAuthClient | null>;
   list(): Promise<OAuthClient[]>;
 }
@@ -99,11 +104,17 @@ export interface GrantRepository {
   insertCode(code: Omit<AuthorizationCode, 'siteId'>): Promise<void>;
   /** Marks the code used and returns it; null when unknown, expired or already used (one exchange per code). */
   consumeCode(codeHash: string, now: Date): Promise<AuthorizationCode | null>;
+  /** The family a code already exchanged started; null when the code is unknown or was never exchanged. */
+  exchangedCodeFamily(codeHash: string): Promise<string | null>;
   insertToken(token: Omit<Token, 'siteId'>): Promise<void>;
   tokenByHash(tokenHash: string): Promise<Token | null>;
   /** Revokes an unrevoked token; false when it was already revoked (a concurrent rotation won). */
   revokeToken(tokenHash: string, now: Date): Promise<boolean>;
+  /** Revokes an unrevoked refresh token as rotated (replacedAt = now); false when a concurrent call won. */
+  rotateToken(tokenHash: string, now: Date): Promise<boolean>;
+  /** Revokes every token of the family and ends the rotation grace of its rotated tokens. */
   revokeFamily(familyId: string, now: Date): Promise<void>;
+  /** The same for every family of the user. */
   revokeUserTokens(userId: string, now: Date): Promise<void>;
   purgeExpired(before: Date): Promise<number>;
 }

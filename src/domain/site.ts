@@ -35,7 +35,12 @@ export interface Site {
   /** Module paths of the pluggable user discovery and registration handlers (null: built-in). */
   userDiscoveryHandler: string | null;
   registrationHandler: string | null;
-  tokens: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number; authorizationCodeTtlSeconds: number };
+  tokens: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    authorizationCodeTtlSeconds: number;
+    refreshGraceSeconds: number;
+  };
   branding: SiteBranding;
   /** How long a sign-in on the hosted pages lasts: idle and absolute. */
   session: SessionPolicy;

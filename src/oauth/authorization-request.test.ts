@@ -12,8 +12,10 @@ const publicClient: OAuthClient = {
   secretHash: null,
   redirectUris: ['https://app/cb'],
   postLogoutRedirectUris: [],
+  requirePkce: true,
 };
 const confidential: OAuthClient = { ...publicClient, secretHash: 'hash' };
+const legacyConfidential: OAuthClient = { ...confidential, requirePkce: false };
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const fails = (code: string) => (error: unknown) => isOtpgateError(error) && error.code === code;
 const scope = (value: string | undefined) => value ?? 'openid';
@@ -25,9 +27,15 @@ test('PKCE: S256 is accepted with or without code_challenge_method, plain and ma
   assert.throws(() => pkceChallenge({ code_challenge: 'short' }, publicClient), fails('invalid_request'));
 });
 
-test('PKCE: a public client must send a challenge; a confidential one may leave it out', () => {
+test('PKCE (RFC 9700): every client must send a challenge, confidential ones too, unless a confidential one turned it off', () => {
   assert.throws(() => pkceChallenge({}, publicClient), fails('invalid_request'));
-  assert.equal(pkceChallenge({}, confidential), null);
+  assert.throws(() => pkceChallenge({}, confidential), fails('invalid_request'), 'a secret does not stop code injection');
+  assert.equal(pkceChallenge({}, legacyConfidential), null);
+  assert.throws(
+    () => pkceChallenge({}, { ...publicClient, requirePkce: false }),
+    fails('invalid_request'),
+    'a public client cannot opt out',
+  );
 });
 
 test('the browser and headless endpoints apply the same PKCE rule', () => {
@@ -51,7 +59,10 @@ test('the browser and headless endpoints apply the same PKCE rule', () => {
 
 test('headless redirect URIs: registered ones and the echo address only, compared exactly', () => {
   const check = (uri: string) =>
-    checkHeadlessRequest({ redirect_uri: uri }, confidential, { echoUri: 'https://otp/echo', normaliseScope: scope });
+    checkHeadlessRequest({ redirect_uri: uri, code_challenge: challenge }, confidential, {
+      echoUri: 'https://otp/echo',
+      normaliseScope: scope,
+    });
   assert.equal(check('https://app/cb').redirectUri, 'https://app/cb');
   assert.equal(check('https://otp/echo').redirectUri, 'https://otp/echo');
   assert.throws(() => check('https://app/cb/'), fails('unauthorized_client'));

@@ -12,15 +12,16 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
  * The PKCE rule (RFC 7636), for every authorization request. Only S256 is accepted: `plain` protects
  * nothing against an attacker who can read the authorization request. A missing code_challenge_method
  * means S256, not RFC 7636's `plain`: that is what Salesforce does, and its Mobile SDKs send a challenge
- * without a method. A public client has no secret, so PKCE is what stops a stolen code being exchanged.
+ * without a method. PKCE is required of every client (RFC 9700 §2.1.1): a public client has no secret, and a
+ * confidential one's secret does not stop code injection. Only a confidential client may turn it off.
  */
 export function pkceChallenge(params: OAuthParams, client: OAuthClient): string | null {
   const challenge = params.code_challenge ?? null;
   const method = params.code_challenge_method ?? 'S256';
   if (challenge !== null && (method !== 'S256' || !S256_CHALLENGE.test(challenge)))
     throw new OtpgateError('invalid_request', 'code_challenge must be a base64url SHA-256 with code_challenge_method=S256.');
-  if (challenge === null && client.secretHash === null)
-    throw new OtpgateError('invalid_request', 'Public clients must send code_challenge (PKCE, S256).');
+  if (challenge === null && (client.secretHash === null || client.requirePkce))
+    throw new OtpgateError('invalid_request', 'code_challenge is required (PKCE, S256).');
   return challenge;
 }
 

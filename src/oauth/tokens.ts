@@ -46,35 +46,40 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     site: Site,
     client: OAuthClient,
     user: User,
-    grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null },
+    grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null; familyEnd?: Date },
   ): Promise<TokenResponse> {
     const { scope, nonce, familyId, authTime } = grant;
     const now = clock.now();
+    // A family lives refreshTokenTtlSeconds from its first issue, however often it rotates (RFC 9700 §4.14.2):
+    // a refresh passes the family's end on, and no token of the family outlives it.
+    const familyEnd = grant.familyEnd ?? new Date(now.getTime() + site.tokens.refreshTokenTtlSeconds * 1000);
+    const until = (seconds: number) => new Date(Math.min(now.getTime() + seconds * 1000, familyEnd.getTime()));
     const accessToken = randomToken(32);
-    const base = { clientId: client.clientId, userId: user.id, scope, familyId, authTime, revokedAt: null, createdAt: now };
-    await grants(site).insertToken({
-      ...base,
-      tokenHash: hashToken('access', accessToken),
-      kind: 'access',
-      expiresAt: new Date(now.getTime() + site.tokens.accessTokenTtlSeconds * 1000),
-    });
+    const accessExpires = until(site.tokens.accessTokenTtlSeconds);
+    const base = {
+      clientId: client.clientId,
+      userId: user.id,
+      scope,
+      familyId,
+      authTime,
+      revokedAt: null,
+      replacedAt: null,
+      createdAt: now,
+    };
+    await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: accessExpires });
     const scopes = scope.split(' ');
     let refreshToken: string | undefined;
     if (scopes.includes('refresh_token') || scopes.includes('offline_access')) {
       refreshToken = randomToken(32);
-      await grants(site).insertToken({
-        ...base,
-        tokenHash: hashToken('refresh', refreshToken),
-        kind: 'refresh',
-        expiresAt: new Date(now.getTime() + site.tokens.refreshTokenTtlSeconds * 1000),
-      });
+      await grants(site).insertToken({ ...base, tokenHash: hashToken('refresh', refreshToken), kind: 'refresh', expiresAt: familyEnd });
     }
     const url = siteUrl(site);
+    const expiresIn = Math.max(0, Math.floor((accessExpires.getTime() - now.getTime()) / 1000));
     const response: TokenResponse = {
       access_token: accessToken,
       token_type: 'Bearer',
       scope,
-      expires_in: site.tokens.accessTokenTtlSeconds,
+      expires_in: expiresIn,
       issued_at: String(now.getTime()),
       id: `${url}/id/${user.id}`,
       instance_url: url,
@@ -125,6 +130,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     ): Promise<string> {
       const code = randomToken(32);
       await grants(site).insertCode({
+        familyId: randomToken(16),
         codeHash: hashToken('code', code),
         clientId: input.client.clientId,
         userId: input.user.id,
@@ -142,11 +148,25 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       site: Site,
       input: { client: OAuthClient; code: string; redirectUri: string | undefined; codeVerifier: string | undefined },
     ): Promise<TokenResponse> {
-      const grant = await grants(site).consumeCode(hashToken('code', input.code), clock.now());
-      if (!grant || grant.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
-      if (input.redirectUri !== undefined && input.redirectUri !== grant.redirectUri)
+      const now = clock.now();
+      const codeHash = hashToken('code', input.code);
+      const grant = await grants(site).consumeCode(codeHash, now);
+      if (!grant) {
+        // A code presented twice was stolen or replayed: what its first exchange issued is revoked (RFC 6749 §4.1.2).
+        const family = await grants(site).exchangedCodeFamily(codeHash);
+        if (family) await grants(site).revokeFamily(family, now);
+        throw new OtpgateError('invalid_grant');
+      }
+      if (grant.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
+      // RFC 6749 §4.1.3: required when the authorization request had one, and it always has.
+      if (input.redirectUri === undefined) throw new OtpgateError('invalid_grant', 'redirect_uri is required.');
+      if (input.redirectUri !== grant.redirectUri)
         throw new OtpgateError('invalid_grant', 'redirect_uri does not match the authorization request.');
-      if (grant.codeChallenge !== null) {
+      if (grant.codeChallenge === null) {
+        // RFC 9700 §2.1.1: a verifier for a request that had no challenge is a PKCE downgrade attempt.
+        if (input.codeVerifier !== undefined)
+          throw new OtpgateError('invalid_grant', 'code_verifier was sent, but the authorization request had no code_challenge.');
+      } else {
         if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(input.codeVerifier))
           throw new OtpgateError('invalid_grant', 'code_verifier is missing or malformed.');
         const computed = createHash('sha256').update(input.codeVerifier).digest('base64url');
@@ -158,20 +178,33 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       return issueTokens(site, input.client, user, {
         scope: grant.scope,
         nonce: grant.nonce,
-        familyId: randomToken(16),
+        // Codes issued before 0009_grant_lineage carry no family; they start one here.
+        familyId: grant.familyId ?? randomToken(16),
         authTime: grant.authTime,
       });
     },
 
-    /** Rotates: the old refresh token dies; presenting a dead one again revokes the whole family (theft signal). */
+    /**
+     * Rotates: the old refresh token dies. Presenting a dead one again revokes the whole family (a theft signal),
+     * except within tokens.refreshGraceSeconds of its rotation: two tabs or a retry after a lost response
+     * refreshing at once is a race, not theft, and gets a fresh pair of the same family. Nothing is kept in
+     * clear for this: the late caller gets new tokens, not the ones the first caller got.
+     */
     async refresh(site: Site, input: { client: OAuthClient; refreshToken: string; scope?: string }): Promise<TokenResponse> {
       const now = clock.now();
       const hash = hashToken('refresh', input.refreshToken);
-      const token = await grants(site).tokenByHash(hash);
+      let token = await grants(site).tokenByHash(hash);
       if (!token || token.kind !== 'refresh' || token.clientId !== input.client.clientId) throw new OtpgateError('invalid_grant');
-      if (token.revokedAt || token.expiresAt <= now || !(await grants(site).revokeToken(hash, now))) {
-        if (token.revokedAt) await grants(site).revokeFamily(token.familyId, now);
-        throw new OtpgateError('invalid_grant');
+      if (token.expiresAt <= now) throw new OtpgateError('invalid_grant');
+      const rotated = token.revokedAt === null && (await grants(site).rotateToken(hash, now));
+      if (!rotated) {
+        // Already rotated or revoked, perhaps by a concurrent refresh between our read and our write: judge by the row.
+        token = (await grants(site).tokenByHash(hash)) ?? token;
+        const replacedAt = token.revokedAt !== null ? token.replacedAt : null;
+        if (replacedAt === null || now.getTime() - replacedAt.getTime() > site.tokens.refreshGraceSeconds * 1000) {
+          await grants(site).revokeFamily(token.familyId, now);
+          throw new OtpgateError('invalid_grant');
+        }
       }
       let scope = token.scope;
       if (input.scope) {
@@ -182,7 +215,13 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       }
       const user = await store.forSite(site.id).users.byId(token.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
-      return issueTokens(site, input.client, user, { scope, nonce: null, familyId: token.familyId, authTime: token.authTime });
+      return issueTokens(site, input.client, user, {
+        scope,
+        nonce: null,
+        familyId: token.familyId,
+        authTime: token.authTime,
+        familyEnd: token.expiresAt,
+      });
     },
 
     /** The live access token behind a Bearer value, or an invalid_token error. */

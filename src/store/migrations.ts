@@ -180,6 +180,19 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
       },
     },
+    // OAuth per RFC 9700: PKCE per client (on unless a confidential client turns it off), the family a code
+    // started (so a replayed code can revoke it), and when a refresh token was rotated (the grace window of a
+    // benign concurrent refresh). Existing clients get PKCE required, the secure default.
+    '0009_grant_lineage': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('oauth_clients')
+          .addColumn('require_pkce', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable('authorization_codes').addColumn('family_id', 'text').execute();
+        await db.schema.alterTable('tokens').addColumn('replaced_at', 'bigint').execute();
+      },
+    },
   };
 }
 

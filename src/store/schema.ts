@@ -76,6 +76,7 @@ export interface OAuthClientsTable {
   secret_hash: string | null;
   redirect_uris: string;
   post_logout_redirect_uris: string;
+  require_pkce: number;
 }
 
 export interface AuthorizationCodesTable {
@@ -88,6 +89,7 @@ export interface AuthorizationCodesTable {
   code_challenge: string | null;
   nonce: string | null;
   auth_time: Millis | null;
+  family_id: string | null;
   expires_at: Millis;
   used_at: Millis | null;
 }
@@ -103,6 +105,7 @@ export interface TokensTable {
   auth_time: Millis | null;
   expires_at: Millis;
   revoked_at: Millis | null;
+  replaced_at: Millis | null;
   created_at: Millis;
 }
 

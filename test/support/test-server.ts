@@ -51,7 +51,15 @@ async function startOn(
         handlers: ['console'],
         clients: [
           { clientId: 'public-app', redirectUris: ['http://app.test/callback'] },
-          { clientId: 'server-app', clientSecret: 'server-app-secret-123456', redirectUris: ['http://app.test/callback'] },
+          // A legacy server-side app that cannot send PKCE: the per-client switch RFC 9700 allows confidential clients.
+          {
+            clientId: 'server-app',
+            clientSecret: 'server-app-secret-123456',
+            redirectUris: ['http://app.test/callback'],
+            requirePkce: false,
+          },
+          // A confidential client on the default: PKCE required like everyone else.
+          { clientId: 'web-app', clientSecret: 'web-app-secret-1234567890', redirectUris: ['http://app.test/callback'] },
         ],
       },
     ],

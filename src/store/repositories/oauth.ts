@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { TokenKind } from '../../domain/oauth.js';
 import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
 import { toDate, toDateOrNull, type Database, type OAuthClientsTable, type TokensTable } from '../schema.js';
@@ -12,6 +12,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
     secretHash: r.secret_hash,
     redirectUris: JSON.parse(r.redirect_uris) as string[],
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+    requirePkce: r.require_pkce !== 0,
   });
   return {
     async upsert(client) {
@@ -20,6 +21,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
         secret_hash: client.secretHash,
         redirect_uris: JSON.stringify(client.redirectUris),
         post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris ?? []),
+        require_pkce: client.requirePkce === false ? 0 : 1,
       };
       await db
         .insertInto('oauth_clients')
@@ -58,6 +60,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           code_challenge: code.codeChallenge,
           nonce: code.nonce,
           auth_time: code.authTime?.getTime() ?? null,
+          family_id: code.familyId,
           expires_at: code.expiresAt.getTime(),
           used_at: null,
         })
@@ -85,8 +88,18 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         codeChallenge: row.code_challenge,
         nonce: row.nonce,
         authTime: toDateOrNull(row.auth_time),
+        familyId: row.family_id,
         expiresAt: toDate(row.expires_at),
       };
+    },
+    async exchangedCodeFamily(codeHash) {
+      const row = await db
+        .selectFrom('authorization_codes')
+        .select(['family_id', 'used_at'])
+        .where('site_id', '=', siteId)
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
+      return row && row.used_at !== null ? row.family_id : null;
     },
     async insertToken(token) {
       await db
@@ -102,6 +115,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           auth_time: token.authTime?.getTime() ?? null,
           expires_at: token.expiresAt.getTime(),
           revoked_at: token.revokedAt?.getTime() ?? null,
+          replaced_at: token.replacedAt?.getTime() ?? null,
           created_at: token.createdAt.getTime(),
         })
         .execute();
@@ -125,22 +139,32 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    async rotateToken(tokenHash, now) {
+      const result = await db
+        .updateTable('tokens')
+        .set({ revoked_at: now.getTime(), replaced_at: now.getTime() })
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
     async revokeFamily(familyId, now) {
       await db
         .updateTable('tokens')
-        .set({ revoked_at: now.getTime() })
+        .set({ revoked_at: sql<number>`coalesce(revoked_at, ${now.getTime()})`, replaced_at: null })
         .where('site_id', '=', siteId)
         .where('family_id', '=', familyId)
-        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
         .execute();
     },
     async revokeUserTokens(userId, now) {
       await db
         .updateTable('tokens')
-        .set({ revoked_at: now.getTime() })
+        .set({ revoked_at: sql<number>`coalesce(revoked_at, ${now.getTime()})`, replaced_at: null })
         .where('site_id', '=', siteId)
         .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
         .execute();
     },
     async purgeExpired(before) {
@@ -162,6 +186,7 @@ function toToken(row: Selectable<TokensTable>) {
     authTime: toDateOrNull(row.auth_time),
     expiresAt: toDate(row.expires_at),
     revokedAt: toDateOrNull(row.revoked_at),
+    replacedAt: toDateOrNull(row.replaced_at),
     createdAt: toDate(row.created_at),
   };
 }
