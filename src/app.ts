@@ -8,6 +8,8 @@ import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configuredClients, siteFromStored, siteSettingsOf, toSite } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
+import { createKeyEncryption } from './crypto/key-encryption.js';
+import { hashSecret, verifySecret } from './crypto/secret-hash.js';
 import { createChainResolver } from './delivery/chain.js';
 import { unknownCredentialProblems } from './delivery/credential-references.js';
 import { createHttpClient } from './delivery/http-client.js';
@@ -24,7 +26,7 @@ import { buildServer } from './http/server.js';
 import type { HttpServices, SiteUrls } from './http/services.js';
 import { createClientService, type ClientService } from './oauth/clients.js';
 import { createKeyring, type Keyring } from './oauth/signing-keys.js';
-import { createTokenService, hashClientSecret, type TokenService } from './oauth/tokens.js';
+import { createTokenService, type TokenService } from './oauth/tokens.js';
 import { createLogger } from './observability/logger.js';
 import { createSessionService, type SessionService } from './sessions/browser-sessions.js';
 import { openStore } from './store/open-store.js';
@@ -121,10 +123,13 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     publicHost: new URL(base).host,
   };
 
+  const keyring = createKeyring(store, clock, { encryption: createKeyEncryption(config.secrets.keyEncryption) });
   try {
     await store.migrate();
     await syncConfiguredSites(store, config, clock);
     await checkConfiguredModules(flowDeps, config);
+    // A missing or wrong key-encryption key stops startup here, not the first login after it.
+    for (const site of await store.sites.list()) await keyring.checkReadable(site.id);
   } catch (error) {
     // A store we opened must not outlive a failed start: an open PostgreSQL pool keeps the process alive.
     if (!options.store) await store.close().catch(() => {});
@@ -138,7 +143,6 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       return stored ? siteFromStored(stored, config.defaults) : null;
     },
   });
-  const keyring = createKeyring(store, clock);
   const tokens = createTokenService(store, keyring, clock, urls.site);
   return {
     config,
@@ -202,6 +206,26 @@ async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<v
   if (problems.length) throw new ConfigError(problems);
 }
 
+/** The hash already stored when it still matches the configured secret at today's cost (no rewrite per start), else a new one. */
+async function storedSecretHash(secret: string, stored: string | null | undefined): Promise<string> {
+  if (stored) {
+    const check = await verifySecret(secret, stored);
+    if (check.ok && !check.upgrade) return stored;
+  }
+  return hashSecret(secret);
+}
+
+/** Production refuses these (config/schema.ts); a development server runs, and says at start what production would refuse. */
+export function warnAboutDevelopmentSecrets(config: Config, logger: Logger): void {
+  if (config.mode === 'production') return;
+  if (config.secrets.keyEncryption.length === 0)
+    logger.warn('signing keys are stored in clear: set secrets.keyEncryption (OTPGATE_KEY_ENCRYPTION_KEYS); production requires it');
+  for (const site of config.sites)
+    for (const client of site.clients)
+      if (client.clientSecret !== undefined && client.clientSecret.length < 32)
+        logger.warn(`client ${client.clientId} of site ${site.id} has a secret shorter than 32 characters; production refuses it`);
+}
+
 /** Sites and clients in the config file are the truth for those ids: written to the database at every start. */
 async function syncConfiguredSites(store: Store, config: Config, clock: Clock): Promise<void> {
   const now = clock.now();
@@ -209,10 +233,13 @@ async function syncConfiguredSites(store: Store, config: Config, clock: Clock): 
     // Client secrets go to oauth_clients as hashes only; the stored settings never hold a client.
     await store.sites.upsert({ id: siteConfig.id, name: siteConfig.name, settings: siteSettingsOf(siteConfig) }, now);
     for (const client of configuredClients(siteConfig)) {
-      await store.forSite(siteConfig.id).clients.upsert({
+      const clients = store.forSite(siteConfig.id).clients;
+      await clients.upsert({
         clientId: client.clientId,
         name: client.name,
-        secretHash: client.clientSecret ? hashClientSecret(client.clientSecret) : null,
+        secretHash: client.clientSecret
+          ? await storedSecretHash(client.clientSecret, (await clients.byId(client.clientId))?.secretHash)
+          : null,
         redirectUris: client.redirectUris,
         postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
         requirePkce: client.requirePkce,

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { hashClientSecret } from '../src/oauth/tokens.js';
+import { verifySecret } from '../src/crypto/secret-hash.js';
 import { assertFails, assertOk, assertUsage, cliFixture, json, removeCliFixtures } from './cli-harness.js';
 
 // Every case spawns its own CLI processes against its own temp dir, so cases and suites can run side by side;
@@ -248,7 +248,8 @@ describe('otpgate CLI', { concurrency: true }, () => {
       const db = new Database(join(cli.dir, 't.db'), { readonly: true });
       try {
         const row = db.prepare('select secret_hash from oauth_clients where client_id = ?').get('web-app') as { secret_hash: string };
-        assert.equal(row.secret_hash, hashClientSecret(secret));
+        assert.match(row.secret_hash, /^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/, 'salted scrypt, not a fast hash');
+        assert.deepEqual(await verifySecret(secret, row.secret_hash), { ok: true, upgrade: false });
         assert.ok(!JSON.stringify(db.prepare('select * from oauth_clients').all()).includes(secret));
       } finally {
         db.close();

@@ -6,7 +6,7 @@ import { createBrowser, hiddenFields } from './support/browser-fetch.js';
 import { seedUser } from './support/hosted-flows.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
-const STRONG = { OTPGATE_HMAC_SECRETS: `k1:${'s'.repeat(40)}`, OTPGATE_PORT: '0' };
+const STRONG = { OTPGATE_HMAC_SECRETS: `k1:${'s'.repeat(40)}`, OTPGATE_KEY_ENCRYPTION_KEYS: `kek:${'e'.repeat(40)}`, OTPGATE_PORT: '0' };
 
 describe('production transport', () => {
   after(removeCliFixtures);
@@ -29,6 +29,8 @@ describe('production cookies', () => {
       mode: 'production',
       server: { logLevel: 'silent', baseUrl: 'https://otpgate.test' },
       delivery: { allowConsoleInProduction: true },
+      // No confidential client: the fixture's short test secrets are what production refuses.
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'] }],
     });
     await seedUser(t, '+14155550611');
     const browser = createBrowser(t.url, 'https://otpgate.test');

@@ -631,7 +631,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const key = (kid: string, createdAt: Date) => ({
           kid,
           alg: 'ES256',
-          privateJwk: { kty: 'EC', d: `d-${kid}` },
+          privateKey: `enc:v1:k:${kid}`,
           publicJwk: { kty: 'EC', kid },
           createdAt,
         });
@@ -644,6 +644,28 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           ['newest', 'middle', 'oldest'],
         );
         assert.deepEqual(listed[0], { ...key('newest', at(2 * MINUTE)), siteId: 'a' });
+      });
+
+      test('replacePrivateKey re-seals one key; remove drops one key; both say false for an unknown kid', async (t) => {
+        const store = await fresh(t);
+        const keys = store.forSite('a').signingKeys;
+        const key = (kid: string) => ({ kid, alg: 'ES256', privateKey: `clear-${kid}`, publicJwk: { kid }, createdAt: T0 });
+        await keys.insert(key('k1'));
+        await keys.insert(key('k2'));
+        assert.equal(await keys.replacePrivateKey('k1', 'enc:v1:new'), true);
+        assert.equal(await store.forSite('b').signingKeys.replacePrivateKey('k2', 'enc:v1:other-site'), false);
+        assert.deepEqual((await keys.list()).map((k) => [k.kid, k.privateKey]).sort(), [
+          ['k1', 'enc:v1:new'],
+          ['k2', 'clear-k2'],
+        ]);
+        assert.equal(await store.forSite('b').signingKeys.remove('k1'), false, 'another site cannot remove it');
+        assert.equal(await keys.remove('k1'), true);
+        assert.equal(await keys.remove('k1'), false);
+        assert.deepEqual(
+          (await keys.list()).map((k) => k.kid),
+          ['k2'],
+        );
+        assert.equal(await keys.replacePrivateKey('missing', 'x'), false);
       });
     });
 
@@ -846,7 +868,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const store = await fresh(t);
         await store
           .forSite('a')
-          .signingKeys.insert({ kid: 'k1', alg: 'ES256', privateJwk: { d: 'secret' }, publicJwk: { kid: 'k1' }, createdAt: T0 });
+          .signingKeys.insert({ kid: 'k1', alg: 'ES256', privateKey: 'secret', publicJwk: { kid: 'k1' }, createdAt: T0 });
         assert.deepEqual(await store.forSite('b').signingKeys.list(), []);
         assert.equal((await store.forSite('a').signingKeys.list()).length, 1);
       });

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { formatZodError } from '../config/load.js';
 import { siteSchema } from '../config/schema.js';
 import { randomToken } from '../crypto/random.js';
+import { hashSecret } from '../crypto/secret-hash.js';
 import { OtpgateError } from '../domain/errors.js';
-import { hashClientSecret } from '../oauth/tokens.js';
 import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
@@ -63,7 +63,7 @@ export function registerClient(program: Command): void {
         await clients.upsert({
           clientId: parsed.data.clientId,
           name: parsed.data.name,
-          secretHash: secret && hashClientSecret(secret),
+          secretHash: secret && (await hashSecret(secret)),
           redirectUris: parsed.data.redirectUris,
           postLogoutRedirectUris: parsed.data.postLogoutRedirectUris,
           requirePkce: parsed.data.requirePkce,

@@ -101,7 +101,7 @@ test('a site gets its defaults', () => {
     userDiscoveryHandler: null,
     registrationHandler: null,
     clients: [],
-    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60, refreshGraceSeconds: 10 },
     branding: {},
     session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
     secondFactor: { account: false, maxAgeSeconds: 300 },
@@ -174,6 +174,7 @@ test('OTPGATE_* variables override the file', (t) => {
       OTPGATE_LOG_LEVEL: 'warn',
       OTPGATE_DATABASE_URL: 'postgres://db.example/otpgate',
       OTPGATE_HMAC_SECRETS: 'new:0123456789abcdef0123456789abcdef,old:fedcba9876543210fedcba9876543210:with-colon',
+      OTPGATE_KEY_ENCRYPTION_KEYS: 'kek2:abcdefghijabcdefghijabcdefghij0123,kek1:0123456789abcdefghijabcdefghijab',
     },
   });
   assert.equal(config.mode, 'production');
@@ -182,6 +183,10 @@ test('OTPGATE_* variables override the file', (t) => {
   assert.equal(config.server.baseUrl, 'https://id.example.com');
   assert.equal(config.server.logLevel, 'warn');
   assert.equal(config.database.url, 'postgres://db.example/otpgate');
+  assert.deepEqual(
+    config.secrets.keyEncryption.map((k) => k.id),
+    ['kek2', 'kek1'],
+  );
   assert.deepEqual(config.secrets.hmac, [
     { id: 'new', secret: '0123456789abcdef0123456789abcdef' },
     { id: 'old', secret: 'fedcba9876543210fedcba9876543210:with-colon' },
@@ -272,9 +277,15 @@ test('a file that cannot be read or parsed is a ConfigError naming the file', (t
 });
 
 const HTTPS = { baseUrl: 'https://id.example.com' };
+/** Production needs a key-encryption key for the signing keys; tests about other rules give one. */
+const KEK = [{ id: 'kek', secret: 'e'.repeat(32) }];
 
 test('production mode refuses short and demo secrets', () => {
-  const short = parse({ mode: 'production', server: HTTPS, secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } });
+  const short = parse({
+    mode: 'production',
+    server: HTTPS,
+    secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }], keyEncryption: KEK },
+  });
   assert.ok(!short.success);
   assert.deepEqual(
     short.error.issues.map((i) => i.path.join('.')),
@@ -285,7 +296,7 @@ test('production mode refuses short and demo secrets', () => {
   const demo = parse({
     mode: 'production',
     server: HTTPS,
-    secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }] },
+    secrets: { hmac: [{ id: 'k1', secret: 'dev-only-not-a-secret-change-me-please' }], keyEncryption: KEK },
   });
   assert.ok(!demo.success);
   assert.match(demo.error.issues[0]?.message ?? '', /not the demo one/);
@@ -298,6 +309,7 @@ test('production mode refuses short and demo secrets', () => {
         { id: 'new', secret: 'x'.repeat(32) },
         { id: 'old', secret: 'short-but-16-chars' },
       ],
+      keyEncryption: KEK,
     },
   });
   assert.ok(!rotated.success);
@@ -306,9 +318,41 @@ test('production mode refuses short and demo secrets', () => {
     ['secrets.hmac.1.secret'],
   );
 
-  assert.ok(parse({ mode: 'production', server: HTTPS, secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] } }).success);
+  assert.ok(
+    parse({ mode: 'production', server: HTTPS, secrets: { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }], keyEncryption: KEK } }).success,
+  );
   // Development accepts what production refuses.
   assert.ok(parse({ mode: 'development', secrets: { hmac: [{ id: 'k1', secret: 'sixteen-chars-ok' }] } }).success);
+});
+
+test('production mode requires a key-encryption key for the signing keys and client secrets of 32+ characters', () => {
+  const secrets = { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] };
+  const noKek = parse({ mode: 'production', server: HTTPS, secrets });
+  assert.ok(!noKek.success);
+  assert.deepEqual(
+    noKek.error.issues.map((i) => i.path.join('.')),
+    ['secrets.keyEncryption'],
+  );
+  const site = (clientSecret: string) => ({
+    id: 'shop',
+    name: 'Shop',
+    clients: [{ clientId: 'web', clientSecret, redirectUris: ['https://shop.example/cb'] }],
+  });
+  const shortClient = parse({
+    mode: 'production',
+    server: HTTPS,
+    secrets: { ...secrets, keyEncryption: KEK },
+    sites: [site('x'.repeat(16))],
+  });
+  assert.ok(!shortClient.success);
+  assert.deepEqual(
+    shortClient.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    ['sites.0.clients.0.clientSecret: production needs a client secret of 32+ characters (`openssl rand -base64 32` makes one)'],
+  );
+  assert.ok(
+    parse({ mode: 'production', server: HTTPS, secrets: { ...secrets, keyEncryption: KEK }, sites: [site('x'.repeat(32))] }).success,
+  );
+  assert.ok(parse({ mode: 'development', secrets, sites: [site('x'.repeat(16))] }).success, 'development runs (and warns at serve)');
 });
 
 test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {
@@ -321,7 +365,7 @@ test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {
 });
 
 test('production mode refuses a server.baseUrl that is not https, loopback and unset included', (t) => {
-  const secrets = { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }] };
+  const secrets = { hmac: [{ id: 'k1', secret: 'x'.repeat(32) }], keyEncryption: KEK };
   for (const server of [{ baseUrl: 'http://id.example.com' }, { baseUrl: 'http://127.0.0.1:8080' }, {}]) {
     const parsed = parse({ mode: 'production', server, secrets });
     assert.ok(!parsed.success, JSON.stringify(server));
@@ -533,7 +577,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
     userDiscoveryHandler: null,
     registrationHandler: null,
     clients: [],
-    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60, refreshGraceSeconds: 10 },
     branding: {},
   };
   const live = { ...defaultPolicy(), codeLength: 8 };

@@ -85,13 +85,14 @@ function applyEnv(config: Record<string, unknown>, env: NodeJS.ProcessEnv, probl
   set('OTPGATE_BASE_URL', ['server', 'baseUrl']);
   set('OTPGATE_LOG_LEVEL', ['server', 'logLevel']);
   set('OTPGATE_DATABASE_URL', ['database', 'url']);
-  set('OTPGATE_HMAC_SECRETS', ['secrets', 'hmac'], (v) =>
+  const idSecretList = (name: string) => (v: string) =>
     v.split(',').map((entry, i) => {
       const cut = entry.indexOf(':');
-      if (cut <= 0) problems.push(`OTPGATE_HMAC_SECRETS: entry ${i + 1} is not id:secret`);
+      if (cut <= 0) problems.push(`${name}: entry ${i + 1} is not id:secret`);
       return { id: entry.slice(0, cut), secret: entry.slice(cut + 1) };
-    }),
-  );
+    });
+  set('OTPGATE_HMAC_SECRETS', ['secrets', 'hmac'], idSecretList('OTPGATE_HMAC_SECRETS'));
+  set('OTPGATE_KEY_ENCRYPTION_KEYS', ['secrets', 'keyEncryption'], idSecretList('OTPGATE_KEY_ENCRYPTION_KEYS'));
   return config;
 }
 

@@ -85,7 +85,7 @@ const clientSchema = z
       .string()
       .min(16)
       .optional()
-      .describe('Secret of a confidential client (16+ characters); omit for a public client, which must use PKCE.'),
+      .describe('Secret of a confidential client (16+ characters, 32+ in production); omit for a public client.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
     postLogoutRedirectUris: z
       .array(z.string().url())
@@ -220,11 +220,11 @@ const credentialAuthSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]+$/), value: z.string().min(1) }).strict(),
 ]);
 
-const hmacSecretSchema = z.object({
+const keyedSecretSchema = z.object({
   id: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
-    .describe('Key id stored beside each hash.'),
+    .describe('Key id stored beside each hash or ciphertext.'),
   secret: z.string().min(16, 'at least 16 characters (32+ in production)'),
 });
 
@@ -285,11 +285,19 @@ export const configSchema = z
     secrets: z
       .object({
         hmac: z
-          .array(hmacSecretSchema)
+          .array(keyedSecretSchema)
           .min(1)
           .describe(
             'Secrets for code and token hashes, current first; keep old ones to verify during rotation. ' +
               'Env OTPGATE_HMAC_SECRETS=id:secret,id:secret.',
+          ),
+        keyEncryption: z
+          .array(keyedSecretSchema)
+          .default([])
+          .describe(
+            'Keys that encrypt the id_token signing keys at rest (AES-256-GCM), current first; keep an old one until ' +
+              '`otpgate keys encrypt` has re-sealed under the new one. Required in production. ' +
+              'Env OTPGATE_KEY_ENCRYPTION_KEYS=id:secret,….',
           ),
       })
       .strict(),
@@ -363,6 +371,27 @@ export const configSchema = z
             message: 'production needs a secret of 32+ characters that is not the demo one',
           });
       });
+      // A database copy alone must not be able to sign tokens: the key that opens the signing keys lives elsewhere.
+      if (config.secrets.keyEncryption.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secrets', 'keyEncryption'],
+          message: 'production needs a key-encryption key for the signing keys (OTPGATE_KEY_ENCRYPTION_KEYS=id:secret, 32+ characters)',
+        });
+      config.secrets.keyEncryption.forEach((s, i) => {
+        if (s.secret.length < 32)
+          ctx.addIssue({ code: 'custom', path: ['secrets', 'keyEncryption', i, 'secret'], message: 'production needs 32+ characters' });
+      });
+      config.sites.forEach((site, i) =>
+        site.clients.forEach((client, j) => {
+          if (client.clientSecret !== undefined && client.clientSecret.length < 32)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', i, 'clients', j, 'clientSecret'],
+              message: 'production needs a client secret of 32+ characters (`openssl rand -base64 32` makes one)',
+            });
+        }),
+      );
     }
   });
 

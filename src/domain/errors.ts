@@ -17,6 +17,9 @@ export const ERRORS = {
   phone_taken: { status: 409, message: 'That phone number is already registered.' },
   site_exists: { status: 409, message: 'A site with that id already exists.' },
   client_exists: { status: 409, message: 'A client with that id already exists on this site.' },
+  key_active: { status: 409, message: 'That key signs tokens now; rotate first, then retire it once its tokens have expired.' },
+  key_in_use: { status: 409, message: 'Tokens signed with that key may still be valid; retire it later.' },
+  key_not_found: { status: 404, message: 'No signing key with that kid on this site.' },
   resend_too_soon: { status: 429, message: 'A code was sent moments ago; wait before asking for another.' },
   too_many_requests: { status: 429, message: 'Too many codes were requested for this phone; try again later.' },
   message_limit_exceeded: { status: 429, message: 'The site has reached its text message limit; try again later.' },
@@ -43,6 +46,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'That content type is not accepted here.' },
   service_unavailable: { status: 503, message: 'The service is briefly unavailable; try again.' },
+  key_encryption_failed: { status: 500, message: 'A signing key could not be decrypted with the configured key-encryption keys.' },
   server_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -57,7 +57,11 @@ export interface SigningKey {
   siteId: string;
   kid: string;
   alg: string;
-  privateJwk: Record<string, unknown>;
+  /**
+   * The private JWK as stored: sealed with a key-encryption key (`enc:v1:…`, see crypto/key-encryption.ts),
+   * or its JSON in clear for keys written without one (development, or before encryption was configured).
+   */
+  privateKey: string;
   publicJwk: Record<string, unknown>;
   createdAt: Date;
 }

@@ -120,8 +120,13 @@ export interface GrantRepository {
 }
 
 export interface SigningKeyRepository {
+  /** Newest first: the first one signs. */
   list(): Promise<SigningKey[]>;
   insert(key: Omit<SigningKey, 'siteId'>): Promise<void>;
+  /** Replaces a key's stored private key (re-sealed under another key-encryption key); false when unknown. */
+  replacePrivateKey(kid: string, privateKey: string): Promise<boolean>;
+  /** Removes a key from the JWKS for good; false when unknown. */
+  remove(kid: string): Promise<boolean>;
 }
 
 export interface SessionRepository {

@@ -1,9 +1,10 @@
-import { constantTimeEqual } from '../crypto/code-hasher.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { hashSecret, verifySecret } from '../crypto/secret-hash.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { OAuthClient } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
-import { hashClientSecret } from './tokens.js';
 
 /**
  * The OAuth clients of a site and every rule about them: which client, which redirect and post-logout
@@ -13,6 +14,32 @@ import { hashClientSecret } from './tokens.js';
 export function createClientService(store: Pick<Store, 'forSite'>) {
   const find = (site: Site, clientId: string | undefined): Promise<OAuthClient | null> =>
     clientId ? store.forSite(site.id).clients.byId(clientId) : Promise.resolve(null);
+
+  /*
+   * scrypt costs tens of milliseconds by design; a server app calling the token endpoint all day should not pay
+   * it every time. A secret that verified is remembered as an HMAC under a key that never leaves this process,
+   * mapped to the stored hash it verified against: memory holds no secret, a wrong secret is never cached (it
+   * always pays scrypt), and a changed secret (a new stored hash) no longer matches.
+   */
+  const cacheKey = randomBytes(32);
+  const verified = new LRUCache<string, string>({ max: 1000 });
+  const fingerprint = (site: Site, clientId: string, secret: string) =>
+    createHmac('sha256', cacheKey).update(`${site.id}\0${clientId}\0${secret}`).digest('base64url');
+
+  async function secretMatches(site: Site, client: OAuthClient & { secretHash: string }, secret: string): Promise<boolean> {
+    const seen = fingerprint(site, client.clientId, secret);
+    if (verified.get(seen) === client.secretHash) return true;
+    const check = await verifySecret(secret, client.secretHash);
+    if (!check.ok) return false;
+    let stored = client.secretHash;
+    if (check.upgrade) {
+      // An old unsalted hash (or an old cost) verified: replace it now that the secret is at hand.
+      stored = await hashSecret(secret);
+      await store.forSite(site.id).clients.upsert({ ...client, secretHash: stored });
+    }
+    verified.set(seen, stored);
+    return true;
+  }
 
   return {
     find,
@@ -33,7 +60,7 @@ export function createClientService(store: Pick<Store, 'forSite'>) {
       const client = await find(site, credentials.clientId);
       if (!client) throw new OtpgateError('invalid_client');
       const { secret } = credentials;
-      if (client.secretHash !== null && (!secret || !constantTimeEqual(hashClientSecret(secret), client.secretHash)))
+      if (client.secretHash !== null && (!secret || !(await secretMatches(site, { ...client, secretHash: client.secretHash }, secret))))
         throw new OtpgateError('invalid_client');
       return client;
     },

@@ -1,6 +1,9 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import { createKeyEncryption, type KeyEncryption } from '../crypto/key-encryption.js';
 import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
+import { OtpgateError } from '../domain/errors.js';
+import type { SigningKey } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
 
 export const SIGNING_ALG = 'ES256';
@@ -21,9 +24,13 @@ export interface ActiveKey {
  * Per-site ES256 keys, kept in the database so every instance signs with and publishes the same keys.
  * A site's first token creates its key; the newest key signs, all keys stay in the JWKS.
  */
-export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: number } = {}) {
+export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: number; encryption?: KeyEncryption } = {}) {
   const cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+  const encryption = options.encryption ?? createKeyEncryption([]);
   const active = new Map<string, { key: Promise<ActiveKey>; at: number }>();
+  // Binds a sealed key to its row: a ciphertext copied to another site or kid does not open.
+  const binding = (siteId: string, kid: string) => `${siteId}:${kid}`;
+  const privateJwk = (siteId: string, key: SigningKey) => JSON.parse(encryption.open(key.privateKey, binding(siteId, key.kid))) as JWK;
 
   async function insertKey(siteId: string): Promise<string> {
     const keys = store.forSite(siteId).signingKeys;
@@ -35,7 +42,7 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
     await keys.insert({
       kid,
       alg: SIGNING_ALG,
-      privateJwk: { ...(await exportJWK(privateKey)) },
+      privateKey: encryption.seal(JSON.stringify(await exportJWK(privateKey)), binding(siteId, kid)),
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' },
       createdAt,
     });
@@ -50,7 +57,7 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
       // Another instance may have inserted its own key at the same time; sign with whichever is newest.
       newest = (await keys.list())[0]!;
     }
-    return { kid: newest.kid, privateKey: await importJWK(newest.privateJwk as unknown as JWK, newest.alg) };
+    return { kid: newest.kid, privateKey: await importJWK(privateJwk(siteId, newest), newest.alg) };
   };
 
   return {
@@ -69,6 +76,70 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
       const kid = await insertKey(siteId);
       active.delete(siteId);
       return kid;
+    },
+
+    /** Opens every private key of the site: a missing or wrong key-encryption key fails here, at start, not at a login. */
+    async checkReadable(siteId: string): Promise<void> {
+      for (const key of await store.forSite(siteId).signingKeys.list()) privateJwk(siteId, key);
+    },
+
+    /**
+     * Re-seals every key of the site not sealed with the current key-encryption key (keys in clear included);
+     * returns how many changed. The second half of a key-encryption key rotation.
+     */
+    async reseal(siteId: string): Promise<number> {
+      if (encryption.currentId === null)
+        throw new OtpgateError(
+          'invalid_request',
+          'No key-encryption key is configured (secrets.keyEncryption or OTPGATE_KEY_ENCRYPTION_KEYS).',
+        );
+      const keys = store.forSite(siteId).signingKeys;
+      let changed = 0;
+      for (const key of await keys.list()) {
+        if (encryption.sealedWith(key.privateKey) === encryption.currentId) continue;
+        const sealed = encryption.seal(JSON.stringify(privateJwk(siteId, key)), binding(siteId, key.kid));
+        if (await keys.replacePrivateKey(key.kid, sealed)) changed++;
+      }
+      active.delete(siteId);
+      return changed;
+    },
+
+    /**
+     * Which old keys may leave the JWKS: a key stopped signing when the next newer one was added (plus the
+     * instances' cache time), and what it signed expires `tokenLifetimeSeconds` later. The signing key never goes.
+     */
+    async retirement(siteId: string, tokenLifetimeSeconds: number): Promise<{ kid: string; retirableAt: Date | null }[]> {
+      const keys = await store.forSite(siteId).signingKeys.list();
+      return keys.map((key, i) => ({
+        kid: key.kid,
+        retirableAt: i === 0 ? null : new Date(keys[i - 1]!.createdAt.getTime() + cacheMs + tokenLifetimeSeconds * 1000),
+      }));
+    },
+
+    /**
+     * Removes from the JWKS the old keys whose tokens have all expired (or only `kid`, which must be one of
+     * them); returns the kids removed. The signing key and keys whose tokens may still be valid stay.
+     */
+    async retire(siteId: string, tokenLifetimeSeconds: number, kid?: string): Promise<string[]> {
+      const now = clock.now();
+      const plan = await this.retirement(siteId, tokenLifetimeSeconds);
+      const chosen = kid === undefined ? plan : plan.filter((k) => k.kid === kid);
+      if (kid !== undefined) {
+        const key = chosen[0];
+        if (!key) throw new OtpgateError('key_not_found', `No signing key "${kid}" on site ${siteId}.`);
+        if (key.retirableAt === null) throw new OtpgateError('key_active', `Key ${kid} signs tokens for site ${siteId} now; rotate first.`);
+        if (key.retirableAt > now)
+          throw new OtpgateError(
+            'key_in_use',
+            `Tokens signed with key ${kid} may be valid until ${key.retirableAt.toISOString()}; retire it after that.`,
+          );
+      }
+      const removed: string[] = [];
+      for (const key of chosen) {
+        if (key.retirableAt !== null && key.retirableAt <= now && (await store.forSite(siteId).signingKeys.remove(key.kid)))
+          removed.push(key.kid);
+      }
+      return removed;
     },
 
     async jwks(siteId: string): Promise<{ keys: JWK[] }> {

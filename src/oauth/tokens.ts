@@ -27,8 +27,6 @@ export interface TokenResponse {
   sfdc_community_id: string;
 }
 
-export const hashClientSecret = (secret: string) => hashToken('client-secret', secret);
-
 /** Authorization codes, access and refresh tokens, id_tokens: issued, exchanged, rotated, revoked. */
 export function createTokenService(store: Store, keyring: Keyring, clock: Clock, siteUrl: (site: Site) => string) {
   const grants = (site: Site) => store.forSite(site.id).grants;

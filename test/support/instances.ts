@@ -77,7 +77,9 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
           id: 'demo',
           name: 'Demo',
           handlers: [{ type: 'module', path: './sink-handler.mjs', options: { sinkUrl } }],
-          clients: [{ clientId: 'app', clientSecret: 'multi-instance-client-secret', redirectUris: ['http://app.test/cb'] }],
+          clients: [
+            { clientId: 'app', clientSecret: 'multi-instance-client-secret', redirectUris: ['http://app.test/cb'], requirePkce: false },
+          ],
         },
         {
           id: 'fast',

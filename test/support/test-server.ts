@@ -41,7 +41,11 @@ async function startOn(
   const config = configSchema.parse({
     server: { logLevel: 'silent', port: 0, baseUrl: 'http://otpgate.test', ...(overrides.server ?? {}) },
     database: { url: database.url },
-    secrets: { hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }] },
+    // Signing keys sealed at rest, as production requires.
+    secrets: {
+      hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
+      keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
+    },
     delivery: { backoffMs: 0, ...(overrides.delivery ?? {}) },
     ...overrides,
     sites: overrides.sites ?? [

@@ -199,7 +199,7 @@ export function createSigningKeyRepository(db: Kysely<Database>, siteId: string)
         siteId: r.site_id,
         kid: r.kid,
         alg: r.alg,
-        privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
+        privateKey: r.private_jwk,
         publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
         createdAt: toDate(r.created_at),
       }));
@@ -211,12 +211,25 @@ export function createSigningKeyRepository(db: Kysely<Database>, siteId: string)
           site_id: siteId,
           kid: key.kid,
           alg: key.alg,
-          private_jwk: JSON.stringify(key.privateJwk),
+          private_jwk: key.privateKey,
           public_jwk: JSON.stringify(key.publicJwk),
           created_at: key.createdAt.getTime(),
         })
         .onConflict((oc) => oc.columns(['site_id', 'kid']).doNothing())
         .execute();
+    },
+    async replacePrivateKey(kid, privateKey) {
+      const result = await db
+        .updateTable('signing_keys')
+        .set({ private_jwk: privateKey })
+        .where('site_id', '=', siteId)
+        .where('kid', '=', kid)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async remove(kid) {
+      const result = await db.deleteFrom('signing_keys').where('site_id', '=', siteId).where('kid', '=', kid).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
     },
   };
 }
