@@ -199,15 +199,17 @@ describe('hosted pages', () => {
     assert.match(invalid.html, /value="12"/);
   });
 
-  test('registration: new user signed in; a taken number points to sign-in; a bad email is refused; input is escaped', async () => {
+  test('registration: new user signed in; a taken number answers as a new one, owner told; bad email refused; input escaped', async () => {
     t = await startTestServer();
     await seedUser(t, '+14155550208');
     const browser = createBrowser(t.url);
     const form = await browser.go(`${t.url}/demo/register`);
     const taken = await browser.submit(form, '/demo/register', { country: 'US', phone: '4155550208' });
-    assert.equal(taken.status, 409);
-    assert.equal(alertText(taken.html), 'There is a problem That number already has an account.');
-    assert.match(taken.html, /<a href="\/demo\/login">Sign in<\/a>/);
+    assert.equal(taken.status, 200, 'the page does not tell the visitor the number has an account');
+    assert.match(taken.html, /action="\/demo\/register\/verify"/);
+    const notice = t.messages.filter((m) => m.phone === '+14155550208').at(-1);
+    assert.equal(notice?.code, '', 'no code, a notice');
+    assert.match(notice?.text ?? '', /You already have one: sign in/);
     const badEmail = await browser.submit(form, '/demo/register', { email: 'not-an-email', country: 'US', phone: '4155550209' });
     assert.equal(alertText(badEmail.html), 'There is a problem Enter a valid email address, or leave it empty.');
 

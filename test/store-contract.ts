@@ -298,6 +298,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(await verifications.findResendable({ ...query, userId: 'user-3' }), null);
       });
 
+      test('findResendable with a requestKey finds only the verification that request started, even behind newer ones', async (t) => {
+        const verifications = (await fresh(t)).forSite('a').verifications;
+        const mine = newVerification({ createdAt: T0, payload: { requestKey: 'mine' } });
+        await verifications.insert(mine);
+        await verifications.insert(newVerification({ createdAt: at(MINUTE), payload: { requestKey: 'theirs' } }));
+        const query = { useCase: 'passwordless_login', userId: 'user-1', phone: PHONE_A, now: at(2 * MINUTE) } as const;
+        assert.equal((await verifications.findResendable({ ...query, requestKey: 'mine' }))?.id, mine.id);
+        assert.equal(await verifications.findResendable({ ...query, requestKey: 'nobody' }), null);
+      });
+
       test('findResendable without a phone matches any phone of the user', async (t) => {
         const verifications = (await fresh(t)).forSite('a').verifications;
         const v = newVerification({ phone: PHONE_B });

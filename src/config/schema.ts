@@ -119,6 +119,13 @@ export const siteSchema = z
     defaultCountry: country.nullable().default(null).describe('Country assumed for numbers typed without a leading +.'),
     passwordlessLoginEnabled: z.boolean().default(true),
     registrationEnabled: z.boolean().default(true),
+    registrationExistingAccount: z
+      .enum(['notice', 'login_code'])
+      .default('notice')
+      .describe(
+        'A registration for a number that already has an account answers like any other (no enumeration); the phone gets ' +
+          'a notice that an account exists and how to sign in, or (login_code) a sign-in code that the registration accepts.',
+      ),
     policy: policyOverrideSchema.default({}).describe('Overrides of defaults.policy for every use case of this site.'),
     useCasePolicies: z
       .object(

@@ -71,6 +71,7 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     defaultCountry: site.defaultCountry,
     passwordlessLoginEnabled: site.passwordlessLoginEnabled,
     registrationEnabled: site.registrationEnabled,
+    registrationExistingAccount: site.registrationExistingAccount,
     policies,
     handlers: site.handlers,
     userDiscoveryHandler: site.userDiscoveryHandler,

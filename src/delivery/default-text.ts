@@ -12,6 +12,30 @@ const TEMPLATES: Record<Locale, (v: { code: string; site: string; minutes: numbe
   de: (v) => `Ihr ${v.site}-Code ist ${v.code}. Er läuft in ${v.minutes} Min. ab. Geben Sie ihn nicht weiter.`,
 };
 
+export type Notice = 'account_exists';
+
+// A notice carries no code: it tells the phone's owner what happened and what to do.
+const NOTICES: Record<Notice, Record<Locale, (v: { site: string; host: string }) => string>> = {
+  account_exists: {
+    en: (v) =>
+      `Someone asked to create a ${v.site} account with this number. You already have one: ` +
+      `sign in at ${v.host} with this number. If it wasn't you, ignore this message.`,
+    es: (v) =>
+      `Alguien pidió crear una cuenta de ${v.site} con este número. Ya tienes una: ` +
+      `inicia sesión en ${v.host} con este número. Si no fuiste tú, ignora este mensaje.`,
+    fr: (v) =>
+      `Quelqu'un a demandé à créer un compte ${v.site} avec ce numéro. Vous en avez déjà un : ` +
+      `connectez-vous sur ${v.host} avec ce numéro. Si ce n'était pas vous, ignorez ce message.`,
+    de: (v) =>
+      `Jemand wollte mit dieser Nummer ein ${v.site}-Konto erstellen. Sie haben schon eines: ` +
+      `Melden Sie sich auf ${v.host} mit dieser Nummer an. Falls Sie es nicht waren, ignorieren Sie diese Nachricht.`,
+  },
+};
+
+export function renderNotice(input: { notice: Notice; locale: string; siteName: string; host: string }): string {
+  return NOTICES[input.notice][supportedLocale(input.locale)]({ site: input.siteName, host: input.host });
+}
+
 /** The best supported locale for a tag such as "fr-CA" (falls back to English). */
 export function supportedLocale(tag: string | null | undefined): Locale {
   return matchLocale(tag) ?? DEFAULT_LOCALE;

@@ -2,7 +2,7 @@ import type { PhoneNumber } from '../domain/phone.js';
 import type { Site } from '../domain/site.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { DeliveryRequest } from './contract.js';
-import { renderDefaultText } from './default-text.js';
+import { renderDefaultText, renderNotice, type Notice } from './default-text.js';
 
 export interface DeliveryRequestInput {
   site: Pick<Site, 'id' | 'name' | 'experienceId'>;
@@ -22,6 +22,8 @@ export interface DeliveryRequestInput {
   meta: { ip: string | null; userAgent: string | null };
   /** Put before the default text, e.g. to mark a test message as one. */
   textPrefix?: string;
+  /** A message without a code: oneTimePassword is '' and defaultText is the notice, to be sent as it is. */
+  notice?: Notice;
 }
 
 /**
@@ -30,11 +32,13 @@ export interface DeliveryRequestInput {
  */
 export function buildDeliveryRequest(input: DeliveryRequestInput): Omit<DeliveryRequest, 'attempt'> {
   const { site, code, locale } = input;
-  const text = renderDefaultText({ locale, code, siteName: site.name, ttlSeconds: input.ttlSeconds, host: input.publicHost });
+  const text = input.notice
+    ? renderNotice({ notice: input.notice, locale, siteName: site.name, host: input.publicHost })
+    : renderDefaultText({ locale, code, siteName: site.name, ttlSeconds: input.ttlSeconds, host: input.publicHost });
   return {
     userId: input.userId ?? '',
     phoneNumber: input.phone,
-    oneTimePassword: code,
+    oneTimePassword: input.notice ? '' : code,
     defaultText: input.textPrefix ? `${input.textPrefix} ${text}` : text,
     siteId: site.id,
     experienceId: site.experienceId,

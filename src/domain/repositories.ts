@@ -34,11 +34,15 @@ export type CountedAttempt =
 export interface VerificationRepository {
   insert(verification: Omit<Verification, 'siteId'>): Promise<void>;
   byId(id: string): Promise<Verification | null>;
-  /** The newest pending, unexpired, not exhausted verification for this use case and user (and phone, when given): resends reuse it. */
+  /**
+   * The newest pending, unexpired, not exhausted verification for this use case and user (and phone, when
+   * given) that the same request started (`payload.requestKey`, when given): resends reuse it.
+   */
   findResendable(query: {
     useCase: Verification['useCase'];
     phone?: PhoneNumber;
     userId: string | null;
+    requestKey?: string;
     now: Date;
   }): Promise<Verification | null>;
   /**

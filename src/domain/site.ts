@@ -30,6 +30,8 @@ export interface Site {
   defaultCountry: string | null;
   passwordlessLoginEnabled: boolean;
   registrationEnabled: boolean;
+  /** What the owner of a number that already has an account receives when someone registers it. */
+  registrationExistingAccount: 'notice' | 'login_code';
   policies: SitePolicies;
   handlers: HandlerSpec[];
   /** Module paths of the pluggable user discovery and registration handlers (null: built-in). */

@@ -2,6 +2,7 @@ import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
 import { hashToken } from '../crypto/code-hasher.js';
+import { usernameKey } from '../domain/text.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 import { sendCode } from './send-code.js';
 import { verifyCode } from './verify-code.js';
@@ -48,7 +49,16 @@ export async function initPasswordlessLogin(
     locale: usable?.locale ?? null,
     payload: {},
     meta: input.meta,
+    // A phone and a username of one user are two requests: a login by one followed by a login by the other must
+    // not answer resend_too_soon, or the wait would tell that they belong together.
+    requestKey: hashToken('login-hint', 'loginHint' in input ? hintKey(deps, site, hint) : `user:${hint}`),
   });
+}
+
+/** The same hint typed differently (a number's formats, a username's case) is one request. */
+function hintKey(deps: FlowDeps, site: Site, hint: string): string {
+  const phone = deps.hooks.parsePhoneFor(site)(hint);
+  return phone ? `phone:${phone}` : `username:${usernameKey(hint)}`;
 }
 
 /** For an unknown hint: the hint's own number when it is one, else a keyed stand-in, so rate limits still apply. */

@@ -1,5 +1,6 @@
 import { randomDigits, randomToken } from '../crypto/random.js';
 import { supportedLocale } from '../delivery/default-text.js';
+import type { Notice } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
@@ -18,6 +19,14 @@ export interface SendCodeInput {
   locale: string | null;
   payload: Record<string, unknown>;
   meta: RequestMeta;
+  /**
+   * What this request asked for (a registration's data, a login hint's form). A resend continues only a
+   * verification started by the same request: someone else's request for the same phone starts its own, so
+   * an identifier is never handed to another requester, and a wait cannot reveal that two hints are one user.
+   */
+  requestKey?: string;
+  /** Send this notice instead of the code (the code is still stored, and never sent). */
+  notice?: Notice;
 }
 
 /** A code that was stored (as a hash) and may now be delivered. */
@@ -56,6 +65,7 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
     expiresAt: issued.expiresAt,
     publicHost: deps.publicHost,
     meta: input.meta,
+    ...(input.notice ? { notice: input.notice } : {}),
   });
   await deliverCode(deps, site, request, policy.resendIntervalSeconds);
   return sent;
@@ -71,7 +81,7 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   const { allowedCountries, deniedCountries } = policy;
   if (!countryAllowed(input.phone.country, allowedCountries, deniedCountries)) throw new OtpgateError('country_not_supported');
 
-  const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), now };
+  const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), requestKey: input.requestKey, now };
   const existing = await store.verifications.findResendable(query);
   if (existing) {
     const wait = existing.lastSentAt.getTime() + policy.resendIntervalSeconds * 1000 - now.getTime();
@@ -120,7 +130,7 @@ async function issueCode(deps: FlowDeps, site: Site, input: SendCodeInput, resen
       deliverable: input.deliverable,
       locale,
       experienceId: site.experienceId,
-      payload: input.payload,
+      payload: input.requestKey === undefined ? input.payload : { ...input.payload, requestKey: input.requestKey },
     });
   }
   return { identifier, code, expiresAt, locale };

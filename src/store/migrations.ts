@@ -1,4 +1,4 @@
-import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Migrations in code (no files to ship or find at run time), written once for SQLite and PostgreSQL:
@@ -178,6 +178,19 @@ function migrations(kind: StoreKind): Record<string, Migration> {
     '0006_session_activity': {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
+      },
+    },
+    // Usernames are unique without regard to case or Unicode width: a key column (NFKC, lower case) carries the
+    // unique index. Rows written before get lower(username) (ASCII case in SQLite); of rows that would share a
+    // key, the first by id keeps it and the others get "key:id", so no existing account is lost to the new index.
+    '0008_registration_normalisation': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('username_key', 'text').execute();
+        await sql`update users set username_key = lower(username)`.execute(db);
+        await sql`update users set username_key = username_key || ':' || id
+          where exists (select 1 from users older where older.site_id = users.site_id
+            and older.username_key = users.username_key and older.id < users.id)`.execute(db);
+        await db.schema.createIndex('users_site_username_key').on('users').columns(['site_id', 'username_key']).unique().execute();
       },
     },
     // OAuth per RFC 9700: PKCE per client (on unless a confidential client turns it off), the family a code

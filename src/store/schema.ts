@@ -16,6 +16,8 @@ export interface UsersTable {
   id: string;
   site_id: string;
   username: string;
+  /** NFKC, lower case: what uniqueness compares (0008). */
+  username_key: string | null;
   phone: string | null;
   phone_verified: Flag;
   first_name: string | null;

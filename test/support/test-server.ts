@@ -75,7 +75,8 @@ async function startOn(
     consoleWrite: (line) => {
       const phone = /SMS to (\+\d+)/.exec(line)?.[1];
       const code = /#(\d+)\s*$/.exec(line.trim())?.[1];
-      if (phone && code) messages.push({ phone, text: line, code });
+      // A notice (a message without a code) is captured too, with code ''.
+      if (phone) messages.push({ phone, text: line, code: code ?? '' });
     },
   });
   const app: Otpgate = otpgateOf(services);
@@ -85,6 +86,8 @@ async function startOn(
     app,
     /** The database behind the server, for checks the HTTP API does not show. */
     store: services.store,
+    /** Its URL (sqlite:<file> or postgres://…), for tests that look at what is stored, byte for byte. */
+    databaseUrl: database.url,
     keyring: services.keyring,
     clock: services.clock,
     messages,

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PhoneNumber } from '../../domain/phone.js';
 import type { UserRepository } from '../../domain/repositories.js';
+import { usernameKey } from '../../domain/text.js';
 import type { User, UserStatus } from '../../domain/user.js';
 import { toDate, type Database, type UsersTable } from '../schema.js';
 
@@ -12,6 +13,7 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
         id: user.id,
         site_id: siteId,
         username: user.username,
+        username_key: usernameKey(user.username),
         phone: user.phone,
         phone_verified: user.phoneVerified ? 1 : 0,
         first_name: user.firstName,
@@ -32,7 +34,7 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
       return row ? toUser(row) : null;
     },
     async byUsername(username) {
-      const row = await users().where('username', '=', username).executeTakeFirst();
+      const row = await users().where('username_key', '=', usernameKey(username)).executeTakeFirst();
       return row ? toUser(row) : null;
     },
     async byPhone(phone) {

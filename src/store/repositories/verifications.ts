@@ -38,7 +38,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         })
         .execute();
     },
-    async findResendable({ useCase, phone, userId, now }) {
+    async findResendable({ useCase, phone, userId, requestKey, now }) {
       let query = db
         .selectFrom('verifications')
         .selectAll()
@@ -49,8 +49,14 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
       if (phone !== undefined) query = query.where('phone', '=', phone);
       query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
-      const row = await query.orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-      return row ? toVerification(row) : null;
+      // Other requests for the same phone may have started newer verifications; the per-phone send limit keeps
+      // their number small, so the few newest are enough to find this request's own.
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .limit(requestKey === undefined ? 1 : 10)
+        .execute();
+      const found = rows.map(toVerification).find((v) => v.payload.requestKey === requestKey);
+      return found ?? null;
     },
     async recordResend(id, change) {
       const result = await db
