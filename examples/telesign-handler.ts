@@ -10,13 +10,7 @@
  * Results: see TELESIGN_CODES below. A failed callout (deadline, connection refused) is returned as
  * EXCEPTION with a short reason rather than thrown.
  */
-import type {
-  DeliveryOutcome,
-  DeliveryRequest,
-  DeliveryResult,
-  OneTimePasswordDeliveryHandler,
-  UseCase,
-} from '../src/delivery/contract.js';
+import type { DeliveryOutcome, DeliveryRequest, DeliveryResult, OneTimePasswordDeliveryHandler } from '../src/delivery/contract.js';
 import { isRecord, readJson, resultForHttpStatus, retryAfterMs, transportFailure } from './provider-response.js';
 
 /** The named credential: the endpoint URL and Basic customerId:apiKey. */
@@ -46,12 +40,13 @@ export default {
   },
 } satisfies OneTimePasswordDeliveryHandler;
 
-/** Telesign's fraud scoring uses the account phase; `Record<UseCase, …>` makes a new use case a type error here. */
-const LIFECYCLE_EVENT: Record<UseCase, string> = {
+/** Telesign's fraud scoring uses the account phase; `Record<DeliveryRequest['useCase'], …>` makes a new use case a type error here. */
+const LIFECYCLE_EVENT: Record<DeliveryRequest['useCase'], string> = {
   passwordless_login: 'sign-in',
   self_registration: 'create',
   identity_verification: 'sign-in',
   phone_registration: 'update',
+  phone_change_notice: 'update',
 };
 
 /** Telesign rejects an external_id longer than 100 ASCII characters (error 11016); skip it rather than fail. */
@@ -65,7 +60,8 @@ function telesignForm(request: DeliveryRequest): URLSearchParams {
     // Telesign wants the country code and digits only, no '+' (its example: 15558675309).
     phone_number: request.phoneNumber.replace(/\D/g, ''),
     message: request.defaultText,
-    message_type: 'OTP',
+    // A notice carries no code: Telesign's type for alerts and notifications is ARN.
+    message_type: request.oneTimePassword ? 'OTP' : 'ARN',
     account_lifecycle_event: LIFECYCLE_EVENT[request.useCase],
   });
   // Telesign has no idempotent replay (a retry sends a second SMS); external_id is only echoed back in the

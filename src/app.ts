@@ -243,6 +243,7 @@ async function syncConfiguredSites(store: Store, config: Config, clock: Clock): 
         redirectUris: client.redirectUris,
         postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
         requirePkce: client.requirePkce,
+        firstParty: client.firstParty,
       });
     }
   }

@@ -40,11 +40,23 @@ describe('account pages', () => {
   });
 
   test('changing the phone: the code goes to the new number and the old one stays until it is entered', async () => {
-    t = await startTestServer();
+    const clock = createManualClock(new Date());
+    t = await startTestServer({}, { clock });
     const user = await seedUser(t, '+14155550302');
     await seedUser(t, '+14155550399');
+    const users = t.store.forSite('demo').users;
     const browser = createBrowser(t.url);
-    const account = await signIn(browser, t, '+14155550302');
+    const signedIn = await signIn(browser, t, '+14155550302');
+    // Signing in with a code to this phone is a fresh re-authentication, for secondFactor.maxAgeSeconds (5 minutes).
+    clock.advance(301_000);
+
+    // Re-authentication on the current phone first (secondFactor.phoneChange, on by default).
+    const confirm = await browser.submit(signedIn, '/demo/account/phone', { country: 'US', phone: '4155550303' });
+    assert.equal(new URL(confirm.url).pathname, '/demo/account/confirm', 'a phone change asks for the current phone first');
+    assert.equal(await users.byId(user.id).then((u) => u?.phone), '+14155550302');
+    const stepUp = await browser.submit(confirm, '/demo/account/confirm');
+    const account = await browser.submit(stepUp, '/demo/account/confirm/verify', { code: t.lastCode('+14155550302'), action: 'verify' });
+    assert.equal(new URL(account.url).pathname, '/demo/account');
 
     const taken = await browser.submit(account, '/demo/account/phone', { country: 'US', phone: '4155550399' });
     assert.equal(taken.status, 409);
@@ -53,7 +65,6 @@ describe('account pages', () => {
     let verify = await browser.submit(account, '/demo/account/phone', { country: 'US', phone: '4155550303' });
     assert.equal(verify.status, 200);
     assert.equal(alertText(verify.html), 'We sent a code to +1 415 555 0303.');
-    const users = t.store.forSite('demo').users;
     assert.equal((await users.byId(user.id))?.phone, '+14155550302', 'the old phone stays until the new one is verified');
     verify = await browser.submit(verify, '/demo/account/phone/verify', { code: wrongCode(t.lastCode('+14155550303')), action: 'verify' });
     assert.equal(alertText(verify.html), 'There is a problem That code is not right. You have 4 attempts left.');
@@ -64,6 +75,9 @@ describe('account pages', () => {
     assert.equal(alertText(done.html), 'Your mobile number is now +1 415 555 0303.');
     assert.equal((await users.byId(user.id))?.phone, '+14155550303');
     assert.equal(await users.byPhone('+14155550302' as PhoneNumber), null);
+    const notice = t.messages.filter((m) => m.phone === '+14155550302').at(-1);
+    assert.match(notice?.text ?? '', /phone number of your Demo account was changed/, 'the old phone is told');
+    assert.equal((await browser.go(`${t.url}/demo/account`)).status, 200, 'the session that made the change stays signed in');
   });
 
   test('a site can require a fresh SMS code before the account page; it stays fresh for maxAgeSeconds', async () => {

@@ -80,6 +80,18 @@ describe('signed-in use cases: second factor and phone change', () => {
     const auth = { authorization: `Bearer ${token}` };
     await signedIn('+14155550134'); // someone else holds this one
     assert.equal(
+      (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550199' }, auth)).body.error,
+      'step_up_required',
+    );
+    await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      {
+        identifier: (await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, auth)).body.identifier,
+        otp: t.lastCode('+14155550133'),
+      },
+      auth,
+    );
+    assert.equal(
       (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth)).body.error,
       'phone_taken',
     );
@@ -88,6 +100,14 @@ describe('signed-in use cases: second factor and phone change', () => {
       'invalid_phone_number',
     );
 
+    // A phone change asks for a fresh code on the current phone first (step-up), then the code to the new one.
+    const stepUp = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, auth);
+    const passed = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: stepUp.body.identifier, otp: t.lastCode('+14155550133') },
+      auth,
+    );
+    assert.equal(passed.status, 200, JSON.stringify(passed.body));
     const init = await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+1 (415) 555-0135' }, auth);
     assert.equal(init.status, 200, JSON.stringify(init.body));
     const userinfo = async () =>

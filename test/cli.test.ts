@@ -33,6 +33,7 @@ interface ClientRow {
   name: string;
   type: string;
   pkce: string;
+  firstParty: boolean;
   redirectUris: string[];
 }
 interface AttemptRow {
@@ -241,6 +242,7 @@ describe('otpgate CLI', { concurrency: true }, () => {
           name: 'web-app',
           type: 'confidential',
           pkce: 'required',
+          firstParty: false,
           redirectUris: ['https://app.example/cb', 'https://app.example/cb2'],
         },
       ]);
@@ -276,7 +278,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertOk(table);
       assert.match(
         table.stdout,
-        /^clientId\s+name\s+type\s+pkce\s+redirectUris\nspa\s+Single page\s+public\s+required\s+https:\/\/spa\.example\/cb\n$/,
+        new RegExp(
+          String.raw`^clientId\s+name\s+type\s+pkce\s+firstParty\s+redirectUris\n` +
+            String.raw`spa\s+Single page\s+public\s+required\s+false\s+https://spa\.example/cb\n$`,
+        ),
       );
     });
 
@@ -305,12 +310,12 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertFails(refused, 'invalid_request');
       assert.match(refused.stderr, /only a confidential client/);
       assertOk(await add('--id', 'legacy', '--redirect-uri', 'https://a.example/cb', '--confidential', '--no-pkce'));
-      assertOk(await add('--id', 'modern', '--redirect-uri', 'https://a.example/cb', '--confidential'));
+      assertOk(await add('--id', 'modern', '--redirect-uri', 'https://a.example/cb', '--confidential', '--first-party'));
       assert.deepEqual(
-        json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.pkce]),
+        json<ClientRow[]>(await cli.run('client', 'list', '--site', 'demo', '--json')).map((c) => [c.clientId, c.pkce, c.firstParty]),
         [
-          ['legacy', 'off'],
-          ['modern', 'required'],
+          ['legacy', 'off', false],
+          ['modern', 'required', true],
         ],
       );
     });

@@ -14,8 +14,19 @@ test('purge deletes what has expired and keeps what is live', async () => {
     const fresh = await init('+14155550161');
     const site = t.store.forSite('demo');
 
+    await site.audit.record({
+      type: 'phone_changed',
+      useCase: 'phone_registration',
+      userId: 'u1',
+      phoneHash: 'h',
+      ip: null,
+      userAgent: null,
+      requestId: null,
+      detail: {},
+      createdAt: clock.now(),
+    });
     const report = await t.app.purge();
-    assert.deepEqual(report, { verifications: 1, grants: 0, sessions: 0, sendEvents: 1, deliveryAttempts: 0 });
+    assert.deepEqual(report, { verifications: 1, grants: 0, sessions: 0, sendEvents: 1, deliveryAttempts: 0, auditEvents: 0 });
     assert.equal(await site.verifications.byId(String(old.body.identifier)), null);
     assert.notEqual(await site.verifications.byId(String(fresh.body.identifier)), null);
     assert.equal(
@@ -27,9 +38,13 @@ test('purge deletes what has expired and keeps what is live', async () => {
     clock.advance(31 * 24 * 3_600_000);
     const later = await t.app.purge();
     assert.equal(later.deliveryAttempts, 2);
+    assert.equal(later.auditEvents, 0, 'the audit log is kept a year');
+    assert.equal((await site.audit.list({ limit: 10 })).length, 1);
+    clock.advance(365 * 24 * 3_600_000);
+    assert.equal((await t.app.purge()).auditEvents, 1);
     assert.deepEqual(
       await t.app.purge(),
-      { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0 },
+      { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0, auditEvents: 0 },
       'a second run finds nothing',
     );
   } finally {

@@ -98,6 +98,7 @@ function newToken(overrides: Partial<Omit<Token, 'siteId'>> = {}): Omit<Token, '
     expiresAt: at(HOUR),
     revokedAt: null,
     replacedAt: null,
+    stepUpAt: null,
     createdAt: T0,
     ...overrides,
   };
@@ -494,6 +495,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           redirectUris: ['https://app.example/cb'],
           postLogoutRedirectUris: [],
           requirePkce: true,
+          firstParty: true,
         };
         const web = {
           clientId: 'web',
@@ -502,6 +504,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           redirectUris: ['https://web.example/cb', 'https://web.example/cb2'],
           postLogoutRedirectUris: ['https://web.example/bye'],
           requirePkce: false,
+          firstParty: false,
         };
         await clients.upsert(app);
         await clients.upsert(web);
@@ -522,6 +525,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await clients.upsert({ clientId: 'old', name: 'Old', secretHash: null, redirectUris: ['https://old.example/cb'] });
         assert.deepEqual((await clients.byId('old'))?.postLogoutRedirectUris, []);
         assert.equal((await clients.byId('old'))?.requirePkce, true, 'PKCE required unless turned off');
+        assert.equal((await clients.byId('old'))?.firstParty, false, 'third-party unless said otherwise');
       });
     });
 
@@ -846,6 +850,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           redirectUris: ['https://a.example/cb'],
           postLogoutRedirectUris: [],
           requirePkce: true,
+          firstParty: false,
         };
         await store.forSite('a').clients.upsert(app);
         assert.equal(await store.forSite('b').clients.byId('app'), null);

@@ -19,6 +19,7 @@ interface AddOptions {
   postLogoutRedirectUri?: string[];
   confidential?: boolean;
   pkce: boolean;
+  firstParty?: boolean;
 }
 
 export function registerClient(program: Command): void {
@@ -40,6 +41,7 @@ export function registerClient(program: Command): void {
     )
     .option('--name <name>', 'shown to people and in logs (default: the client id)')
     .option('--confidential', 'generate a client secret (server-side apps)')
+    .option('--first-party', "the site's own app: may be granted the api scope, which phone changes need")
     .option('--no-pkce', 'do not require PKCE (a legacy confidential app only; RFC 9700 asks for PKCE everywhere)')
     .action(async (options: AddOptions, command: Command) => {
       const secret = options.confidential ? randomToken(32) : null;
@@ -67,6 +69,7 @@ export function registerClient(program: Command): void {
           redirectUris: parsed.data.redirectUris,
           postLogoutRedirectUris: parsed.data.postLogoutRedirectUris,
           requirePkce: parsed.data.requirePkce,
+          firstParty: options.firstParty === true,
         });
         if (secret) {
           process.stdout.write(`added confidential client ${parsed.data.clientId} on site ${site.id}\n`);
@@ -91,6 +94,7 @@ export function registerClient(program: Command): void {
           name: c.name,
           type: c.secretHash ? 'confidential' : 'public',
           pkce: c.requirePkce || c.secretHash === null ? 'required' : 'off',
+          firstParty: c.firstParty,
           redirectUris: c.redirectUris,
         }));
         printRows(rows, { json: options.json, empty: `no clients on site ${site.id}` });

@@ -95,6 +95,7 @@ test('a site gets its defaults', () => {
     defaultCountry: null,
     passwordlessLoginEnabled: true,
     registrationEnabled: true,
+    registrationExistingAccount: 'notice',
     policy: {},
     useCasePolicies: {},
     handlers: [],
@@ -104,7 +105,7 @@ test('a site gets its defaults', () => {
     tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60, refreshGraceSeconds: 10 },
     branding: {},
     session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
-    secondFactor: { account: false, maxAgeSeconds: 300 },
+    secondFactor: { account: false, phoneChange: true, maxAgeSeconds: 300 },
   });
 });
 
@@ -577,7 +578,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
     userDiscoveryHandler: null,
     registrationHandler: null,
     clients: [],
-    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60, refreshGraceSeconds: 10 },
+    tokens: { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000, authorizationCodeTtlSeconds: 60 },
     branding: {},
   };
   const live = { ...defaultPolicy(), codeLength: 8 };
@@ -588,7 +589,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
   assert.equal(site.locale, 'fr');
   assert.equal(site.registrationEnabled, false);
   assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
-  assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
+  assert.deepEqual(site.secondFactor, { account: false, phoneChange: true, maxAgeSeconds: 300 });
   assert.equal('clients' in site, false);
 });
 

@@ -87,6 +87,10 @@ const clientSchema = z
       .optional()
       .describe('Secret of a confidential client (16+ characters, 32+ in production); omit for a public client.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
+    firstParty: z
+      .boolean()
+      .default(false)
+      .describe("The site's own app: only a first-party client is granted `api` (or `full`), which phone changes need."),
     postLogoutRedirectUris: z
       .array(z.string().url())
       .default([])
@@ -213,6 +217,10 @@ export const siteSchema = z
           .boolean()
           .default(false)
           .describe('Ask for a fresh SMS code (identity verification) before the account page and a phone change.'),
+        phoneChange: z
+          .boolean()
+          .default(true)
+          .describe('Ask for a fresh SMS code on the current phone before a phone change (hosted page and API).'),
         maxAgeSeconds: z.number().int().min(30).max(86_400).default(300).describe('How long a passed second factor counts as fresh.'),
       })
       .strict()
@@ -340,6 +348,7 @@ export const configSchema = z
           .default(24)
           .describe('Hours an expired verification is kept (for support questions) before it is deleted.'),
         deliveryAttemptRetentionDays: z.number().int().min(1).max(3650).default(30).describe('Days the delivery attempt log is kept.'),
+        auditRetentionDays: z.number().int().min(1).max(3650).default(365).describe('Days the audit log (account changes) is kept.'),
       })
       .strict()
       .default({}),

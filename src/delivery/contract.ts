@@ -48,7 +48,8 @@ export interface DeliveryRequest {
   defaultText: string;
   siteId: string;
   experienceId: string | null;
-  useCase: UseCase;
+  /** Why it is sent; `phone_change_notice` is a notice (no code) to the number a phone change replaced. */
+  useCase: UseCase | 'phone_change_notice';
   locale: string;
   /** The verification identifier: stable across retries and resends, use it as the idempotency key. */
   identifier: string;

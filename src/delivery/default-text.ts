@@ -12,7 +12,7 @@ const TEMPLATES: Record<Locale, (v: { code: string; site: string; minutes: numbe
   de: (v) => `Ihr ${v.site}-Code ist ${v.code}. Er läuft in ${v.minutes} Min. ab. Geben Sie ihn nicht weiter.`,
 };
 
-export type Notice = 'account_exists';
+export type Notice = 'account_exists' | 'phone_changed';
 
 // A notice carries no code: it tells the phone's owner what happened and what to do.
 const NOTICES: Record<Notice, Record<Locale, (v: { site: string; host: string }) => string>> = {
@@ -29,6 +29,18 @@ const NOTICES: Record<Notice, Record<Locale, (v: { site: string; host: string })
     de: (v) =>
       `Jemand wollte mit dieser Nummer ein ${v.site}-Konto erstellen. Sie haben schon eines: ` +
       `Melden Sie sich auf ${v.host} mit dieser Nummer an. Falls Sie es nicht waren, ignorieren Sie diese Nachricht.`,
+  },
+  phone_changed: {
+    en: (v) =>
+      `The phone number of your ${v.site} account was changed; this number no longer signs in. If it wasn't you, contact ${v.site} now.`,
+    es: (v) =>
+      `El número de tu cuenta de ${v.site} ha cambiado; este número ya no inicia sesión. Si no fuiste tú, contacta con ${v.site} ya.`,
+    fr: (v) =>
+      `Le numéro de votre compte ${v.site} a été changé ; ce numéro ne permet plus de vous connecter. ` +
+      `Si ce n'était pas vous, contactez ${v.site} maintenant.`,
+    de: (v) =>
+      `Die Telefonnummer Ihres ${v.site}-Kontos wurde geändert; mit dieser Nummer ist keine Anmeldung mehr möglich. ` +
+      `Falls Sie es nicht waren, wenden Sie sich sofort an ${v.site}.`,
   },
 };
 

@@ -6,7 +6,7 @@ import { renderDefaultText, renderNotice, type Notice } from './default-text.js'
 
 export interface DeliveryRequestInput {
   site: Pick<Site, 'id' | 'name' | 'experienceId'>;
-  useCase: UseCase;
+  useCase: UseCase | 'phone_change_notice';
   /** Null for an unknown user; handlers receive '' (the contract's userId is a string). */
   userId: string | null;
   phone: PhoneNumber;

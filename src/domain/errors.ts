@@ -39,6 +39,8 @@ export const ERRORS = {
   unsupported_response_type: { status: 400, message: 'That response type is not supported.' },
   invalid_scope: { status: 400, message: 'The requested scope is not allowed.' },
   invalid_token: { status: 401, message: 'The access token is missing, invalid or expired.' },
+  insufficient_scope: { status: 403, message: 'This needs a token of the site’s own app with the api (or full) scope.' },
+  step_up_required: { status: 403, message: 'Confirm with a code sent to the current phone first (identity verification).' },
   // OpenID Connect authorization errors; they travel to the app's redirect_uri, not as JSON.
   login_required: { status: 400, message: 'The user is not signed in and prompt=none forbids asking.' },
   request_not_supported: { status: 400, message: 'The request parameter (a request object) is not supported.' },

@@ -12,6 +12,8 @@ export interface OAuthClient {
    * client may turn it off, for a legacy app that cannot send a code_challenge.
    */
   requirePkce: boolean;
+  /** The site's own app: only a first-party client may be granted `api` (or `full`), which account changes need. */
+  firstParty: boolean;
 }
 
 export interface AuthorizationCode {
@@ -50,6 +52,8 @@ export interface Token {
    * is a benign race, not theft; revoking the family clears it, so a logged-out family gets no grace.
    */
   replacedAt: Date | null;
+  /** When this token's family last passed a step-up (a fresh identity verification on the current phone). */
+  stepUpAt: Date | null;
   createdAt: Date;
 }
 

@@ -92,12 +92,34 @@ export interface DeliveryAttemptRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
+/** One append-only record of something security-relevant (a phone change, later: sends, failures, limits). */
+export interface AuditEvent {
+  type: string;
+  useCase: string | null;
+  userId: string | null;
+  /** A keyed hash of the phone (never the number). */
+  phoneHash: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  detail: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface AuditRepository {
+  record(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(query: { since?: Date; type?: string; limit: number }): Promise<AuditEvent[]>;
+  purgeBefore(before: Date): Promise<number>;
+}
+
 export interface ClientRepository {
   /** Inserts or replaces the client; postLogoutRedirectUris defaults to none. */
   upsert(
-    client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris' | 'requirePkce'> & {
+    client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris' | 'requirePkce' | 'firstParty'> & {
       postLogoutRedirectUris?: string[];
       requirePkce?: boolean;
+      firstParty?: boolean;
     },
   ): Promise<void>;
   byId(clientId: string): Promise<OAuthClient | null>;
@@ -118,8 +140,10 @@ export interface GrantRepository {
   rotateToken(tokenHash: string, now: Date): Promise<boolean>;
   /** Revokes every token of the family and ends the rotation grace of its rotated tokens. */
   revokeFamily(familyId: string, now: Date): Promise<void>;
-  /** The same for every family of the user. */
-  revokeUserTokens(userId: string, now: Date): Promise<void>;
+  /** The same for every family of the user, except `exceptFamily` (the one that made an account change). */
+  revokeUserTokens(userId: string, now: Date, exceptFamily?: string): Promise<void>;
+  /** Records a passed step-up on every live token of the family. */
+  markStepUp(familyId: string, at: Date): Promise<void>;
   purgeExpired(before: Date): Promise<number>;
 }
 
@@ -144,7 +168,7 @@ export interface SessionRepository {
   /** Revokes one session; false when it was already revoked or unknown. */
   revoke(tokenHash: string, now: Date): Promise<boolean>;
   /** Revokes every live session of the user ("sign out everywhere"); returns how many. */
-  revokeUser(userId: string, now: Date): Promise<number>;
+  revokeUser(userId: string, now: Date, exceptSession?: string): Promise<number>;
   /** Deletes sessions that expired before `before`. */
   purgeExpired(before: Date): Promise<number>;
 }
@@ -159,6 +183,7 @@ export interface SiteStore {
   readonly grants: GrantRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly sessions: SessionRepository;
+  readonly audit: AuditRepository;
 }
 
 /**

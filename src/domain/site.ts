@@ -53,6 +53,8 @@ export interface Site {
 export interface SecondFactorPolicy {
   /** Before the account page and a phone change. */
   account: boolean;
+  /** Before a phone change (hosted page and API), even when `account` is off: the phone is what a login needs. */
+  phoneChange: boolean;
   /** How long a passed second factor counts as fresh. */
   maxAgeSeconds: number;
 }

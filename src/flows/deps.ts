@@ -34,6 +34,8 @@ export interface FlowDeps {
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+  /** For the audit log; absent outside HTTP. */
+  requestId?: string | null;
 }
 
 export const noMeta: RequestMeta = { ip: null, userAgent: null };

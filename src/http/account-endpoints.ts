@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OtpgateError } from '../domain/errors.js';
+import { ACCOUNT_SCOPES } from '../oauth/tokens.js';
 import { parseBearer } from './basic-credential.js';
 import { metaOf } from './request-meta.js';
 import type { HttpServices } from './services.js';
@@ -24,13 +25,34 @@ export const verifySchema = {
 /**
  * The two use cases for a signed-in user (an access token): identity verification (second factor) and
  * phone registration/change. otpgate's own endpoints: Salesforce offers these only in Apex.
+ *
+ * The phone is what a login needs, so changing it is guarded like a password change: a token of the site's own
+ * (first-party) app with `api` or `full`, and a fresh identity verification on the current phone by the same
+ * login (token family). A user without a verified phone yet may add one with the scope alone.
  */
-export function accountHandlers({ useCases, tokens, clock }: Pick<HttpServices, 'useCases' | 'tokens' | 'clock'>) {
-  const signedIn = async (request: FastifyRequest) => {
+export function accountHandlers({ useCases, tokens, clients, clock }: Pick<HttpServices, 'useCases' | 'tokens' | 'clients' | 'clock'>) {
+  const authenticated = async (request: FastifyRequest) => {
     const bearer = parseBearer(request.headers.authorization);
     if (!bearer) throw new OtpgateError('invalid_token');
-    return (await tokens.authenticate(request.site, bearer)).user;
+    return tokens.authenticate(request.site, bearer);
   };
+  const signedIn = async (request: FastifyRequest) => (await authenticated(request)).user;
+
+  async function mayChangePhone(request: FastifyRequest) {
+    const site = request.site;
+    const { token, user } = await authenticated(request);
+    const client = await clients.find(site, token.clientId);
+    const scopes = token.scope.split(' ');
+    if (!client?.firstParty || !scopes.some((s) => ACCOUNT_SCOPES.includes(s))) throw new OtpgateError('insufficient_scope');
+    const fresh = token.stepUpAt !== null && clock.now().getTime() - token.stepUpAt.getTime() <= site.secondFactor.maxAgeSeconds * 1000;
+    if (user.phone && user.phoneVerified && site.secondFactor.phoneChange && !fresh)
+      throw new OtpgateError('step_up_required', undefined, {
+        step_up: `/${site.id}/services/auth/headless/init/verification`,
+        max_age: site.secondFactor.maxAgeSeconds,
+      });
+    return { token, user };
+  }
+
   return {
     async initVerification(request: FastifyRequest, reply: FastifyReply) {
       const user = await signedIn(request);
@@ -38,16 +60,19 @@ export function accountHandlers({ useCases, tokens, clock }: Pick<HttpServices, 
       return reply.header('cache-control', 'no-store').send({ identifier, status: 'success' });
     },
     async verifyVerification(request: FastifyRequest<{ Body: { identifier: string; otp: string } }>, reply: FastifyReply) {
-      const user = await signedIn(request);
+      const { token, user } = await authenticated(request);
       await useCases.verifyIdentityVerification(request.site, {
         userId: user.id,
         identifier: request.body.identifier,
         code: request.body.otp,
       });
-      return reply.send({ status: 'success', verified_at: clock.now().toISOString() });
+      // A step-up belongs to the login that passed it, not to the user: another app's token gains nothing.
+      const at = clock.now();
+      await tokens.recordStepUp(request.site, token.familyId, at);
+      return reply.send({ status: 'success', verified_at: at.toISOString() });
     },
     async initPhone(request: FastifyRequest<{ Body: { phone: string } }>, reply: FastifyReply) {
-      const user = await signedIn(request);
+      const { user } = await mayChangePhone(request);
       const { identifier } = await useCases.initPhoneRegistration(request.site, {
         userId: user.id,
         phone: request.body.phone,
@@ -56,11 +81,13 @@ export function accountHandlers({ useCases, tokens, clock }: Pick<HttpServices, 
       return reply.header('cache-control', 'no-store').send({ identifier, status: 'success' });
     },
     async verifyPhone(request: FastifyRequest<{ Body: { identifier: string; otp: string } }>, reply: FastifyReply) {
-      const user = await signedIn(request);
+      const { token, user } = await mayChangePhone(request);
       const updated = await useCases.verifyPhoneRegistration(request.site, {
         userId: user.id,
         identifier: request.body.identifier,
         code: request.body.otp,
+        changedBy: { tokenFamily: token.familyId },
+        meta: metaOf(request),
       });
       return reply.send({ status: 'success', phone_number: updated.phone, phone_number_verified: updated.phoneVerified });
     },

@@ -4,6 +4,7 @@ import type { RequestMeta } from '../flows/deps.js';
 export const metaOf = (request: FastifyRequest): RequestMeta => ({
   ip: request.ip ?? null,
   userAgent: (request.headers['user-agent'] ?? '').slice(0, 300) || null,
+  requestId: request.id,
 });
 
 /** The first language of Accept-Language, for users who have no locale yet. */

@@ -13,6 +13,7 @@ const publicClient: OAuthClient = {
   redirectUris: ['https://app/cb'],
   postLogoutRedirectUris: [],
   requirePkce: true,
+  firstParty: false,
 };
 const confidential: OAuthClient = { ...publicClient, secretHash: 'hash' };
 const legacyConfidential: OAuthClient = { ...confidential, requirePkce: false };

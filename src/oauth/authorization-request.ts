@@ -41,14 +41,14 @@ export interface BrowserAuthorizationRequest {
 export function checkBrowserRequest(
   params: OAuthParams,
   client: OAuthClient,
-  normaliseScope: (scope: string | undefined) => string,
+  normaliseScope: (scope: string | undefined, client: OAuthClient) => string,
 ): BrowserAuthorizationRequest {
   if (params.request) throw new OtpgateError('request_not_supported');
   if (params.request_uri) throw new OtpgateError('request_uri_not_supported');
   if (!params.response_type) throw new OtpgateError('invalid_request', 'response_type is required.');
   if (params.response_type !== 'code') throw new OtpgateError('unsupported_response_type', 'response_type must be code.');
   if (params.response_mode && params.response_mode !== 'query') throw new OtpgateError('invalid_request', 'response_mode must be query.');
-  const scope = normaliseScope(params.scope);
+  const scope = normaliseScope(params.scope, client);
   const codeChallenge = pkceChallenge(params, client);
   const prompts = new Set((params.prompt ?? '').split(' ').filter((p) => KNOWN_PROMPTS.has(p)));
   if (prompts.has('none') && prompts.size > 1)
@@ -73,14 +73,14 @@ export interface HeadlessAuthorizationRequest {
 export function checkHeadlessRequest(
   params: OAuthParams,
   client: OAuthClient,
-  options: { echoUri: string; normaliseScope: (scope: string | undefined) => string },
+  options: { echoUri: string; normaliseScope: (scope: string | undefined, client: OAuthClient) => string },
 ): HeadlessAuthorizationRequest {
   const redirectUri = params.redirect_uri;
   if (!redirectUri) throw new OtpgateError('invalid_request', 'client_id and redirect_uri are required.');
   if (redirectUri !== options.echoUri && !client.redirectUris.includes(redirectUri))
     throw new OtpgateError('unauthorized_client', 'redirect_uri is not registered for this client.');
   const codeChallenge = pkceChallenge(params, client);
-  const scope = options.normaliseScope(params.scope);
+  const scope = options.normaliseScope(params.scope, client);
   return { redirectUri, scope, codeChallenge, nonce: checkNonce(params), state: params.state ?? null };
 }
 

@@ -10,7 +10,9 @@ import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 import { SIGNING_ALG, type Keyring } from './signing-keys.js';
 
-export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'refresh_token', 'offline_access'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'full', 'refresh_token', 'offline_access'] as const;
+/** Salesforce's scopes for acting on the account itself (a phone change needs one): the site's own apps only. */
+export const ACCOUNT_SCOPES: readonly string[] = ['api', 'full'];
 const DEFAULT_SCOPE = 'openid api refresh_token';
 
 export interface TokenResponse {
@@ -31,13 +33,18 @@ export interface TokenResponse {
 export function createTokenService(store: Store, keyring: Keyring, clock: Clock, siteUrl: (site: Site) => string) {
   const grants = (site: Site) => store.forSite(site.id).grants;
 
-  /** Checks scope names; the default stands in for none. */
-  function normaliseScope(scope: string | undefined): string {
-    const names = (scope ?? '').split(/\s+/).filter(Boolean);
-    if (names.length === 0) return DEFAULT_SCOPE;
+  /**
+   * Checks scope names; the default stands in for none. A client that is not first-party is never granted
+   * `api` or `full` (RFC 6749 §3.3 lets the server grant less than asked; the token response says what).
+   */
+  function normaliseScope(scope: string | undefined, client?: Pick<OAuthClient, 'firstParty'>): string {
+    const asked = (scope ?? '').split(/\s+/).filter(Boolean);
+    const names = asked.length === 0 ? DEFAULT_SCOPE.split(' ') : asked;
     const unknown = names.filter((n) => !(SUPPORTED_SCOPES as readonly string[]).includes(n));
     if (unknown.length) throw new OtpgateError('invalid_scope', `Unknown scope: ${unknown.join(' ')}.`);
-    return [...new Set(names)].join(' ');
+    const granted = client && !client.firstParty ? names.filter((n) => !ACCOUNT_SCOPES.includes(n)) : names;
+    if (granted.length === 0) throw new OtpgateError('invalid_scope', 'The api and full scopes are for the site’s own (first-party) apps.');
+    return [...new Set(granted)].join(' ');
   }
 
   async function issueTokens(
@@ -62,6 +69,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       authTime,
       revokedAt: null,
       replacedAt: null,
+      stepUpAt: null,
       createdAt: now,
     };
     await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: accessExpires });
@@ -230,6 +238,11 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       const user = await store.forSite(site.id).users.byId(token.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_token');
       return { token, user };
+    },
+
+    /** A passed step-up (identity verification) counts for every token of that login, and only for it. */
+    async recordStepUp(site: Site, familyId: string, at: Date): Promise<void> {
+      await grants(site).markStepUp(familyId, at);
     },
 
     /** RFC 7009: unknown tokens are not an error. Revoking a refresh token ends its whole login. */

@@ -74,6 +74,17 @@ export function createSessionService(store: Store, clock: Clock) {
       return !policy.account || secondFactorFresh(session, clock.now(), policy.maxAgeSeconds);
     },
 
+    /** A second factor was passed within secondFactor.maxAgeSeconds (whatever the site asks for). */
+    secondFactorRecent(site: Site, session: BrowserSession): boolean {
+      return secondFactorFresh(session, clock.now(), site.secondFactor.maxAgeSeconds);
+    },
+
+    /** A phone change re-authenticates on the current phone (secondFactor.phoneChange, on by default). */
+    phoneChangeSatisfied(site: Site, session: BrowserSession): boolean {
+      const policy = site.secondFactor;
+      return !policy.phoneChange || secondFactorFresh(session, clock.now(), policy.maxAgeSeconds);
+    },
+
     async recordSecondFactor(site: Site, session: BrowserSession): Promise<boolean> {
       return sessions(site).markSecondFactor(session.tokenHash, clock.now());
     },

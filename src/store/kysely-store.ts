@@ -6,6 +6,7 @@ import { createDeliveryAttemptRepository } from './repositories/delivery-attempt
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
 import { createSendLogRepository } from './repositories/send-log.js';
 import { createSessionRepository } from './repositories/sessions.js';
+import { createAuditRepository } from './repositories/audit.js';
 import { createSiteRepository } from './repositories/sites.js';
 import { createUserRepository } from './repositories/users.js';
 import { createVerificationRepository } from './repositories/verifications.js';
@@ -39,6 +40,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           grants: withDomainErrors(createGrantRepository(db, siteId)),
           signingKeys: withDomainErrors(createSigningKeyRepository(db, siteId)),
           sessions: withDomainErrors(createSessionRepository(db, siteId)),
+          audit: withDomainErrors(createAuditRepository(db, siteId)),
         };
         siteStores.set(siteId, store);
       }

@@ -180,6 +180,32 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
       },
     },
+    // Phone changes need re-authentication: which clients are first-party (may be granted `api`), a step-up
+    // (a fresh identity verification) recorded on the token family that passed it, and an append-only audit log.
+    '0007_first_party_and_audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('oauth_clients')
+          .addColumn('first_party', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('tokens').addColumn('step_up_at', 'bigint').execute();
+        await db.schema
+          .createTable('audit_events')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('use_case', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('phone_hash', 'text')
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('request_id', 'text')
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_site_time').on('audit_events').columns(['site_id', 'created_at']).execute();
+      },
+    },
     // Usernames are unique without regard to case or Unicode width: a key column (NFKC, lower case) carries the
     // unique index. Rows written before get lower(username) (ASCII case in SQLite); of rows that would share a
     // key, the first by id keeps it and the others get "key:id", so no existing account is lost to the new index.

@@ -4,6 +4,7 @@ import type { Store } from '../domain/repositories.js';
 export interface PurgeSettings {
   verificationRetentionHours: number;
   deliveryAttemptRetentionDays: number;
+  auditRetentionDays: number;
 }
 
 export interface PurgeReport {
@@ -12,6 +13,7 @@ export interface PurgeReport {
   sessions: number;
   sendEvents: number;
   deliveryAttempts: number;
+  auditEvents: number;
 }
 
 const HOUR = 3_600_000;
@@ -22,7 +24,7 @@ const HOUR = 3_600_000;
  */
 export async function purgeExpired(store: Store, clock: Clock, settings: PurgeSettings): Promise<PurgeReport> {
   const now = clock.now().getTime();
-  const report: PurgeReport = { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0 };
+  const report: PurgeReport = { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0, auditEvents: 0 };
   for (const site of await store.sites.list()) {
     const s = store.forSite(site.id);
     report.verifications += await s.verifications.purgeExpired(new Date(now - settings.verificationRetentionHours * HOUR));
@@ -31,6 +33,7 @@ export async function purgeExpired(store: Store, clock: Clock, settings: PurgeSe
     // The longest rate window is one hour; older sends no longer count for anything.
     report.sendEvents += await s.sendLog.purgeBefore(new Date(now - HOUR));
     report.deliveryAttempts += await s.deliveryAttempts.purgeBefore(new Date(now - settings.deliveryAttemptRetentionDays * 24 * HOUR));
+    report.auditEvents += await s.audit.purgeBefore(new Date(now - settings.auditRetentionDays * 24 * HOUR));
   }
   return report;
 }

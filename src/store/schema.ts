@@ -79,6 +79,7 @@ export interface OAuthClientsTable {
   redirect_uris: string;
   post_logout_redirect_uris: string;
   require_pkce: number;
+  first_party: number;
 }
 
 export interface AuthorizationCodesTable {
@@ -108,6 +109,8 @@ export interface TokensTable {
   expires_at: Millis;
   revoked_at: Millis | null;
   replaced_at: Millis | null;
+  /** When this token's family last passed a step-up (identity verification); null when never. */
+  step_up_at: Millis | null;
   created_at: Millis;
 }
 
@@ -133,6 +136,21 @@ export interface SessionsTable {
   last_seen_at: Millis | null;
 }
 
+export interface AuditEventsTable {
+  id: Generated<number>;
+  site_id: string;
+  type: string;
+  use_case: string | null;
+  user_id: string | null;
+  /** A keyed hash of the phone, never the number. */
+  phone_hash: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  detail: string;
+  created_at: Millis;
+}
+
 export interface Database {
   sites: SitesTable;
   users: UsersTable;
@@ -144,6 +162,7 @@ export interface Database {
   tokens: TokensTable;
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
+  audit_events: AuditEventsTable;
 }
 
 export const toDate = (value: Millis): Date => new Date(Number(value));

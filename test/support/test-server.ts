@@ -54,13 +54,16 @@ async function startOn(
         name: 'Demo',
         handlers: ['console'],
         clients: [
-          { clientId: 'public-app', redirectUris: ['http://app.test/callback'] },
+          // The site's own apps are first-party (may be granted api, which phone changes need); third-party-app is not.
+          { clientId: 'public-app', redirectUris: ['http://app.test/callback'], firstParty: true },
+          { clientId: 'third-party-app', redirectUris: ['http://app.test/callback'] },
           // A legacy server-side app that cannot send PKCE: the per-client switch RFC 9700 allows confidential clients.
           {
             clientId: 'server-app',
             clientSecret: 'server-app-secret-123456',
             redirectUris: ['http://app.test/callback'],
             requirePkce: false,
+            firstParty: true,
           },
           // A confidential client on the default: PKCE required like everyone else.
           { clientId: 'web-app', clientSecret: 'web-app-secret-1234567890', redirectUris: ['http://app.test/callback'] },

@@ -37,6 +37,21 @@ export async function requireAccount(
   return { who };
 }
 
+/** requireAccount, and for a phone change also a fresh second factor on the current phone (when it has one). */
+async function requirePhoneChange(
+  services: Pick<HttpServices, 'sessions' | 'urls'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<AccountAccess> {
+  const back = `/${request.site.id}/account#change-phone`;
+  const access = await requireAccount(services, request, reply, back);
+  if ('redirected' in access) return access;
+  const { session, user } = access.who;
+  if (user.phone && user.phoneVerified && !services.sessions.phoneChangeSatisfied(request.site, session))
+    return { redirected: seeOther(reply, withReturnTo(`/${request.site.id}/account/confirm`, back)) };
+  return access;
+}
+
 /** /{site}/account and its phone change: code to the new number; the old one stays until the code is right. */
 export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
   const { urls } = services;
@@ -68,7 +83,7 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
     },
 
     async startPhoneChange(request: FastifyRequest, reply: FastifyReply) {
-      const access = await requireAccount(services, request, reply, accountPath(request));
+      const access = await requirePhoneChange(services, request, reply);
       if ('redirected' in access) return access.redirected;
       const { who } = access;
       const ctx = pageContext(urls, request, reply, { user: who.user });
@@ -96,7 +111,7 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
     },
 
     async verifyPhoneChange(request: FastifyRequest, reply: FastifyReply) {
-      const access = await requireAccount(services, request, reply, accountPath(request));
+      const access = await requirePhoneChange(services, request, reply);
       if ('redirected' in access) return access.redirected;
       const { who } = access;
       const site = request.site;
@@ -107,7 +122,13 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
         action: field(bodyOf(request), 'action'),
         resend: () => services.useCases.initPhoneRegistration(site, { userId: who.user.id, phone, meta: metaOf(request) }),
         verify: () =>
-          services.useCases.verifyPhoneRegistration(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+          services.useCases.verifyPhoneRegistration(site, {
+            userId: who.user.id,
+            identifier,
+            code: field(bodyOf(request), 'code'),
+            changedBy: { sessionHash: who.session.tokenHash },
+            meta: metaOf(request),
+          }),
         done: () => seeOther(reply, `${accountPath(request)}?done=phone_changed`),
         again: (newIdentifier, problem) => {
           identifier = newIdentifier ?? identifier;

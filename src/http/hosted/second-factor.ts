@@ -41,7 +41,8 @@ export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | '
       const found = await signedIn(request, reply, queryParam(request, 'return_to'));
       if ('redirect' in found) return found.redirect;
       const { who, returnTo } = found;
-      if (services.sessions.secondFactorSatisfied(request.site, who.session)) return seeOther(reply, returnTo);
+      // Asked for by the account page or by a phone change: a recent pass is enough for either.
+      if (services.sessions.secondFactorRecent(request.site, who.session)) return seeOther(reply, returnTo);
       const ctx = pageContext(urls, request, reply, { user: who.user, languageLinks: true });
       return sendPage(reply, 200, confirmPage(ctx, { phone: who.user.phone ?? '', returnTo }));
     },

@@ -13,6 +13,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
     redirectUris: JSON.parse(r.redirect_uris) as string[],
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
     requirePkce: r.require_pkce !== 0,
+    firstParty: Number(r.first_party) === 1,
   });
   return {
     async upsert(client) {
@@ -22,6 +23,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
         redirect_uris: JSON.stringify(client.redirectUris),
         post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris ?? []),
         require_pkce: client.requirePkce === false ? 0 : 1,
+        first_party: client.firstParty ? 1 : 0,
       };
       await db
         .insertInto('oauth_clients')
@@ -116,6 +118,7 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           expires_at: token.expiresAt.getTime(),
           revoked_at: token.revokedAt?.getTime() ?? null,
           replaced_at: token.replacedAt?.getTime() ?? null,
+          step_up_at: token.stepUpAt?.getTime() ?? null,
           created_at: token.createdAt.getTime(),
         })
         .execute();
@@ -158,13 +161,23 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
         .execute();
     },
-    async revokeUserTokens(userId, now) {
-      await db
+    async revokeUserTokens(userId, now, exceptFamily) {
+      let query = db
         .updateTable('tokens')
         .set({ revoked_at: sql<number>`coalesce(revoked_at, ${now.getTime()})`, replaced_at: null })
         .where('site_id', '=', siteId)
         .where('user_id', '=', userId)
-        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]));
+      if (exceptFamily !== undefined) query = query.where('family_id', '!=', exceptFamily);
+      await query.execute();
+    },
+    async markStepUp(familyId, at) {
+      await db
+        .updateTable('tokens')
+        .set({ step_up_at: at.getTime() })
+        .where('site_id', '=', siteId)
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
         .execute();
     },
     async purgeExpired(before) {
@@ -187,6 +200,7 @@ function toToken(row: Selectable<TokensTable>) {
     expiresAt: toDate(row.expires_at),
     revokedAt: toDateOrNull(row.revoked_at),
     replacedAt: toDateOrNull(row.replaced_at),
+    stepUpAt: toDateOrNull(row.step_up_at),
     createdAt: toDate(row.created_at),
   };
 }

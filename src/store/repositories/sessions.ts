@@ -58,8 +58,10 @@ export function createSessionRepository(db: Kysely<Database>, siteId: string): S
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async revokeUser(userId, now) {
-      const result = await live(now).set({ revoked_at: now.getTime() }).where('user_id', '=', userId).executeTakeFirst();
+    async revokeUser(userId, now, exceptSession) {
+      let query = live(now).set({ revoked_at: now.getTime() }).where('user_id', '=', userId);
+      if (exceptSession !== undefined) query = query.where('token_hash', '!=', exceptSession);
+      const result = await query.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     purgeExpired: (before) => deleteInBatches(db, 'sessions', 'token_hash', 'expires_at', siteId, before),

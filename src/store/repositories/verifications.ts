@@ -55,7 +55,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .orderBy('created_at', 'desc')
         .limit(requestKey === undefined ? 1 : 10)
         .execute();
-      const found = rows.map(toVerification).find((v) => v.payload.requestKey === requestKey);
+      const found = rows.map(toVerification).find((v) => requestKey === undefined || v.payload.requestKey === requestKey);
       return found ?? null;
     },
     async recordResend(id, change) {

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { AuditRepository } from '../../domain/repositories.js';
+import { toDate, type Database } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
+
+/** Append-only: events are written and read, never changed; purge removes them after the retention time. */
+export function createAuditRepository(db: Kysely<Database>, siteId: string): AuditRepository {
+  return {
+    async record(event) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          site_id: siteId,
+          type: event.type,
+          use_case: event.useCase,
+          user_id: event.userId,
+          phone_hash: event.phoneHash,
+          ip: event.ip,
+          user_agent: event.userAgent,
+          request_id: event.requestId,
+          detail: JSON.stringify(event.detail),
+          created_at: event.createdAt.getTime(),
+        })
+        .execute();
+    },
+    async list({ since, type, limit }) {
+      let query = db.selectFrom('audit_events').selectAll().where('site_id', '=', siteId);
+      if (since) query = query.where('created_at', '>=', since.getTime());
+      if (type) query = query.where('type', '=', type);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({
+        type: r.type,
+        useCase: r.use_case,
+        userId: r.user_id,
+        phoneHash: r.phone_hash,
+        ip: r.ip,
+        userAgent: r.user_agent,
+        requestId: r.request_id,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+        createdAt: toDate(r.created_at),
+      }));
+    },
+    purgeBefore: (before) => deleteInBatches(db, 'audit_events', 'id', 'created_at', siteId, before),
+  };
+}
