@@ -160,7 +160,13 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     lifecycle: { draining: false },
     readiness: { check: () => store.ping() },
     logger,
-    settings: { bodyLimitBytes: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy },
+    settings: {
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      trustProxy: config.server.trustProxy,
+      requestTimeoutMs: config.server.requestTimeoutMs,
+      headersTimeoutMs: Math.min(config.server.headersTimeoutMs, config.server.requestTimeoutMs),
+      connectionTimeoutMs: config.server.connectionTimeoutMs,
+    },
     purge: () => purgeExpired(store, clock, config.maintenance),
     async close() {
       await store.close();
@@ -215,8 +221,12 @@ async function storedSecretHash(secret: string, stored: string | null | undefine
   return hashSecret(secret);
 }
 
-/** Production refuses these (config/schema.ts); a development server runs, and says at start what production would refuse. */
-export function warnAboutDevelopmentSecrets(config: Config, logger: Logger): void {
+/** What a starting server says about its settings: a changed meaning, and (development) what production would refuse. */
+export function warnAtStartup(config: Config, logger: Logger): void {
+  if (config.server.trustProxy === true)
+    logger.warn(
+      "server.trustProxy: true means one trusted hop (the nearest proxy); give a number of hops or the proxies' CIDRs to say more",
+    );
   if (config.mode === 'production') return;
   if (config.secrets.keyEncryption.length === 0)
     logger.warn('signing keys are stored in clear: set secrets.keyEncryption (OTPGATE_KEY_ENCRYPTION_KEYS); production requires it');

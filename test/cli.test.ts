@@ -200,6 +200,12 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assertOk(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101', '--username', 'ann'));
       assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550101'), 'phone_taken');
       assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102', '--username', 'ann'), 'username_taken');
+      // Unique without case or width, and no control characters in names.
+      assertFails(await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102', '--username', 'ＡＮＮ'), 'username_taken');
+      assertFails(
+        await cli.run('user', 'add', '--site', 'demo', '--phone', '+14155550102', '--first-name', 'Eve\u001b[2J'),
+        'invalid_request',
+      );
       assert.equal(json<UserRow[]>(await cli.run('user', 'list', '--site', 'demo', '--json')).length, 1);
     });
 

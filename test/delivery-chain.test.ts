@@ -6,27 +6,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, test } from 'node:test';
 import { createLogger } from '../src/observability/logger.js';
+import { handlerModule, recorded } from './support/handler-module.js';
 import { postJson, startTestServer, type TestServer } from './support/test-server.js';
-
-type Recorded = { request: Record<string, unknown>; context: string[] }[];
-const calls = ((globalThis as { __otpgateCalls?: Record<string, Recorded> }).__otpgateCalls ??= {});
-
-/** Writes a handler module into a fresh directory; its body sees `request`, `context`, and `record()`. */
-function handlerModule(name: string, body: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'otpgate-handler-'));
-  const path = join(dir, `${name}.mjs`);
-  const key = path;
-  calls[key] = [];
-  writeFileSync(
-    path,
-    `export default { async sendOneTimePassword(request, context) {
-       const record = () => globalThis.__otpgateCalls[${JSON.stringify(key)}].push({ request, context: Object.keys(context) });
-       ${body}
-     } };\n`,
-  );
-  return path;
-}
-const recorded = (path: string) => calls[path]!;
 
 describe('delivery handlers and the chain', () => {
   let t: TestServer;

@@ -75,7 +75,7 @@ async function assertLegacyRowReads(url: string, insertRaw: () => Promise<void>)
     assert.equal(site.locale, 'es');
     assert.equal(site.policies.self_registration.codeLength, 8, 'the live default, not the frozen 6');
     assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });
-    assert.deepEqual(site.secondFactor, { account: false, maxAgeSeconds: 300 });
+    assert.deepEqual(site.secondFactor, { account: false, phoneChange: true, maxAgeSeconds: 300 });
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { composeServices, otpgateOf, warnAboutDevelopmentSecrets } from '../app.js';
+import { composeServices, otpgateOf, warnAtStartup } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { schedulePurge } from '../store/purge.js';
 import { configPath } from './config-option.js';
@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
       const { config } = loadConfig({ path: configPath(command), overrides });
       const services = await composeServices({ config });
       const { store, logger } = services;
-      warnAboutDevelopmentSecrets(config, logger);
+      warnAtStartup(config, logger);
       const otpgate = otpgateOf(services);
       const address = await otpgate.listen();
       const sites = (await store.sites.list()).map((s) => s.id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { OtpgateError } from '../domain/errors.js';
+import { normaliseEmail, normaliseText } from '../domain/text.js';
 import { parsePhone } from '../domain/phone.js';
 import { UniqueViolation } from '../domain/repositories.js';
 import { withServices } from './config-option.js';
@@ -42,12 +43,12 @@ export function registerUser(program: Command): void {
           const created = await store.forSite(site.id).users.create(
             {
               id: randomUUID(),
-              username: options.username ?? phone.e164,
+              username: options.username === undefined ? phone.e164 : normaliseText(options.username, '--username'),
               phone: phone.e164,
               phoneVerified: true,
-              firstName: options.firstName ?? null,
-              lastName: options.lastName ?? null,
-              email: options.email ?? null,
+              firstName: options.firstName === undefined ? null : normaliseText(options.firstName, '--first-name'),
+              lastName: options.lastName === undefined ? null : normaliseText(options.lastName, '--last-name'),
+              email: options.email === undefined ? null : normaliseEmail(options.email, '--email'),
               locale: null,
               status: 'active',
               customData: {},

@@ -263,9 +263,33 @@ export const configSchema = z
           .describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
         trustProxy: z
-          .boolean()
+          .union([z.boolean(), z.number().int().min(0).max(10), z.array(z.string().min(1)).min(1)])
           .default(false)
-          .describe('Trust X-Forwarded-* and a valid X-Request-Id (behind a TLS-terminating proxy that sets them).'),
+          .describe(
+            "Which proxies to believe for X-Forwarded-* and X-Request-Id: false, a number of trusted hops, or the proxies' " +
+              'addresses/CIDRs (e.g. ["10.0.0.0/8"]). true means 1 hop.',
+          ),
+        requestTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(300_000)
+          .default(30_000)
+          .describe('A request (headers and body) must arrive within this time, or the connection is closed (slow bodies).'),
+        headersTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(300_000)
+          .default(10_000)
+          .describe('The request headers must arrive within this time (slow headers); at most requestTimeoutMs.'),
+        connectionTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(600_000)
+          .default(60_000)
+          .describe('An idle connection (nothing sent either way) is closed after this time.'),
         shutdownDelayMs: z
           .number()
           .int()

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../flows/deps.js';
+import { clientIp } from './client-address.js';
 
 export const metaOf = (request: FastifyRequest): RequestMeta => ({
-  ip: request.ip ?? null,
+  ip: clientIp(request.ip, request.raw),
   userAgent: (request.headers['user-agent'] ?? '').slice(0, 300) || null,
   requestId: request.id,
 });

@@ -1,10 +1,12 @@
 import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
 import { replyError } from './reply-error.js';
+import { fromTrustedProxy, proxyTrust } from './client-address.js';
 import { createRequestIds } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import type { HttpServices } from './services.js';
@@ -17,15 +19,31 @@ declare module 'fastify' {
 
 export async function buildServer(services: HttpServices): Promise<FastifyInstance> {
   const { settings, sites, urls } = services;
+  const trust = proxyTrust(settings.trustProxy);
   // Typed as Fastify's base logger so the instance is the plain FastifyInstance the routes are written for.
   const loggerInstance: FastifyBaseLogger = services.logger;
   const server: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: settings.bodyLimitBytes,
-    trustProxy: settings.trustProxy,
+    trustProxy: trust === false ? false : trust,
+    // A body trickled a byte at a time, or headers that never end, must not hold a connection for ever. Node
+    // checks these deadlines on a timer (every 30 s by default); checked at a quarter of the request timeout,
+    // a slow request is cut off within 1.25 times the timeout.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout: settings.requestTimeoutMs,
+          headersTimeout: settings.headersTimeoutMs,
+          connectionsCheckingInterval: Math.max(250, Math.floor(settings.requestTimeoutMs / 4)),
+        },
+        handler,
+      );
+      server.setTimeout(settings.connectionTimeoutMs);
+      return server;
+    },
     // Off: Fastify would take any X-Request-Id as given (8 KB, markup, line breaks). createRequestIds checks it.
     requestIdHeader: false,
-    genReqId: createRequestIds({ trustProxy: settings.trustProxy }),
+    genReqId: createRequestIds({ trusted: (raw) => fromTrustedProxy(trust, raw) }),
     // Request bodies carry codes and phone numbers: log the route, never the payload.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

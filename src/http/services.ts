@@ -1,3 +1,4 @@
+import type { TrustProxySetting } from './client-address.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Site } from '../domain/site.js';
@@ -29,7 +30,10 @@ export interface Readiness {
 
 export interface ServerSettings {
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  trustProxy: TrustProxySetting;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  connectionTimeoutMs: number;
 }
 
 /**

@@ -78,7 +78,13 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
           name: 'Demo',
           handlers: [{ type: 'module', path: './sink-handler.mjs', options: { sinkUrl } }],
           clients: [
-            { clientId: 'app', clientSecret: 'multi-instance-client-secret', redirectUris: ['http://app.test/cb'], requirePkce: false },
+            {
+              clientId: 'app',
+              clientSecret: 'multi-instance-client-secret',
+              redirectUris: ['http://app.test/cb'],
+              requirePkce: false,
+              firstParty: true,
+            },
           ],
         },
         {
