@@ -56,6 +56,9 @@ test('defaults fill everything a minimal file leaves out', (t) => {
     baseUrl: null,
     bodyLimitBytes: 16_384,
     trustProxy: false,
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    connectionTimeoutMs: 60_000,
     shutdownDelayMs: 0,
     logLevel: 'info',
   });
@@ -354,6 +357,16 @@ test('production mode requires a key-encryption key for the signing keys and cli
     parse({ mode: 'production', server: HTTPS, secrets: { ...secrets, keyEncryption: KEK }, sites: [site('x'.repeat(32))] }).success,
   );
   assert.ok(parse({ mode: 'development', secrets, sites: [site('x'.repeat(16))] }).success, 'development runs (and warns at serve)');
+});
+
+test('server.trustProxy: false, hops or proxy addresses and CIDRs; a bad address is a config error naming it', () => {
+  for (const trustProxy of [false, true, 0, 2, ['10.0.0.0/8', '192.0.2.1', '2001:db8::/32', 'loopback']])
+    assert.ok(parse({ server: { trustProxy } }).success, JSON.stringify(trustProxy));
+  for (const trustProxy of [['10.0.0.0/33'], ['proxy.example'], [], 11, -1]) {
+    const parsed = parse({ server: { trustProxy } });
+    assert.ok(!parsed.success, JSON.stringify(trustProxy));
+    assert.match(parsed.error.issues[0]?.path.join('.') ?? '', /^server\.trustProxy/);
+  }
 });
 
 test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {

@@ -2,6 +2,7 @@
  * The one configuration schema: types, defaults, bounds and the descriptions that
  * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { SITE_ID_PATTERN } from '../domain/site.js';
@@ -243,6 +244,18 @@ const keyedSecretSchema = z.object({
   secret: z.string().min(16, 'at least 16 characters (32+ in production)'),
 });
 
+/** A trusted proxy: an IP address, a CIDR, or one of proxy-addr's names for the private ranges. */
+const proxyAddressSchema = z.string().refine(
+  (value) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+    const [address = '', prefix, extra] = value.split('/');
+    const version = isIP(address);
+    if (!version || extra !== undefined) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+  },
+  { message: 'an IP address, a CIDR (10.0.0.0/8) or loopback, linklocal, uniquelocal' },
+);
+
 export const configSchema = z
   .object({
     mode: z
@@ -263,7 +276,7 @@ export const configSchema = z
           .describe('Public URL of the server, used for issuers and links (default: http://host:port). Env OTPGATE_BASE_URL.'),
         bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(16_384).describe('Largest request body accepted.'),
         trustProxy: z
-          .union([z.boolean(), z.number().int().min(0).max(10), z.array(z.string().min(1)).min(1)])
+          .union([z.boolean(), z.number().int().min(0).max(10), z.array(proxyAddressSchema).min(1)])
           .default(false)
           .describe(
             "Which proxies to believe for X-Forwarded-* and X-Request-Id: false, a number of trusted hops, or the proxies' " +
