@@ -50,6 +50,29 @@ describe('fuzz: every headless and OAuth input (fast-check)', () => {
   ];
   const formEndpoints = ['/demo/services/oauth2/authorize', '/demo/services/oauth2/token', '/demo/services/oauth2/revoke'];
 
+  // Found by this suite on PostgreSQL (which refuses a NUL in any text it compares): now a 400 everywhere.
+  test('a NUL character anywhere is a 400, on every database', async () => {
+    const nul = 'a\u0000b';
+    const json = (path: string, body: unknown) =>
+      send(path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const form = (path: string, body: Record<string, string>) =>
+      send(path, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+    await json('/demo/services/auth/headless/init/passwordless/login', { username: nul, verificationmethod: 'sms' });
+    await json('/demo/services/auth/headless/init/registration', { userdata: { mobilePhone: '+14155550101' }, customdata: { [nul]: nul } });
+    await form('/demo/services/oauth2/token', { grant_type: 'authorization_code', code: 'x', client_id: nul });
+    await form('/demo/services/oauth2/token', { grant_type: 'refresh_token', refresh_token: nul, client_id: 'public-app' });
+    await send('/demo/services/oauth2/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${b64(`${nul}:secret`)}` },
+      body: 'grant_type=refresh_token&refresh_token=x',
+    });
+    const answer = await fetch(`${t.url}/demo/services/auth/headless/init/passwordless/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: nul, verificationmethod: 'sms' }),
+    });
+    assert.equal(answer.status, 400);
+  });
+
   test('JSON bodies of any shape, raw bytes and wrong content types on the headless endpoints', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -949,6 +949,30 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal((await sendLog.reserve(PHONE_A, at(100), at(100 - HOUR), 5)).ok, false);
       });
 
+      test('30 concurrent guessLog.reserve with 10 an hour: exactly 10 ok; a released guess gives its place back', async (t) => {
+        const guessLog = (await fresh(t)).forSite('a').guessLog;
+        const windows = [
+          { ms: HOUR, limit: 10 },
+          { ms: 24 * HOUR, limit: 30 },
+        ];
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => guessLog.reserve(PHONE_A, at(i), windows)));
+        assert.equal(
+          countWhere(results, (r) => r.ok),
+          10,
+        );
+        const oldest = results.findIndex((r) => r.ok);
+        const refused = await guessLog.reserve(PHONE_A, at(100), windows);
+        assert.ok(
+          !refused.ok && refused.retryAt.getTime() === at(oldest + HOUR).getTime(),
+          'room again when the oldest guess is an hour old',
+        );
+        assert.deepEqual(await guessLog.spentUntil(PHONE_A, at(100), windows), at(oldest + HOUR));
+        assert.equal(await guessLog.spentUntil(PHONE_B, at(100), windows), null, 'another phone has its own budget');
+        const first = results.find((r) => r.ok);
+        if (first?.ok) await guessLog.release(first.id);
+        assert.equal((await guessLog.reserve(PHONE_A, at(101), windows)).ok, true, 'a right code gives its guess back');
+      });
+
       test('20 concurrent consumeCode: exactly one gets the code', async (t) => {
         const grants = (await fresh(t)).forSite('a').grants;
         const code = newCode();

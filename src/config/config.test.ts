@@ -109,6 +109,7 @@ test('a site gets its defaults', () => {
     branding: {},
     session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
     secondFactor: { account: false, phoneChange: true, maxAgeSeconds: 300 },
+    guessBudget: { perHour: 10, perDay: 30 },
   });
 });
 

@@ -212,6 +212,26 @@ export const siteSchema = z
       })
       .strict()
       .default({}),
+    guessBudget: z
+      .object({
+        perHour: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(10)
+          .describe('Wrong codes per phone per rolling hour, all verifications and use cases together.'),
+        perDay: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(30)
+          .describe('Wrong codes per phone per rolling day, all verifications and use cases together.'),
+      })
+      .strict()
+      .default({})
+      .describe('Once spent, no code for that phone is accepted (not even a right one) and no new code is sent until it has room.'),
     secondFactor: z
       .object({
         account: z

@@ -80,6 +80,7 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     branding: site.branding,
     session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
+    guessBudget: site.guessBudget,
   };
 }
 

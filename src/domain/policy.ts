@@ -19,3 +19,11 @@ export interface OtpPolicy {
 }
 
 export type SitePolicies = Record<UseCase, OtpPolicy>;
+
+const HOUR_MS = 3_600_000;
+
+/** The guess budget's windows: wrong codes per phone per rolling hour and per rolling day. */
+export const guessWindows = (budget: { perHour: number; perDay: number }) => [
+  { ms: HOUR_MS, limit: budget.perHour },
+  { ms: 24 * HOUR_MS, limit: budget.perDay },
+];

@@ -74,6 +74,27 @@ export interface SendLogRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
+/** A rolling window: at most `limit` events within `ms` before now. */
+export interface RateWindow {
+  ms: number;
+  limit: number;
+}
+
+/** Wrong codes per phone, across every verification and use case: the guess budget. */
+export interface GuessLogRepository {
+  /**
+   * Takes one guess from the phone's budget when every window has room, atomically (concurrent guesses
+   * cannot overshoot); returns its id, to give it back if the guess was right. When a window is full,
+   * returns when the oldest guess in it leaves the window.
+   */
+  reserve(phone: string, now: Date, windows: RateWindow[]): Promise<{ ok: true; id: number } | { ok: false; retryAt: Date }>;
+  /** Gives a reserved guess back (the code was right: only wrong codes spend the budget). */
+  release(id: number): Promise<void>;
+  /** When the budget has room again, or null when it has room now. */
+  spentUntil(phone: string, now: Date, windows: RateWindow[]): Promise<Date | null>;
+  purgeBefore(before: Date): Promise<number>;
+}
+
 export interface DeliveryAttemptRecord {
   verificationId: string;
   handler: string;
@@ -178,6 +199,7 @@ export interface SiteStore {
   readonly users: UserRepository;
   readonly verifications: VerificationRepository;
   readonly sendLog: SendLogRepository;
+  readonly guessLog: GuessLogRepository;
   readonly deliveryAttempts: DeliveryAttemptRepository;
   readonly clients: ClientRepository;
   readonly grants: GrantRepository;

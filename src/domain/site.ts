@@ -47,6 +47,8 @@ export interface Site {
   /** How long a sign-in on the hosted pages lasts: idle and absolute. */
   session: SessionPolicy;
   secondFactor: SecondFactorPolicy;
+  /** Wrong codes allowed per phone, across every verification and use case. */
+  guessBudget: { perHour: number; perDay: number };
 }
 
 /** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */

@@ -4,9 +4,11 @@ import type { Notice } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
+import { guessWindows } from '../domain/policy.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { Verification } from '../domain/verification.js';
 import { deliverCode } from './deliver-code.js';
+import { tooManyAttempts } from './verify-code.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
 export interface SendCodeInput {
@@ -87,6 +89,9 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
     const wait = existing.lastSentAt.getTime() + policy.resendIntervalSeconds * 1000 - now.getTime();
     if (wait > 0) throw new OtpgateError('resend_too_soon', undefined, { retry_after: Math.ceil(wait / 1000) });
   }
+  // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
+  const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));
+  if (spentUntil) throw tooManyAttempts(spentUntil, now);
   // Counted for unknown hints too, so the answers for known and unknown numbers stay alike.
   const reservation = await store.sendLog.reserve(input.phone.e164, now, new Date(now.getTime() - HOUR_MS), policy.maxSendsPerPhonePerHour);
   if (!reservation.ok) {

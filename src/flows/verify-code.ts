@@ -1,4 +1,5 @@
 import { OtpgateError } from '../domain/errors.js';
+import { guessWindows } from '../domain/policy.js';
 import type { UseCase } from '../domain/use-case.js';
 import { classify, type Verification } from '../domain/verification.js';
 import type { FlowDeps, Site } from './deps.js';
@@ -37,6 +38,12 @@ export async function verifyCode(
   if (verification.useCase !== input.useCase || (input.userId !== undefined && verification.userId !== input.userId))
     throw new OtpgateError('verification_not_found');
 
+  // The phone's guess budget, shared by every verification and use case: no mix of resends and new
+  // verifications buys more wrong codes. Taken before the comparison, so a spent budget refuses even a right code.
+  const guesses = deps.store.forSite(site.id).guessLog;
+  const guess = await guesses.reserve(verification.phone, now, guessWindows(site.guessBudget));
+  if (!guess.ok) throw tooManyAttempts(guess.retryAt, now);
+
   const code = typeof input.code === 'string' ? input.code.trim() : '';
   // The HMAC is computed whatever the format or deliverability, so timing tells nothing either.
   const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
@@ -48,7 +55,16 @@ export async function verifyCode(
       attempts_remaining: remaining,
     });
   }
+  // Only wrong codes spend the budget.
+  await guesses.release(guess.id);
   const verified = await store.markVerified(verification.id, now);
   if (!verified) throw new OtpgateError('already_used');
   return verified;
+}
+
+/** 429 too_many_attempts, with when the phone's guess budget has room again. */
+export function tooManyAttempts(retryAt: Date, now: Date): OtpgateError {
+  return new OtpgateError('too_many_attempts', undefined, {
+    retry_after: Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)),
+  });
 }

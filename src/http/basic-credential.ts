@@ -9,7 +9,8 @@ export function parseBasicCredential(header: string | undefined): { user: string
   const normalised = match[1]!.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
   const decoded = Buffer.from(normalised, 'base64').toString('utf8');
   const cut = decoded.indexOf(':');
-  if (cut < 0) return null;
+  // A NUL can be no identifier, client id or secret of ours (and PostgreSQL cannot even compare one).
+  if (cut < 0 || decoded.includes('\u0000')) return null;
   return { user: decoded.slice(0, cut), password: decoded.slice(cut + 1) };
 }
 

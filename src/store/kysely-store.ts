@@ -7,6 +7,7 @@ import { createClientRepository, createGrantRepository, createSigningKeyReposito
 import { createSendLogRepository } from './repositories/send-log.js';
 import { createSessionRepository } from './repositories/sessions.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createGuessLogRepository } from './repositories/guess-log.js';
 import { createSiteRepository } from './repositories/sites.js';
 import { createUserRepository } from './repositories/users.js';
 import { createVerificationRepository } from './repositories/verifications.js';
@@ -35,6 +36,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           users: withDomainErrors(createUserRepository(db, siteId)),
           verifications: withDomainErrors(createVerificationRepository(db, siteId)),
           sendLog: withDomainErrors(createSendLogRepository(db, siteId, kind)),
+          guessLog: withDomainErrors(createGuessLogRepository(db, siteId, kind)),
           deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
           clients: withDomainErrors(createClientRepository(db, siteId)),
           grants: withDomainErrors(createGrantRepository(db, siteId)),

@@ -232,6 +232,20 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.alterTable('tokens').addColumn('replaced_at', 'bigint').execute();
       },
     },
+    // A budget of wrong codes per phone across every verification and use case (issue 8): one row per wrong
+    // guess, counted over rolling windows like send_events.
+    '0010_guess_budget': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('guess_events')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('phone', 'text', (c) => c.notNull())
+          .addColumn('guessed_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('guess_events_phone').on('guess_events').columns(['site_id', 'phone', 'guessed_at']).execute();
+      },
+    },
   };
 }
 

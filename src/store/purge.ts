@@ -32,6 +32,8 @@ export async function purgeExpired(store: Store, clock: Clock, settings: PurgeSe
     report.sessions += await s.sessions.purgeExpired(new Date(now));
     // The longest rate window is one hour; older sends no longer count for anything.
     report.sendEvents += await s.sendLog.purgeBefore(new Date(now - HOUR));
+    // The guess budget's longest window is one day.
+    await s.guessLog.purgeBefore(new Date(now - 24 * HOUR));
     report.deliveryAttempts += await s.deliveryAttempts.purgeBefore(new Date(now - settings.deliveryAttemptRetentionDays * 24 * HOUR));
     report.auditEvents += await s.audit.purgeBefore(new Date(now - settings.auditRetentionDays * 24 * HOUR));
   }

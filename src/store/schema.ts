@@ -51,6 +51,13 @@ export interface VerificationsTable {
   payload: string;
 }
 
+export interface GuessEventsTable {
+  id: Generated<number>;
+  site_id: string;
+  phone: string;
+  guessed_at: Millis;
+}
+
 export interface SendEventsTable {
   id: Generated<number>;
   site_id: string;
@@ -156,6 +163,7 @@ export interface Database {
   users: UsersTable;
   verifications: VerificationsTable;
   send_events: SendEventsTable;
+  guess_events: GuessEventsTable;
   delivery_attempts: DeliveryAttemptsTable;
   oauth_clients: OAuthClientsTable;
   authorization_codes: AuthorizationCodesTable;

@@ -1,0 +1,68 @@
+import { sql, type Kysely } from 'kysely';
+import type { GuessLogRepository, RateWindow } from '../../domain/repositories.js';
+import type { StoreKind } from '../migrations.js';
+import { toDate, type Database } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
+
+export function createGuessLogRepository(db: Kysely<Database>, siteId: string, kind: StoreKind): GuessLogRepository {
+  const recent = (executor: Kysely<Database>, phone: string, since: number) =>
+    executor
+      .selectFrom('guess_events')
+      .select('guessed_at')
+      .where('site_id', '=', siteId)
+      .where('phone', '=', phone)
+      .where('guessed_at', '>', since)
+      .orderBy('guessed_at');
+
+  /** The first full window's release time, or null when every window has room. */
+  async function fullUntil(executor: Kysely<Database>, phone: string, now: Date, windows: RateWindow[]): Promise<Date | null> {
+    const longest = Math.max(...windows.map((w) => w.ms));
+    const times = (await recent(executor, phone, now.getTime() - longest).execute()).map((r) => Number(r.guessed_at));
+    let until: number | null = null;
+    for (const { ms, limit } of windows) {
+      const inWindow = times.filter((t) => t > now.getTime() - ms);
+      // The window has room again once enough of its oldest guesses have aged out of it.
+      if (inWindow.length >= limit) until = Math.max(until ?? 0, inWindow[inWindow.length - limit]! + ms);
+    }
+    return until === null ? null : toDate(until);
+  }
+
+  return {
+    async reserve(phone, now, windows) {
+      if (kind === 'sqlite') {
+        // One statement is atomic in SQLite: the insert happens only if every window has room.
+        const room = windows
+          .map(
+            (w) =>
+              sql`(select count(*) from guess_events
+                   where site_id = ${siteId} and phone = ${phone} and guessed_at > ${now.getTime() - w.ms}) < ${w.limit}`,
+          )
+          .reduce((all, one) => sql`${all} and ${one}`);
+        const inserted = await sql<{ id: number }>`
+          insert into guess_events (site_id, phone, guessed_at)
+          select ${siteId}, ${phone}, ${now.getTime()} where ${room}
+          returning id`.execute(db);
+        const row = inserted.rows[0];
+        if (row) return { ok: true as const, id: Number(row.id) };
+        return { ok: false as const, retryAt: (await fullUntil(db, phone, now, windows)) ?? now };
+      }
+      return db.transaction().execute(async (trx) => {
+        // As for sends: a lock scoped to this site and phone serialises count-then-insert across instances.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`guess|${siteId}|${phone}`}, 0))`.execute(trx);
+        const until = await fullUntil(trx, phone, now, windows);
+        if (until) return { ok: false as const, retryAt: until };
+        const row = await trx
+          .insertInto('guess_events')
+          .values({ site_id: siteId, phone, guessed_at: now.getTime() })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return { ok: true as const, id: Number(row.id) };
+      });
+    },
+    async release(id) {
+      await db.deleteFrom('guess_events').where('site_id', '=', siteId).where('id', '=', id).execute();
+    },
+    spentUntil: (phone, now, windows) => fullUntil(db, phone, now, windows),
+    purgeBefore: (before) => deleteInBatches(db, 'guess_events', 'id', 'guessed_at', siteId, before),
+  };
+}
