@@ -24,6 +24,19 @@ describe('production cookies', () => {
   let t: TestServer;
   afterEach(() => t.close());
 
+  test('production refuses a site whose guess budget gives better than 1 in 10,000 odds (4-digit codes)', async () => {
+    const production = {
+      mode: 'production' as const,
+      server: { logLevel: 'silent' as const, baseUrl: 'https://otpgate.test' },
+      delivery: { allowConsoleInProduction: true },
+    };
+    await assert.rejects(
+      startTestServer({ ...production, sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], policy: { codeLength: 4 } }] }),
+      /sites\.0 \(demo\), passwordless_login: 30 wrong codes a day against 4-digit codes/,
+    );
+    t = await startTestServer({ ...production, sites: [{ id: 'demo', name: 'Demo', handlers: ['console'] }] });
+  });
+
   test('in production the session and CSRF cookies are Secure', async () => {
     t = await startTestServer({
       mode: 'production',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { ConfigError, loadConfig } from './load.js';
 import { configSchema, policySchema, type ConfigInput } from './schema.js';
-import { configuredClients, siteFromStored, siteSettingsOf, StoredSiteError, toSite } from './sites.js';
+import { configuredClients, siteFromStored, siteSettingsOf, StoredSiteError, toSite, weakGuessOdds } from './sites.js';
 
 /** The policy schema's own defaults (what a config without defaults.policy gets). */
 const defaultPolicy = () => policySchema.parse({});
@@ -368,6 +368,25 @@ test('server.trustProxy: false, hops or proxy addresses and CIDRs; a bad address
     assert.ok(!parsed.success, JSON.stringify(trustProxy));
     assert.match(parsed.error.issues[0]?.path.join('.') ?? '', /^server\.trustProxy/);
   }
+});
+
+test('guess odds (NIST SP 800-63B): the daily guess budget against the code length must stay under 1 in 10,000', () => {
+  const site = (extra: Record<string, unknown>) => ({ id: 'shop', name: 'Shop', ...extra });
+  const odds = (sites: Record<string, unknown>[]) => {
+    const parsed = parse({ sites: sites as never });
+    assert.ok(parsed.success);
+    return weakGuessOdds(parsed.data);
+  };
+  assert.deepEqual(odds([site({})]), [], '30 a day against 6 digits: 1 in 33,333');
+  const four = odds([site({ policy: { codeLength: 4 } })]);
+  assert.equal(four.length, 4, 'every use case');
+  assert.match(four[0] ?? '', /^sites\.0 \(shop\), passwordless_login: 30 wrong codes a day against 4-digit codes/);
+  assert.deepEqual(
+    odds([site({ policy: { codeLength: 5 }, guessBudget: { perHour: 2, perDay: 10 } })]),
+    [],
+    '10 against 5 digits is exactly 1 in 10,000',
+  );
+  assert.equal(odds([site({ useCasePolicies: { identity_verification: { codeLength: 4 } } })]).length, 1, 'one use case');
 });
 
 test('production via OTPGATE_MODE refuses the shipped demo secret', (t) => {

@@ -91,3 +91,24 @@ function sessionPolicyOf(session: SiteConfig['session']): SessionPolicy {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * NIST SP 800-63B §5.1.3 asks that guessing a code be hopeless: with the daily guess budget spent on one phone,
+ * the chance must stay under 1 in 10,000 (guessBudget.perDay / 10^codeLength). Names each configured site and
+ * use case that gives an attacker better odds.
+ */
+export function weakGuessOdds(config: Pick<Config, 'sites' | 'defaults'>): string[] {
+  const problems: string[] = [];
+  config.sites.forEach((siteConfig, i) => {
+    const site = toSite(siteConfig, config);
+    for (const useCase of USE_CASES) {
+      const { codeLength } = site.policies[useCase];
+      if (site.guessBudget.perDay * 10_000 > 10 ** codeLength)
+        problems.push(
+          `sites.${i} (${site.id}), ${useCase}: ${site.guessBudget.perDay} wrong codes a day against ${codeLength}-digit codes is ` +
+            `better than 1 in 10,000 odds for an attacker; use longer codes or a smaller guessBudget.perDay`,
+        );
+    }
+  });
+  return problems;
+}
