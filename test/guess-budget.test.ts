@@ -37,7 +37,7 @@ describe('guess budget per phone, across verifications', () => {
   }
   const initLogin = () =>
     postJson(`${t.url}/demo/services/auth/headless/init/passwordless/login`, { username: PHONE, verificationmethod: 'sms' });
-  const guess = (identifier: unknown, code: string) =>
+  const guess = (identifier: unknown, code: string, requestType = 'passwordless-login') =>
     postForm(
       `${t.url}/demo/services/oauth2/authorize`,
       {
@@ -46,7 +46,7 @@ describe('guess budget per phone, across verifications', () => {
         redirect_uri: 'http://app.test/callback',
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       },
-      { 'Auth-Request-Type': 'passwordless-login', 'Auth-Verification-Type': 'sms', Authorization: basic(String(identifier), code) },
+      { 'Auth-Request-Type': requestType, 'Auth-Verification-Type': 'sms', Authorization: basic(String(identifier), code) },
     );
   const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
@@ -103,22 +103,11 @@ describe('guess budget per phone, across verifications', () => {
         userdata: { mobilePhone: PHONE, firstName: `Attempt ${n}` },
         verificationmethod: 'sms',
       });
-    const guessRegistration = (identifier: unknown) =>
-      postForm(
-        `${t.url}/demo/services/oauth2/authorize`,
-        {
-          response_type: 'code_credentials',
-          client_id: 'public-app',
-          redirect_uri: 'http://app.test/callback',
-          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        },
-        { 'Auth-Request-Type': 'user-registration', 'Auth-Verification-Type': 'sms', Authorization: basic(String(identifier), '000000') },
-      );
     const answers: string[] = [];
     for (let n = 0; n < 3; n++) {
       const other = await registration(n);
       assert.equal(other.status, 200, JSON.stringify(other.body));
-      for (let i = 0; i < 4; i++) answers.push(String((await guessRegistration(other.body.identifier)).body.error));
+      for (let i = 0; i < 4; i++) answers.push(String((await guess(other.body.identifier, '000000', 'user-registration')).body.error));
     }
     assert.deepEqual(answers.filter((a) => a === 'invalid_code').length, 10, 'ten wrong codes, then the budget refuses');
     assert.deepEqual(answers.slice(10), ['too_many_attempts', 'too_many_attempts']);
