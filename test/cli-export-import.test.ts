@@ -83,6 +83,14 @@ describe('otpgate export / import', () => {
     const twice = await target.run('import', '--site', 'demo', '--in', file('d.jsonl', `${header}\n${good}\n${good}\n`));
     assertFails(twice, 'invalid_request');
     assert.match(twice.stderr, /appears twice/);
+    // Usernames are unique case-folded and NFKC (0008): "A" and "ａ" are "a" again, refused before any write.
+    const other = (username: string, n: string) =>
+      good.replace('"u1"', `"u${n}"`).replace('"a"', JSON.stringify(username)).replace('+14155550173', `+1415555017${n}`);
+    const folded = await target.run('import', '--site', 'demo', '--in', file('e.jsonl', `${header}\n${good}\n${other('A', '4')}\n`));
+    assertFails(folded, 'invalid_request');
+    assert.match(folded.stderr, /e\.jsonl:3: username:a appears twice/);
+    const wide = await target.run('import', '--site', 'demo', '--in', file('f.jsonl', `${header}\n${good}\n${other('ａ', '5')}\n`));
+    assertFails(wide, 'invalid_request');
     assertFails(await target.run('import', '--site', 'demo', '--in', join(target.dir, 'missing.jsonl')), 'invalid_request');
     assert.deepEqual(json<UserRow[]>(await target.run('user', 'list', '--site', 'demo', '--json')), []);
     assertFails(await target.run('export', '--site', 'nope'), 'site_not_found');

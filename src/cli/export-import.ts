@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
+import { usernameKey } from '../domain/text.js';
 import type { User } from '../domain/user.js';
 import { withServices } from './config-option.js';
 import { siteForAdmin } from './site-lookup.js';
@@ -86,7 +87,9 @@ export function registerExportImport(program: Command): void {
         const users = store.forSite(site.id).users;
         const seen = new Set<string>();
         for (const u of parsed) {
-          for (const key of [`id:${u.id}`, `username:${u.username}`, ...(u.phone ? [`phone:${u.phone}`] : [])]) {
+          // Usernames clash as the store compares them (usernameKey: NFKC, case-folded), or a later line would fail
+          // halfway through the writes below.
+          for (const key of [`id:${u.id}`, `username:${usernameKey(u.username)}`, ...(u.phone ? [`phone:${u.phone}`] : [])]) {
             if (seen.has(key)) throw new OtpgateError('invalid_request', `${options.in}:${u.number}: ${key} appears twice in the file.`);
             seen.add(key);
           }

@@ -1,3 +1,4 @@
+import { usernameKey } from '../domain/text.js';
 import { sql, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
@@ -207,15 +208,20 @@ function migrations(kind: StoreKind): Record<string, Migration> {
       },
     },
     // Usernames are unique without regard to case or Unicode width: a key column (NFKC, lower case) carries the
-    // unique index. Rows written before get lower(username) (ASCII case in SQLite); of rows that would share a
-    // key, the first by id keeps it and the others get "key:id", so no existing account is lost to the new index.
+    // unique index. Rows written before are keyed by the same function new users are (usernameKey, in code:
+    // neither SQLite's lower(), ASCII only, nor either database's has NFKC), page by page. Of rows that would
+    // share a key, the first by id keeps it and the others get "key:id", so no existing account is lost to the
+    // new index (they still sign in by phone).
     '0008_registration_normalisation': {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('users').addColumn('username_key', 'text').execute();
-        await sql`update users set username_key = lower(username)`.execute(db);
+        await keyLegacyUsernames(db);
+        // Only for the duplicate check below, which would otherwise scan the table once per row.
+        await db.schema.createIndex('users_username_key_backfill').on('users').columns(['site_id', 'username_key']).execute();
         await sql`update users set username_key = username_key || ':' || id
           where exists (select 1 from users older where older.site_id = users.site_id
             and older.username_key = users.username_key and older.id < users.id)`.execute(db);
+        await db.schema.dropIndex('users_username_key_backfill').execute();
         await db.schema.createIndex('users_site_username_key').on('users').columns(['site_id', 'username_key']).unique().execute();
       },
     },
@@ -250,6 +256,16 @@ function migrations(kind: StoreKind): Record<string, Migration> {
 }
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+/** Sets username_key on every row without one, a page at a time (memory stays flat however many users). */
+async function keyLegacyUsernames(db: Kysely<unknown>): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ id: string; username: string }>`select id, username from users
+      where username_key is null order by id limit 500`.execute(db);
+    if (rows.length === 0) return;
+    for (const row of rows) await sql`update users set username_key = ${usernameKey(row.username)} where id = ${row.id}`.execute(db);
+  }
+}
 
 /** An auto-incrementing key: SQLite's rowid alias, PostgreSQL's identity column. */
 const serialId =
