@@ -35,7 +35,8 @@ export interface SecretCheck {
 export async function verifySecret(secret: string, stored: string): Promise<SecretCheck> {
   if (!stored.startsWith('scrypt$')) {
     // Before scrypt: SHA-256 of a namespace and the secret, unsalted.
-    return { ok: constantTimeEqual(hashToken('client-secret', secret), stored), upgrade: true };
+    const ok = constantTimeEqual(hashToken('client-secret', secret), stored);
+    return { ok, upgrade: ok };
   }
   const [, n, r, p, salt, hash] = stored.split('$');
   const options = { N: Number(n), r: Number(r), p: Number(p) };

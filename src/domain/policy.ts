@@ -1,3 +1,4 @@
+import { OtpgateError } from './errors.js';
 import type { UseCase } from './use-case.js';
 
 /** The OTP policy of one use case on one site. Bounds and defaults live in the config schema. */
@@ -27,3 +28,10 @@ export const guessWindows = (budget: { perHour: number; perDay: number }) => [
   { ms: HOUR_MS, limit: budget.perHour },
   { ms: 24 * HOUR_MS, limit: budget.perDay },
 ];
+
+/** 429 too_many_attempts, with when the phone's guess budget has room again (both code submission and sends). */
+export function tooManyAttempts(retryAt: Date, now: Date): OtpgateError {
+  return new OtpgateError('too_many_attempts', undefined, {
+    retry_after: Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)),
+  });
+}

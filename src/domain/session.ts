@@ -60,7 +60,7 @@ export function activityDue(session: BrowserSession, now: Date): boolean {
   return now.getTime() - session.lastSeenAt.getTime() >= SESSION_ACTIVITY_GRANULARITY_MS;
 }
 
-/** True when a second factor was passed within `maxAgeSeconds`. */
-export function secondFactorFresh(session: BrowserSession, now: Date, maxAgeSeconds: number): boolean {
-  return session.secondFactorAt !== null && now.getTime() - session.secondFactorAt.getTime() <= maxAgeSeconds * 1000;
+/** True when a second factor (a session's, or a token family's step-up) was passed within `maxAgeSeconds`. */
+export function secondFactorFresh(passedAt: Date | null, now: Date, maxAgeSeconds: number): boolean {
+  return passedAt !== null && now.getTime() - passedAt.getTime() <= maxAgeSeconds * 1000;
 }

@@ -1,14 +1,12 @@
 import { randomDigits, randomToken } from '../crypto/random.js';
-import { supportedLocale } from '../delivery/default-text.js';
-import type { Notice } from '../delivery/default-text.js';
+import { supportedLocale, type Notice } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
-import { guessWindows } from '../domain/policy.js';
+import { guessWindows, tooManyAttempts } from '../domain/policy.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { Verification } from '../domain/verification.js';
 import { deliverCode } from './deliver-code.js';
-import { tooManyAttempts } from './verify-code.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
 export interface SendCodeInput {

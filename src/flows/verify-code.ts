@@ -1,5 +1,5 @@
 import { OtpgateError } from '../domain/errors.js';
-import { guessWindows } from '../domain/policy.js';
+import { guessWindows, tooManyAttempts } from '../domain/policy.js';
 import type { UseCase } from '../domain/use-case.js';
 import { classify, type Verification } from '../domain/verification.js';
 import type { FlowDeps, Site } from './deps.js';
@@ -60,11 +60,4 @@ export async function verifyCode(
   const verified = await store.markVerified(verification.id, now);
   if (!verified) throw new OtpgateError('already_used');
   return verified;
-}
-
-/** 429 too_many_attempts, with when the phone's guess budget has room again. */
-export function tooManyAttempts(retryAt: Date, now: Date): OtpgateError {
-  return new OtpgateError('too_many_attempts', undefined, {
-    retry_after: Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)),
-  });
 }

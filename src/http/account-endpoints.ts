@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OtpgateError } from '../domain/errors.js';
+import { secondFactorFresh } from '../domain/session.js';
 import { ACCOUNT_SCOPES } from '../oauth/tokens.js';
 import { parseBearer } from './basic-credential.js';
 import { metaOf } from './request-meta.js';
@@ -44,7 +45,7 @@ export function accountHandlers({ useCases, tokens, clients, clock }: Pick<HttpS
     const client = await clients.find(site, token.clientId);
     const scopes = token.scope.split(' ');
     if (!client?.firstParty || !scopes.some((s) => ACCOUNT_SCOPES.includes(s))) throw new OtpgateError('insufficient_scope');
-    const fresh = token.stepUpAt !== null && clock.now().getTime() - token.stepUpAt.getTime() <= site.secondFactor.maxAgeSeconds * 1000;
+    const fresh = secondFactorFresh(token.stepUpAt, clock.now(), site.secondFactor.maxAgeSeconds);
     if (user.phone && user.phoneVerified && site.secondFactor.phoneChange && !fresh)
       throw new OtpgateError('step_up_required', undefined, {
         step_up: `/${site.id}/services/auth/headless/init/verification`,

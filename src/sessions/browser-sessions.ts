@@ -71,18 +71,18 @@ export function createSessionService(store: Store, clock: Clock) {
     /** True when the site wants no second factor here, or one was passed recently enough. */
     secondFactorSatisfied(site: Site, session: BrowserSession): boolean {
       const policy = site.secondFactor;
-      return !policy.account || secondFactorFresh(session, clock.now(), policy.maxAgeSeconds);
+      return !policy.account || secondFactorFresh(session.secondFactorAt, clock.now(), policy.maxAgeSeconds);
     },
 
     /** A second factor was passed within secondFactor.maxAgeSeconds (whatever the site asks for). */
     secondFactorRecent(site: Site, session: BrowserSession): boolean {
-      return secondFactorFresh(session, clock.now(), site.secondFactor.maxAgeSeconds);
+      return secondFactorFresh(session.secondFactorAt, clock.now(), site.secondFactor.maxAgeSeconds);
     },
 
     /** A phone change re-authenticates on the current phone (secondFactor.phoneChange, on by default). */
     phoneChangeSatisfied(site: Site, session: BrowserSession): boolean {
       const policy = site.secondFactor;
-      return !policy.phoneChange || secondFactorFresh(session, clock.now(), policy.maxAgeSeconds);
+      return !policy.phoneChange || secondFactorFresh(session.secondFactorAt, clock.now(), policy.maxAgeSeconds);
     },
 
     async recordSecondFactor(site: Site, session: BrowserSession): Promise<boolean> {
