@@ -61,10 +61,11 @@ describe('fuzz: every headless and OAuth input (fast-check)', () => {
     await json('/demo/services/auth/headless/init/registration', { userdata: { mobilePhone: '+14155550101' }, customdata: { [nul]: nul } });
     await form('/demo/services/oauth2/token', { grant_type: 'authorization_code', code: 'x', client_id: nul });
     await form('/demo/services/oauth2/token', { grant_type: 'refresh_token', refresh_token: nul, client_id: 'public-app' });
-    await send('/demo/services/oauth2/token', {
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${b64(`${nul}:secret`)}` },
-      body: 'grant_type=refresh_token&refresh_token=x',
-    });
+    for (const user of [nul, '%00', 'a%00b'])
+      await send('/demo/services/oauth2/token', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${b64(`${user}:secret`)}` },
+        body: 'grant_type=refresh_token&refresh_token=x',
+      });
     const answer = await fetch(`${t.url}/demo/services/auth/headless/init/passwordless/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

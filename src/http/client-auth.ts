@@ -12,11 +12,16 @@ export function clientCredentials(request: FastifyRequest, params: OAuthParams):
   return { clientId: params.client_id ?? null, secret: params.client_secret ?? null };
 }
 
-/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
-function formDecode(value: string): string {
+/**
+ * RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. A value that decodes to a NUL (`%00`)
+ * is no credential of ours (and PostgreSQL refuses a NUL in a compared text): it counts as none.
+ */
+function formDecode(value: string): string | null {
+  let decoded = value;
   try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
+    decoded = decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
-    return value;
+    // Not form-encoded after all: taken as it is.
   }
+  return decoded.includes('\u0000') ? null : decoded;
 }
