@@ -4,7 +4,7 @@
  * otherwise runs the real `src/cli/main.ts serve`. "none" builds the unchanged server this way.
  *
  *   stmt-cache      better-sqlite3 statements prepared once per SQL text (kysely prepares on every query)
- *   reserve-single  sendLog.reserve as one conditional INSERT instead of BEGIN/SELECT/INSERT/COMMIT
+ *   reserve-single  (adopted: main's send limits are one guarded upsert, no transaction; kept as a no-op name)
  *   abort-reason    AbortController#abort() without a reason reuses one error instead of building a
  *                   DOMException each time (the dispatcher aborts after every delivery)
  *   random-pool     crypto.randomBytes for small sizes served from a 16 KiB pool instead of one
@@ -30,10 +30,10 @@ import { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import { createOtpgate } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
-import type { SendLogRepository, Store } from '../src/domain/repositories.js';
+import type { Store } from '../src/domain/repositories.js';
 import { createKyselyStore } from '../src/store/kysely-store.js';
 import type { Database } from '../src/store/schema.js';
 import { createSqliteStore, openSqliteDatabase } from '../src/store/sqlite.js';
@@ -217,42 +217,7 @@ function openStore(url: string): Store {
   if ('stats' in dialect) groupStats = dialect.stats;
   const db = new Kysely<Database>({ dialect });
   const store = createKyselyStore(db, 'sqlite');
-  if (!enabled.has('reserve-single')) return store;
-
-  // One statement, atomic in SQLite (it holds the write lock throughout): no transaction, no mutex held
-  // across awaits, and safe between processes without BEGIN IMMEDIATE.
-  const forSite = store.forSite.bind(store);
-  const patched = new Set<string>();
-  store.forSite = (siteId) => {
-    const siteStore = forSite(siteId);
-    if (!patched.has(siteId)) {
-      patched.add(siteId);
-      const sendLog: SendLogRepository = {
-        ...siteStore.sendLog,
-        async reserve(phone, now, since, limit) {
-          const after = since.getTime();
-          // A nested sql fragment is inlined, parameters in order: the statement is the same text as written in one.
-          const recent = sql`select count(*) from send_events where site_id = ${siteId} and phone = ${phone} and sent_at > ${after}`;
-          const inserted = await sql`insert into send_events (site_id, phone, sent_at)
-            select ${siteId}, ${phone}, ${now.getTime()}
-            where (${recent}) < ${limit}`.execute(db);
-          if (Number(inserted.numAffectedRows ?? 0n) === 1) return { ok: true as const };
-          const oldest = await db
-            .selectFrom('send_events')
-            .select('sent_at')
-            .where('site_id', '=', siteId)
-            .where('phone', '=', phone)
-            .where('sent_at', '>', since.getTime())
-            .orderBy('sent_at')
-            .limit(1)
-            .executeTakeFirst();
-          return { ok: false as const, oldest: new Date(Number(oldest?.sent_at ?? now.getTime())) };
-        },
-      };
-      (siteStore as { sendLog: SendLogRepository }).sendLog = sendLog;
-    }
-    return siteStore;
-  };
+  // reserve-single is what main does now (the send limits are guarded upserts, no explicit transaction).
   return store;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openTestPostgres, requirePostgres, type TestPostgres } from './support/postgres.js';
 import { startInstance, startSink, writeInstanceConfig, type Instance } from './support/instances.js';
+import { from, numbersAcrossPrefixes, person, randomAddress } from './support/people.js';
 import { basic, postForm, postJson } from './support/test-server.js';
 
 // Three real `otpgate serve` processes on one PostgreSQL database: flows cross instances, guarantees hold globally.
@@ -25,10 +26,15 @@ if (await requirePostgres('multi-instance')) {
       await db.drop();
     });
 
-    const register = (i: Instance, phone: string) =>
-      postJson(`${i.url}/demo/services/auth/headless/init/registration`, { userdata: { mobilePhone: phone }, verificationmethod: 'sms' });
+    // Each person arrives through the trusted hop (loopback) with an address of their own, as behind a load balancer.
+    const register = (i: Instance, phone: string, headers = person()) =>
+      postJson(
+        `${i.url}/demo/services/auth/headless/init/registration`,
+        { userdata: { mobilePhone: phone }, verificationmethod: 'sms' },
+        headers,
+      );
     const login = (i: Instance, phone: string) =>
-      postJson(`${i.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' });
+      postJson(`${i.url}/demo/services/auth/headless/init/passwordless/login`, { username: phone, verificationmethod: 'sms' }, person());
     const authorize = (i: Instance, type: string, identifier: string, code: string) =>
       postForm(
         `${i.url}/demo/services/oauth2/authorize`,
@@ -90,8 +96,8 @@ if (await requirePostgres('multi-instance')) {
       assert.equal((await register(instances[0]!, phone)).status, 200);
       const resends = await Promise.all(instances.map((i) => register(i, phone)));
       assert.deepEqual(
-        resends.map((r) => r.body.error),
-        ['resend_too_soon', 'resend_too_soon', 'resend_too_soon'],
+        resends.map((r) => r.body.limit),
+        ['resend', 'resend', 'resend'],
       );
       assert.equal(sink.count(phone), 1);
 
@@ -99,14 +105,27 @@ if (await requirePostgres('multi-instance')) {
       const unlimited = '+14155550184';
       const answers = [];
       for (let k = 0; k < 7; k++) {
-        const r = await postJson(`${instances[k % 3]!.url}/fast/services/auth/headless/init/registration`, {
-          userdata: { mobilePhone: unlimited },
-          verificationmethod: 'sms',
-        });
+        const r = await postJson(
+          `${instances[k % 3]!.url}/fast/services/auth/headless/init/registration`,
+          { userdata: { mobilePhone: unlimited }, verificationmethod: 'sms' },
+          person(),
+        );
         answers.push(r.status === 200 ? 'sent' : r.body.error);
       }
       assert.deepEqual(answers, ['sent', 'sent', 'sent', 'sent', 'sent', 'too_many_requests', 'too_many_requests']);
       assert.equal(sink.count(unlimited), 5);
+    });
+
+    test('the send limits are global: one address gets 10 codes across three instances, one network 100', async () => {
+      const attacker = from(randomAddress());
+      const numbers = numbersAcrossPrefixes(30, 3000);
+      const answers = await Promise.all(numbers.map((n, k) => register(instances[k % 3]!, n, attacker)));
+      assert.equal(answers.filter((a) => a.status === 200).length, 10);
+      assert.ok(answers.filter((a) => a.status !== 200).every((a) => a.status === 429 && a.body.limit === 'ip'));
+      assert.equal(
+        numbers.reduce((sent, n) => sent + sink.count(n), 0),
+        10,
+      );
     });
 
     test('killing an instance mid-load loses no acknowledged flow, and no code succeeds twice', async () => {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { PhoneNumber } from '../src/domain/phone.js';
+import { person } from './support/people.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 describe('registration that neither enumerates nor can be pre-seeded', () => {
@@ -20,7 +21,7 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
 
   const site = () => `${t.url}/demo`;
   const register = (userdata: Record<string, unknown>, customdata: Record<string, unknown> = {}) =>
-    postJson(`${site()}/services/auth/headless/init/registration`, { userdata, customdata, verificationmethod: 'sms' });
+    postJson(`${site()}/services/auth/headless/init/registration`, { userdata, customdata, verificationmethod: 'sms' }, person());
   const verify = (identifier: unknown, code: string) =>
     postForm(
       `${site()}/services/oauth2/authorize`,
@@ -92,7 +93,8 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
     const first = await register(userdata);
     const again = await register(userdata);
     assert.equal(again.status, 429, 'inside the resend interval');
-    assert.equal(again.body.error, 'resend_too_soon');
+    assert.equal(again.body.error, 'too_many_requests');
+    assert.equal(again.body.limit, 'resend');
     assert.ok(first.body.identifier);
   });
 
@@ -100,13 +102,13 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
     await seed('+14155550841', 'linked-user');
     await seed('+14155550842', 'other-user');
     const login = (username: string) =>
-      postJson(`${site()}/services/auth/headless/init/passwordless/login`, { username, verificationmethod: 'sms' });
+      postJson(`${site()}/services/auth/headless/init/passwordless/login`, { username, verificationmethod: 'sms' }, person());
     assert.equal((await login('+14155550841')).status, 200);
     const byName = await login('LINKED-USER');
     assert.equal(byName.status, 200, `the same as for another user's name: ${JSON.stringify(byName.body)}`);
     assert.equal((await login('+14155550842')).status, 200);
     assert.equal((await login('other-user')).status, 200);
-    assert.equal((await login('+14155550841')).body.error, 'resend_too_soon', 'the same hint again still waits');
+    assert.equal((await login('+14155550841')).body.limit, 'resend', 'the same hint again still waits');
   });
 
   test('a password sent with the registration (as Salesforce SDKs do) leaves no trace in the database', async () => {

@@ -443,31 +443,47 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
     });
 
-    describe('send log', () => {
-      test('reserve allows `limit` sends per phone in the window, then refuses with the oldest send', async (t) => {
-        const sendLog = (await fresh(t)).forSite('a').sendLog;
-        for (let i = 0; i < 3; i++)
-          assert.deepEqual(await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 3), { ok: true });
-        assert.deepEqual(await sendLog.reserve(PHONE_A, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: false, oldest: T0 });
-        assert.deepEqual(await sendLog.reserve(PHONE_B, at(3 * MINUTE), at(3 * MINUTE - HOUR), 3), { ok: true });
+    describe('send counters', () => {
+      // T0 starts an hour: the fixed windows line up with it.
+      const ipHourly = { key: 'ip:192.0.2.1|60m', windowMs: HOUR, limit: 3 };
+      const siteHourly = { key: 'site|60m', windowMs: HOUR, limit: 100 };
+
+      test('reserve allows `limit` events in a window, then refuses with the readings; another key is unaffected', async (t) => {
+        const counters = (await fresh(t)).forSite('a').sendCounters;
+        for (let i = 0; i < 3; i++) assert.equal((await counters.reserve([ipHourly], at(i * MINUTE))).ok, true);
+        assert.deepEqual(await counters.reserve([ipHourly], at(3 * MINUTE)), { ok: false, readings: [{ current: 3, previous: 0 }] });
+        assert.equal((await counters.reserve([{ ...ipHourly, key: 'ip:192.0.2.2|60m' }], at(3 * MINUTE))).ok, true);
       });
 
-      test('reserve forgets sends that left the window', async (t) => {
-        const sendLog = (await fresh(t)).forSite('a').sendLog;
-        for (let i = 0; i < 2; i++) await sendLog.reserve(PHONE_A, at(i * MINUTE), at(i * MINUTE - HOUR), 2);
-        const nearlyAnHour = at(HOUR - 1);
-        assert.deepEqual(await sendLog.reserve(PHONE_A, nearlyAnHour, at(-1), 2), { ok: false, oldest: T0 });
-        const later = at(HOUR + 30_000);
-        assert.deepEqual(await sendLog.reserve(PHONE_A, later, at(30_000), 2), { ok: true });
-        assert.deepEqual(await sendLog.reserve(PHONE_A, later, at(30_000), 2), { ok: false, oldest: at(MINUTE) });
+      test('the previous window counts as much as it still overlaps the sliding window', async (t) => {
+        const counters = (await fresh(t)).forSite('a').sendCounters;
+        for (let i = 0; i < 3; i++) await counters.reserve([ipHourly], at(50 * MINUTE));
+        // 10 minutes into the next hour, 5/6 of the last one still counts: 2.5 + 1 > 3.
+        assert.deepEqual(await counters.reserve([ipHourly], at(HOUR + 10 * MINUTE)), {
+          ok: false,
+          readings: [{ current: 0, previous: 3 }],
+        });
+        // Past the middle, 3 * (1 - 0.7) = 0.9, room for two.
+        assert.equal((await counters.reserve([ipHourly], at(HOUR + 42 * MINUTE))).ok, true);
+        assert.equal((await counters.reserve([ipHourly], at(HOUR + 42 * MINUTE))).ok, true);
+        assert.equal((await counters.reserve([ipHourly], at(HOUR + 42 * MINUTE))).ok, false);
+        // Two hours on, nothing of T0's hour counts.
+        assert.deepEqual(await counters.reserve([ipHourly], at(3 * HOUR)), { ok: true, readings: [{ current: 0, previous: 0 }] });
       });
 
-      test('a refused reservation records nothing', async (t) => {
-        const sendLog = (await fresh(t)).forSite('a').sendLog;
-        await sendLog.reserve(PHONE_A, T0, at(-HOUR), 1);
-        for (let i = 1; i <= 3; i++) assert.equal((await sendLog.reserve(PHONE_A, at(i), at(i - HOUR), 1)).ok, false);
-        // Had the refusals been recorded, they would still fill the window after the first send left it.
-        assert.equal((await sendLog.reserve(PHONE_A, at(HOUR + 1), at(1), 1)).ok, true);
+      test('all or nothing: when one counter is full, none is counted', async (t) => {
+        const counters = (await fresh(t)).forSite('a').sendCounters;
+        for (let i = 0; i < 3; i++) await counters.reserve([ipHourly, siteHourly], at(i));
+        for (let i = 0; i < 5; i++) assert.equal((await counters.reserve([ipHourly, siteHourly], at(10 + i))).ok, false);
+        const { readings } = await counters.reserve([siteHourly], at(20));
+        assert.deepEqual(readings, [{ current: 3, previous: 0 }]);
+      });
+
+      test('purgeBefore removes windows that no longer count', async (t) => {
+        const counters = (await fresh(t)).forSite('a').sendCounters;
+        await counters.reserve([ipHourly], T0);
+        assert.equal(await counters.purgeBefore(at(2 * HOUR - 1)), 0);
+        assert.equal(await counters.purgeBefore(at(2 * HOUR + 1)), 1);
       });
     });
 
@@ -827,11 +843,12 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(await a.byId(v.id), { ...v, siteId: 'a' });
       });
 
-      test('send log', async (t) => {
+      test('send counters', async (t) => {
         const store = await fresh(t);
-        assert.equal((await store.forSite('a').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, true);
-        assert.equal((await store.forSite('b').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, true);
-        assert.equal((await store.forSite('a').sendLog.reserve(PHONE_A, T0, at(-HOUR), 1)).ok, false);
+        const counter = [{ key: `phone:${PHONE_A}|60m`, windowMs: HOUR, limit: 1 }];
+        assert.equal((await store.forSite('a').sendCounters.reserve(counter, T0)).ok, true);
+        assert.equal((await store.forSite('b').sendCounters.reserve(counter, T0)).ok, true);
+        assert.equal((await store.forSite('a').sendCounters.reserve(counter, T0)).ok, false);
       });
 
       test('delivery attempts', async (t) => {
@@ -939,14 +956,20 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         );
       });
 
-      test('20 concurrent sendLog.reserve with limit 5: exactly 5 ok', async (t) => {
-        const sendLog = (await fresh(t)).forSite('a').sendLog;
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sendLog.reserve(PHONE_A, at(i), at(i - HOUR), 5)));
+      test('40 concurrent sendCounters.reserve, a phone limit of 5 under a site limit of 100: exactly 5 ok, 5 counted', async (t) => {
+        const sendCounters = (await fresh(t)).forSite('a').sendCounters;
+        const counters = [
+          { key: `phone:${PHONE_A}|60m`, windowMs: HOUR, limit: 5 },
+          { key: 'site|60m', windowMs: HOUR, limit: 100 },
+        ];
+        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => sendCounters.reserve(counters, at(i))));
         assert.equal(
           countWhere(results, (r) => r.ok),
           5,
         );
-        assert.equal((await sendLog.reserve(PHONE_A, at(100), at(100 - HOUR), 5)).ok, false);
+        // The losers of the race gave back what they took from the site counter.
+        const after = await sendCounters.reserve([counters[1]!], at(100));
+        assert.deepEqual(after.readings, [{ current: 5, previous: 0 }]);
       });
 
       test('30 concurrent guessLog.reserve with 10 an hour: exactly 10 ok; a released guess gives its place back', async (t) => {

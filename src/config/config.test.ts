@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { ConfigError, loadConfig } from './load.js';
 import { configSchema, policySchema, type ConfigInput } from './schema.js';
-import { configuredClients, siteFromStored, siteSettingsOf, StoredSiteError, toSite, weakGuessOdds } from './sites.js';
+import { configuredClients, resolvePolicy, siteFromStored, siteSettingsOf, StoredSiteError, toSite, weakGuessOdds } from './sites.js';
 
 /** The policy schema's own defaults (what a config without defaults.policy gets). */
 const defaultPolicy = () => policySchema.parse({});
@@ -77,7 +77,13 @@ test('defaults fill everything a minimal file leaves out', (t) => {
     ttlSeconds: 600,
     maxAttempts: 5,
     resendIntervalSeconds: 30,
+    maxResendIntervalSeconds: 600,
     maxSendsPerPhonePerHour: 5,
+    sendsPerIp: { perTenMinutes: 10, perHour: 0, perDay: 30 },
+    sendsPerIpRange: { perTenMinutes: 0, perHour: 100, perDay: 0 },
+    sendsPerPhone: { perTenMinutes: 0, perDay: 10 },
+    sendsPerPrefix: { perTenMinutes: 0, perHour: 100, perDay: 0 },
+    sendsPerSite: { perTenMinutes: 0, perHour: 1000, perDay: 10_000 },
     allowedCountries: [],
     deniedCountries: [],
   });
@@ -510,10 +516,12 @@ test('policy resolves per use case: defaults <- site.policy <- useCasePolicies',
   assert.ok(parsed.success);
   const site = toSite(parsed.data.sites[0]!, parsed.data);
   const base = { ...defaultPolicy(), codeLength: 8, deniedCountries: ['KP'], ttlSeconds: 300, maxAttempts: 3 };
-  assert.deepEqual(site.policies.passwordless_login, base);
-  assert.deepEqual(site.policies.identity_verification, base);
-  assert.deepEqual(site.policies.self_registration, { ...base, codeLength: 4, maxAttempts: 10 });
-  assert.deepEqual(site.policies.phone_registration, { ...base, allowedCountries: ['US', 'CA'] });
+  assert.deepEqual(site.policies.passwordless_login, resolvePolicy(base));
+  // The phone's hourly window is maxSendsPerPhonePerHour; its other windows come from sendsPerPhone.
+  assert.deepEqual(site.policies.passwordless_login.sendLimits.phone, { perTenMinutes: 0, perHour: 5, perDay: 10 });
+  assert.deepEqual(site.policies.identity_verification, resolvePolicy(base));
+  assert.deepEqual(site.policies.self_registration, resolvePolicy({ ...base, codeLength: 4, maxAttempts: 10 }));
+  assert.deepEqual(site.policies.phone_registration, resolvePolicy({ ...base, allowedCountries: ['US', 'CA'] }));
   // Resolved policies are separate objects: changing one use case cannot leak into another.
   assert.notEqual(site.policies.passwordless_login, site.policies.identity_verification);
 });
@@ -567,11 +575,11 @@ test('a site created with only an id and a name gets the schema defaults and the
   const site = siteFromStored(row, parsed.data.defaults);
   assert.equal(site.enabled, true);
   assert.deepEqual(site.handlers, []);
-  assert.deepEqual(site.policies.passwordless_login, { ...defaultPolicy(), ttlSeconds: 120 });
+  assert.deepEqual(site.policies.passwordless_login, resolvePolicy({ ...defaultPolicy(), ttlSeconds: 120 }));
   // A later change of defaults.policy reaches the same stored row.
   const later = siteFromStored(row, { policy: { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 } });
-  assert.deepEqual(later.policies.passwordless_login, { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 });
-  assert.deepEqual(later.policies.self_registration, { ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 });
+  assert.deepEqual(later.policies.passwordless_login, resolvePolicy({ ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 }));
+  assert.deepEqual(later.policies.self_registration, resolvePolicy({ ...defaultPolicy(), ttlSeconds: 900, codeLength: 8 }));
   assert.throws(() => siteFromStored(stored({ id: 'Not Valid', name: 'x' }), parsed.data.defaults), StoredSiteError);
 });
 
@@ -618,7 +626,7 @@ test("a row stored by the previous version (the whole old Site) reads as today's
   const site = siteFromStored(stored(legacy), { policy: live });
   // The frozen policies are ignored: the live defaults apply, as for every site.
   for (const useCase of ['passwordless_login', 'self_registration', 'identity_verification', 'phone_registration'] as const)
-    assert.deepEqual(site.policies[useCase], live);
+    assert.deepEqual(site.policies[useCase], resolvePolicy(live));
   assert.equal(site.locale, 'fr');
   assert.equal(site.registrationEnabled, false);
   assert.deepEqual(site.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 });

@@ -11,6 +11,20 @@ import { USE_CASES } from '../domain/use-case.js';
 const CREDENTIAL_NAME = /^[A-Za-z0-9_]+$/;
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
 
+const sends = (max: number) => z.number().int().min(0).max(max);
+
+/** Sends allowed per window (0: that window is off); a window left out keeps its default. */
+const limitWindows = (defaults: { perTenMinutes?: number; perHour?: number; perDay?: number }, max: number, what: string) =>
+  z
+    .object({
+      perTenMinutes: sends(max).default(defaults.perTenMinutes ?? 0),
+      perHour: sends(max).default(defaults.perHour ?? 0),
+      perDay: sends(max).default(defaults.perDay ?? 0),
+    })
+    .strict()
+    .default({})
+    .describe(`${what} (0 turns a window off).`);
+
 export const policySchema = z
   .object({
     codeLength: z.number().int().min(4).max(10).default(6).describe('Digits in a code.'),
@@ -28,7 +42,8 @@ export const policySchema = z
       .min(0)
       .max(3600)
       .default(30)
-      .describe('Minimum seconds between two sends of the same verification.'),
+      .describe('Seconds before the first resend of a verification; each further resend waits twice as long (0: no wait).'),
+    maxResendIntervalSeconds: z.number().int().min(0).max(86_400).default(600).describe('The doubling resend wait never exceeds this.'),
     maxSendsPerPhonePerHour: z
       .number()
       .int()
@@ -36,6 +51,23 @@ export const policySchema = z
       .max(1000)
       .default(5)
       .describe('Sends allowed to one phone number per rolling hour, per site.'),
+    sendsPerIp: limitWindows({ perTenMinutes: 10, perDay: 30 }, 100_000, 'Sends one client may cause: an IPv4 address or IPv6 /64'),
+    sendsPerIpRange: limitWindows({ perHour: 100 }, 1_000_000, 'Sends one network may cause: an IPv4 /24 or IPv6 /48'),
+    sendsPerPhone: z
+      .object({ perTenMinutes: sends(100_000).default(0), perDay: sends(100_000).default(10) })
+      .strict()
+      .default({})
+      .describe('Sends to one phone beyond maxSendsPerPhonePerHour (0 turns a window off).'),
+    sendsPerPrefix: limitWindows(
+      { perHour: 100 },
+      1_000_000,
+      'Sends to one destination prefix (calling code and 3 national digits, e.g. +1415): SMS pumping',
+    ),
+    sendsPerSite: limitWindows(
+      { perHour: 1000, perDay: 10_000 },
+      100_000_000,
+      "Sends of the whole site, a spend cap; a warning is logged at 80 % of a window's limit",
+    ),
     allowedCountries: z.array(country).default([]).describe('Countries codes may be sent to (empty: all).'),
     deniedCountries: z.array(country).default([]).describe('Countries codes are never sent to.'),
   })

@@ -4,7 +4,7 @@
  * live defaults (siteFromStored), so a change of `defaults.policy` reaches every site at the next start.
  */
 import type { z } from 'zod';
-import type { SitePolicies } from '../domain/policy.js';
+import type { OtpPolicy, SitePolicies } from '../domain/policy.js';
 import type { StoredSite } from '../domain/repositories.js';
 import type { SessionPolicy } from '../domain/session.js';
 import type { Site } from '../domain/site.js';
@@ -60,7 +60,7 @@ export function siteFromStored(stored: Pick<StoredSite, 'id' | 'name' | 'setting
 /** A site as configured -> the domain's Site, with its policy resolved per use case (defaults <- site <- use case). */
 export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, 'defaults'>): Site {
   const policies = Object.fromEntries(
-    USE_CASES.map((useCase) => [useCase, { ...config.defaults.policy, ...site.policy, ...site.useCasePolicies[useCase] }]),
+    USE_CASES.map((useCase) => [useCase, resolvePolicy({ ...config.defaults.policy, ...site.policy, ...site.useCasePolicies[useCase] })]),
   ) as SitePolicies;
   return {
     id: site.id,
@@ -81,6 +81,21 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
     guessBudget: site.guessBudget,
+  };
+}
+
+/** The configured policy -> the domain's: the send limits gathered into one value. */
+export function resolvePolicy(policy: Config['defaults']['policy']): OtpPolicy {
+  const { sendsPerIp, sendsPerIpRange, sendsPerPhone, sendsPerPrefix, sendsPerSite, ...rest } = policy;
+  return {
+    ...rest,
+    sendLimits: {
+      ip: sendsPerIp,
+      ipRange: sendsPerIpRange,
+      phone: { ...sendsPerPhone, perHour: policy.maxSendsPerPhonePerHour },
+      prefix: sendsPerPrefix,
+      site: sendsPerSite,
+    },
   };
 }
 

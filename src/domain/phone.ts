@@ -7,6 +7,11 @@ export type PhoneNumber = string & { readonly [phoneBrand]: true };
 export interface ParsedPhone {
   e164: PhoneNumber;
   country: string | null;
+  /**
+   * The destination prefix that SMS-pumping fraud targets: calling code and the first three national digits
+   * (+1415, +44770). Null for a stand-in that is not a number (an unknown username).
+   */
+  prefix: string | null;
 }
 
 /**
@@ -19,7 +24,11 @@ export function parsePhone(input: string, defaultCountry?: string): ParsedPhone 
   if (!parsed || !parsed.isValid()) return null;
   const type = parsed.getType();
   if (type === 'FIXED_LINE' || type === 'PREMIUM_RATE' || type === 'TOLL_FREE' || type === 'SHARED_COST') return null;
-  return { e164: parsed.number as PhoneNumber, country: parsed.country ?? null };
+  return {
+    e164: parsed.number as PhoneNumber,
+    country: parsed.country ?? null,
+    prefix: `+${parsed.countryCallingCode}${parsed.nationalNumber.slice(0, 3)}`,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { AuthorizationCode, OAuthClient, SigningKey, Token } from './oauth.js';
 import type { PhoneNumber } from './phone.js';
+import type { CounterReading, RateCounter } from './rate-window.js';
 import type { BrowserSession } from './session.js';
 import type { NewUser, User } from './user.js';
 import type { Verification } from './verification.js';
@@ -64,13 +65,14 @@ export interface VerificationRepository {
   purgeExpired(before: Date): Promise<number>;
 }
 
-export interface SendLogRepository {
+export interface RateCounterRepository {
   /**
-   * Records a send for the phone if fewer than `limit` were recorded since `since`; atomically, so
-   * concurrent requests cannot overshoot. When refused, returns the time of the oldest counted send.
+   * Counts one event against every counter if each has room (sliding windows, domain/rate-window.ts), else
+   * counts nothing; atomically per counter, so concurrent requests on any instance cannot overshoot. Returns
+   * the readings before this event (after a lost race, the fresh ones).
    */
-  reserve(phone: PhoneNumber, now: Date, since: Date, limit: number): Promise<{ ok: true } | { ok: false; oldest: Date }>;
-  /** Deletes sends recorded before `before` (older than any rate window). */
+  reserve(counters: RateCounter[], now: Date): Promise<{ ok: boolean; readings: CounterReading[] }>;
+  /** Deletes windows that no longer count for anything (older than twice their length). */
   purgeBefore(before: Date): Promise<number>;
 }
 
@@ -198,7 +200,7 @@ export interface SiteStore {
   readonly siteId: string;
   readonly users: UserRepository;
   readonly verifications: VerificationRepository;
-  readonly sendLog: SendLogRepository;
+  readonly sendCounters: RateCounterRepository;
   readonly guessLog: GuessLogRepository;
   readonly deliveryAttempts: DeliveryAttemptRepository;
   readonly clients: ClientRepository;

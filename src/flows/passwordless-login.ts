@@ -39,7 +39,7 @@ export async function initPasswordlessLogin(
   const user = userId ? await users.byId(userId) : null;
   const usable = user && user.status === 'active' && user.phone && user.phoneVerified ? user : null;
   const phone: ParsedPhone = usable
-    ? { e164: usable.phone!, country: parsePhone(usable.phone!)?.country ?? null }
+    ? (parsePhone(usable.phone!) ?? { e164: usable.phone!, country: null, prefix: null })
     : pseudoPhone(deps, site, hint);
   return sendCode(deps, site, {
     useCase: 'passwordless_login',
@@ -65,7 +65,7 @@ function hintKey(deps: FlowDeps, site: Site, hint: string): string {
 function pseudoPhone(deps: FlowDeps, site: Site, hint: string): ParsedPhone {
   const parsed = parsePhone(hint, site.defaultCountry ?? undefined);
   if (parsed) return parsed;
-  return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null };
+  return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null, prefix: null };
 }
 
 export async function verifyPasswordlessLogin(

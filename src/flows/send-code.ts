@@ -3,7 +3,9 @@ import { supportedLocale, type Notice } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
-import { guessWindows, tooManyAttempts } from '../domain/policy.js';
+import { guessWindows, resendWaitSeconds, sendRefused, tooManyAttempts } from '../domain/policy.js';
+import { msUntilRoom, slidingCount, type CounterReading } from '../domain/rate-window.js';
+import { sendCounters, type NamedCounter } from '../domain/send-limits.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { Verification } from '../domain/verification.js';
 import { deliverCode } from './deliver-code.js';
@@ -36,8 +38,6 @@ interface IssuedCode {
   expiresAt: Date;
   locale: string;
 }
-
-const HOUR_MS = 3_600_000;
 
 /**
  * Checks policy, creates (or, for a resend, re-codes) the verification, commits, then delivers
@@ -72,8 +72,9 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
 }
 
 /**
- * The reserve step: country rules, the resend interval, and one send counted against the phone's hourly limit.
- * Returns the verification this send re-codes (a resend), or null for a new one.
+ * The reserve step: country rules, the resend wait, the guess budget, then one send counted against every
+ * layered limit (client, network, phone, prefix, site). Returns the verification this send re-codes (a resend),
+ * or null for a new one.
  */
 async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now: Date): Promise<Verification | null> {
   const policy = site.policies[input.useCase];
@@ -84,19 +85,38 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), requestKey: input.requestKey, now };
   const existing = await store.verifications.findResendable(query);
   if (existing) {
-    const wait = existing.lastSentAt.getTime() + policy.resendIntervalSeconds * 1000 - now.getTime();
-    if (wait > 0) throw new OtpgateError('resend_too_soon', undefined, { retry_after: Math.ceil(wait / 1000) });
+    const wait = existing.lastSentAt.getTime() + resendWaitSeconds(policy, existing.sends) * 1000 - now.getTime();
+    if (wait > 0) throw sendRefused('resend', Math.ceil(wait / 1000));
   }
   // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
   const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));
   if (spentUntil) throw tooManyAttempts(spentUntil, now);
   // Counted for unknown hints too, so the answers for known and unknown numbers stay alike.
-  const reservation = await store.sendLog.reserve(input.phone.e164, now, new Date(now.getTime() - HOUR_MS), policy.maxSendsPerPhonePerHour);
-  if (!reservation.ok) {
-    const retryAfter = Math.ceil((reservation.oldest.getTime() + HOUR_MS - now.getTime()) / 1000);
-    throw new OtpgateError('too_many_requests', undefined, { retry_after: retryAfter });
+  const subject = { ip: input.meta.ip, phone: input.phone.e164, prefix: input.phone.prefix };
+  const counters = sendCounters(policy.sendLimits, subject);
+  const { ok, readings } = await store.sendCounters.reserve(counters, now);
+  const at = now.getTime();
+  if (!ok) {
+    const full = counters.map((counter, i) => ({ counter, wait: msUntilRoom(counter, readings[i]!, at) })).filter((c) => c.wait > 0);
+    const first = full[0] ?? { counter: counters[0]!, wait: 1000 };
+    throw sendRefused(first.counter.name, Math.ceil(Math.max(...full.map((c) => c.wait), 1000) / 1000));
   }
+  warnNearSiteCap(deps, site, counters, readings, at);
   return existing;
+}
+
+/** A spend cap should never surprise the site's owner: a warning as a site window crosses 80 % of its limit. */
+function warnNearSiteCap(deps: FlowDeps, site: Site, counters: NamedCounter[], readings: CounterReading[], now: number): void {
+  counters.forEach((counter, i) => {
+    if (counter.name !== 'site') return;
+    const before = slidingCount(readings[i]!, now, counter.windowMs);
+    const mark = 0.8 * counter.limit;
+    if (before < mark && before + 1 >= mark)
+      deps.logger.warn(
+        { event: 'site_send_limit_near', siteId: site.id, window: counter.key.split('|')[1], limit: counter.limit },
+        'site send limit 80 % reached',
+      );
+  });
 }
 
 /** The issue step: a fresh code, stored only as its HMAC, in a new verification or in the one being resent. */
@@ -114,7 +134,7 @@ async function issueCode(deps: FlowDeps, site: Site, input: SendCodeInput, resen
     // guarded by the last send time, so of concurrent resends one sends and the rest are told to wait.
     const change = { codeHash: hash, keyId, previousSentAt: resending.lastSentAt, sentAt: now, expiresAt };
     const won = await verifications.recordResend(resending.id, change);
-    if (!won) throw new OtpgateError('resend_too_soon', undefined, { retry_after: policy.resendIntervalSeconds });
+    if (!won) throw sendRefused('resend', Math.max(1, policy.resendIntervalSeconds));
   } else {
     await verifications.insert({
       id: identifier,

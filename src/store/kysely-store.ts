@@ -4,7 +4,7 @@ import { withDomainErrors } from './domain-errors.js';
 import { migrationProvider, type StoreKind } from './migrations.js';
 import { createDeliveryAttemptRepository } from './repositories/delivery-attempts.js';
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
-import { createSendLogRepository } from './repositories/send-log.js';
+import { createRateCounterRepository } from './repositories/rate-counters.js';
 import { createSessionRepository } from './repositories/sessions.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createGuessLogRepository } from './repositories/guess-log.js';
@@ -35,7 +35,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           siteId,
           users: withDomainErrors(createUserRepository(db, siteId)),
           verifications: withDomainErrors(createVerificationRepository(db, siteId)),
-          sendLog: withDomainErrors(createSendLogRepository(db, siteId, kind)),
+          sendCounters: withDomainErrors(createRateCounterRepository(db, siteId)),
           guessLog: withDomainErrors(createGuessLogRepository(db, siteId, kind)),
           deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
           clients: withDomainErrors(createClientRepository(db, siteId)),

@@ -252,6 +252,29 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('guess_events_phone').on('guess_events').columns(['site_id', 'phone', 'guessed_at']).execute();
       },
     },
+    // Layered send limits (issue 8): per client, network, phone, prefix and site, each a pair of fixed-window
+    // counters instead of a row per send; the per-phone rows of send_events become counters too.
+    '0011_rate_counters': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('rate_counters')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('counter_key', 'text', (c) => c.notNull())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('rate_counters_window')
+          .unique()
+          .on('rate_counters')
+          .columns(['site_id', 'counter_key', 'window_start'])
+          .execute();
+        await db.schema.createIndex('rate_counters_expiry').on('rate_counters').columns(['site_id', 'expires_at']).execute();
+        await db.schema.dropTable('send_events').execute();
+      },
+    },
   };
 }
 

@@ -11,7 +11,7 @@ export interface PurgeReport {
   verifications: number;
   grants: number;
   sessions: number;
-  sendEvents: number;
+  rateCounters: number;
   deliveryAttempts: number;
   auditEvents: number;
 }
@@ -24,14 +24,14 @@ const HOUR = 3_600_000;
  */
 export async function purgeExpired(store: Store, clock: Clock, settings: PurgeSettings): Promise<PurgeReport> {
   const now = clock.now().getTime();
-  const report: PurgeReport = { verifications: 0, grants: 0, sessions: 0, sendEvents: 0, deliveryAttempts: 0, auditEvents: 0 };
+  const report: PurgeReport = { verifications: 0, grants: 0, sessions: 0, rateCounters: 0, deliveryAttempts: 0, auditEvents: 0 };
   for (const site of await store.sites.list()) {
     const s = store.forSite(site.id);
     report.verifications += await s.verifications.purgeExpired(new Date(now - settings.verificationRetentionHours * HOUR));
     report.grants += await s.grants.purgeExpired(new Date(now));
     report.sessions += await s.sessions.purgeExpired(new Date(now));
-    // The longest rate window is one hour; older sends no longer count for anything.
-    report.sendEvents += await s.sendLog.purgeBefore(new Date(now - HOUR));
+    // A send-limit window counts until twice its length has passed (as the previous window of the next one).
+    report.rateCounters += await s.sendCounters.purgeBefore(new Date(now));
     // The guess budget's longest window is one day.
     await s.guessLog.purgeBefore(new Date(now - 24 * HOUR));
     report.deliveryAttempts += await s.deliveryAttempts.purgeBefore(new Date(now - settings.deliveryAttemptRetentionDays * 24 * HOUR));

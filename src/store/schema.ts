@@ -58,11 +58,15 @@ export interface GuessEventsTable {
   guessed_at: Millis;
 }
 
-export interface SendEventsTable {
+export interface RateCountersTable {
   id: Generated<number>;
   site_id: string;
-  phone: string;
-  sent_at: Millis;
+  /** What is counted over which window: `ip:203.0.113.7|10m`, `site|1440m`. */
+  counter_key: string;
+  window_start: Millis;
+  count: number;
+  /** When the window stops counting even as the previous one (start + 2 windows): purged after. */
+  expires_at: Millis;
 }
 
 export interface DeliveryAttemptsTable {
@@ -162,7 +166,7 @@ export interface Database {
   sites: SitesTable;
   users: UsersTable;
   verifications: VerificationsTable;
-  send_events: SendEventsTable;
+  rate_counters: RateCountersTable;
   guess_events: GuessEventsTable;
   delivery_attempts: DeliveryAttemptsTable;
   oauth_clients: OAuthClientsTable;

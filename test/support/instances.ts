@@ -68,7 +68,14 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
   writeFileSync(
     path,
     JSON.stringify({
-      server: { host: '127.0.0.1', port: 0, baseUrl: 'http://otpgate.test', logLevel: 'warn', shutdownDelayMs: 200 },
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        baseUrl: 'http://otpgate.test',
+        logLevel: 'warn',
+        shutdownDelayMs: 200,
+        trustProxy: ['loopback'],
+      },
       database: { url: databaseUrl, poolSize: 5 },
       secrets: { hmac: [{ id: 'm1', secret: 'multi-instance-secret-0123456789abcdef' }] },
       maintenance: { purgeIntervalSeconds: 0 },

@@ -30,9 +30,8 @@ export function problemText(t: Translator, error: OtpgateError, context: 'defaul
   switch (error.code) {
     case 'invalid_code':
       return t.plural('error.invalid_code', num(error.extra.attempts_remaining, 1));
-    case 'resend_too_soon':
-      return t.plural('error.resend_too_soon', num(error.extra.retry_after, 30));
     case 'too_many_requests':
+      if (error.extra.limit === 'resend') return t.plural('error.resend_too_soon', num(error.extra.retry_after, 30));
       return t.plural('error.too_many_requests', Math.max(1, Math.ceil(num(error.extra.retry_after, 3600) / 60)));
     case 'phone_taken':
       return t(context === 'phone_change' ? 'error.phone_taken_other_account' : 'error.phone_taken');

@@ -1,0 +1,83 @@
+import { sql, type Kysely } from 'kysely';
+import type { RateCounterRepository } from '../../domain/repositories.js';
+import { currentWindowCap, hasRoom, windowStart, type CounterReading, type RateCounter } from '../../domain/rate-window.js';
+import type { Database } from '../schema.js';
+import { deleteInBatches } from './batched-delete.js';
+
+/**
+ * Two rows per limit (this window and the last), whatever the traffic: a read, then one guarded upsert for
+ * every counter of a send. The guard (`count + 1 <= cap`) is checked by the database on the row it locks, so
+ * of concurrent sends on any number of instances only as many succeed as the window has room for.
+ */
+export function createRateCounterRepository(db: Kysely<Database>, siteId: string): RateCounterRepository {
+  async function read(counters: RateCounter[], now: number): Promise<CounterReading[]> {
+    const oldest = Math.min(...counters.map((c) => windowStart(now, c.windowMs) - c.windowMs));
+    const rows = await db
+      .selectFrom('rate_counters')
+      .select(['counter_key', 'window_start', 'count'])
+      .where('site_id', '=', siteId)
+      .where(
+        'counter_key',
+        'in',
+        counters.map((c) => c.key),
+      )
+      .where('window_start', '>=', oldest)
+      .execute();
+    const count = (key: string, start: number) =>
+      Number(rows.find((r) => r.counter_key === key && Number(r.window_start) === start)?.count ?? 0);
+    return counters.map((c) => {
+      const start = windowStart(now, c.windowMs);
+      return { current: count(c.key, start), previous: count(c.key, start - c.windowMs) };
+    });
+  }
+
+  return {
+    async reserve(counters, at) {
+      if (counters.length === 0) return { ok: true, readings: [] };
+      const now = at.getTime();
+      const readings = await read(counters, now);
+      if (!counters.every((c, i) => hasRoom(c, readings[i]!, now))) return { ok: false, readings };
+
+      // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
+      const rows = counters
+        .map((c, i) => ({ counter: c, start: windowStart(now, c.windowMs), cap: currentWindowCap(c, readings[i]!.previous, now) }))
+        .sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));
+      const capOf = sql.join(
+        rows.map((r) => sql`when ${r.counter.key} then cast(${r.cap} as double precision)`),
+        sql` `,
+      );
+      const counted = await db
+        .insertInto('rate_counters')
+        .values(
+          rows.map((r) => ({
+            site_id: siteId,
+            counter_key: r.counter.key,
+            window_start: r.start,
+            count: 1,
+            expires_at: r.start + 2 * r.counter.windowMs,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(['site_id', 'counter_key', 'window_start'])
+            .doUpdateSet({ count: sql`rate_counters.count + 1` })
+            .where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`),
+        )
+        .returning(['counter_key', 'window_start'])
+        .execute();
+      if (counted.length === rows.length) return { ok: true, readings };
+
+      // A concurrent send took the last room of some counter: give back what this one took, and report afresh.
+      for (const row of counted)
+        await db
+          .updateTable('rate_counters')
+          .set({ count: sql`count - 1` })
+          .where('site_id', '=', siteId)
+          .where('counter_key', '=', row.counter_key)
+          .where('window_start', '=', row.window_start)
+          .execute();
+      return { ok: false, readings: await read(counters, now) };
+    },
+    purgeBefore: (before) => deleteInBatches(db, 'rate_counters', 'id', 'expires_at', siteId, before),
+  };
+}
