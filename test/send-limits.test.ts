@@ -50,7 +50,7 @@ describe('send limits', () => {
     assert.equal(response.body.retry_after, retryAfter);
   }
 
-  test('one address starting 200 registrations for 200 numbers gets 10 codes sent; a forged leftmost X-Forwarded-For changes nothing', async () => {
+  test('one address, 200 registrations for 200 numbers: 10 codes sent; a forged leftmost X-Forwarded-For changes nothing', async () => {
     await server();
     const attacker = randomAddress();
     const numbers = numbersAcrossPrefixes(200);
