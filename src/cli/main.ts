@@ -11,6 +11,7 @@ import { registerClient } from './client.js';
 import { registerHandler } from './handler-test.js';
 import { registerKeys } from './keys.js';
 import { registerPurge } from './purge.js';
+import { registerBlocks } from './blocks.js';
 import { registerExportImport } from './export-import.js';
 
 const program = new Command()
@@ -28,6 +29,7 @@ registerClient(program);
 registerHandler(program);
 registerKeys(program);
 registerPurge(program);
+registerBlocks(program);
 registerExportImport(program);
 
 try {

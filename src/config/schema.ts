@@ -25,6 +25,19 @@ const limitWindows = (defaults: { perTenMinutes?: number; perHour?: number; perD
     .default({})
     .describe(`${what} (0 turns a window off).`);
 
+/** When sends to one destination are throttled: enough sends in the window, too few of them verified. */
+const conversionRule = (minSends: number, what: string) =>
+  z
+    .object({
+      minSends: z.number().int().min(0).max(1_000_000).default(minSends).describe('Sends in the window before judging (0: off).'),
+      minVerifiedPercent: z.number().min(0).max(100).default(10).describe('Below this share of verified sends, throttle.'),
+      windowSeconds: z.number().int().min(60).max(86_400).default(3600).describe('The sliding window sends are counted over.'),
+      throttleSeconds: z.number().int().min(60).max(604_800).default(3600).describe('How long a throttle lasts.'),
+    })
+    .strict()
+    .default({})
+    .describe(`The rule for ${what}.`);
+
 export const policySchema = z
   .object({
     codeLength: z.number().int().min(4).max(10).default(6).describe('Digits in a code.'),
@@ -244,6 +257,24 @@ export const siteSchema = z
       })
       .strict()
       .default({}),
+    pumpingDefence: z
+      .object({
+        mode: z
+          .enum(['throttle', 'monitor'])
+          .default('throttle')
+          .describe(
+            'throttle refuses sends to a destination whose codes are not being used (fail closed); monitor only records ' +
+              'and logs it (fail open).',
+          ),
+        prefix: conversionRule(30, 'a destination prefix (calling code and 3 national digits)'),
+        country: conversionRule(300, 'a country'),
+      })
+      .strict()
+      .default({})
+      .describe(
+        'SMS-pumping defence: sends against verified codes per destination over a sliding window. Too few verified, and ' +
+          'the destination is throttled (429 too_many_requests, limit prefix), an audit event is written, `otpgate blocks` lists it.',
+      ),
     guessBudget: z
       .object({
         perHour: z

@@ -81,6 +81,7 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
     guessBudget: site.guessBudget,
+    pumpingDefence: site.pumpingDefence,
   };
 }
 

@@ -72,6 +72,9 @@ export interface RateCounterRepository {
    * the readings before this event (after a lost race, the fresh ones).
    */
   reserve(counters: RateCounter[], now: Date): Promise<{ ok: boolean; readings: CounterReading[] }>;
+  /** Counts one event against every counter, whatever the counts (what is only measured, never refused). */
+  add(counters: RateCounter[], now: Date): Promise<void>;
+  read(counters: RateCounter[], now: Date): Promise<CounterReading[]>;
   /** Deletes windows that no longer count for anything (older than twice their length). */
   purgeBefore(before: Date): Promise<number>;
 }
@@ -116,6 +119,33 @@ export interface DeliveryAttemptRepository {
 }
 
 /** One append-only record of something security-relevant (a phone change, later: sends, failures, limits). */
+/** A destination (`prefix:+1201`, `country:US`) whose sends are refused until `until`: the pumping defence. */
+export interface SendBlock {
+  subject: string;
+  blockedAt: Date;
+  until: Date;
+  /** What the monitor saw when it throttled: sends and verified codes in its window. */
+  sends: number;
+  verified: number;
+  /** Set when an administrator lifted it. */
+  liftedAt: Date | null;
+}
+
+export interface SendBlockRepository {
+  /** The active block of any of these subjects that ends last, or null. */
+  activeFor(subjects: string[], now: Date): Promise<SendBlock | null>;
+  /**
+   * Blocks the subject unless it is blocked already or an administrator lifted a block of it within `quietMs`
+   * (their decision stands while the counts that caused it are still in the window). True when this call blocked it.
+   */
+  block(block: Omit<SendBlock, 'liftedAt'>, quietMs: number): Promise<boolean>;
+  /** Ends an active block now; false when there was none. */
+  lift(subject: string, now: Date): Promise<boolean>;
+  /** Blocks active at `now` (with `all`, every block still kept), newest first. */
+  list(now: Date, options?: { all?: boolean }): Promise<SendBlock[]>;
+  purgeBefore(before: Date): Promise<number>;
+}
+
 export interface AuditEvent {
   type: string;
   useCase: string | null;
@@ -201,6 +231,7 @@ export interface SiteStore {
   readonly users: UserRepository;
   readonly verifications: VerificationRepository;
   readonly sendCounters: RateCounterRepository;
+  readonly sendBlocks: SendBlockRepository;
   readonly guessLog: GuessLogRepository;
   readonly deliveryAttempts: DeliveryAttemptRepository;
   readonly clients: ClientRepository;

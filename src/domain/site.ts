@@ -1,4 +1,5 @@
 import type { SitePolicies } from './policy.js';
+import type { PumpingDefence } from './pumping.js';
 import type { SessionPolicy } from './session.js';
 
 /** A site id is also its URL path prefix, so it is restricted to what is safe and unambiguous in a path. */
@@ -49,6 +50,8 @@ export interface Site {
   secondFactor: SecondFactorPolicy;
   /** Wrong codes allowed per phone, across every verification and use case. */
   guessBudget: { perHour: number; perDay: number };
+  /** Throttles destinations whose codes are sent but not used (SMS pumping). */
+  pumpingDefence: PumpingDefence;
 }
 
 /** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */

@@ -5,6 +5,7 @@ import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
 import { guessWindows, resendWaitSeconds, sendRefused, tooManyAttempts } from '../domain/policy.js';
 import { msUntilRoom, slidingCount, type CounterReading } from '../domain/rate-window.js';
+import { destinationsOf, poorConversion, sentCounters, verifiedCounters, type Destination } from '../domain/pumping.js';
 import { sendCounters, type NamedCounter } from '../domain/send-limits.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { Verification } from '../domain/verification.js';
@@ -91,9 +92,16 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
   const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));
   if (spentUntil) throw tooManyAttempts(spentUntil, now);
+  const destinations = destinationsOf(site.pumpingDefence, input.phone);
+  const block = await store.sendBlocks.activeFor(
+    destinations.map((d) => d.subject),
+    now,
+  );
+  if (block) throw sendRefused('prefix', Math.ceil((block.until.getTime() - now.getTime()) / 1000));
   // Counted for unknown hints too, so the answers for known and unknown numbers stay alike.
   const subject = { ip: input.meta.ip, phone: input.phone.e164, prefix: input.phone.prefix };
-  const counters = sendCounters(policy.sendLimits, subject);
+  const sent = sentCounters(destinations);
+  const counters = [...sendCounters(policy.sendLimits, subject), ...sent];
   const { ok, readings } = await store.sendCounters.reserve(counters, now);
   const at = now.getTime();
   if (!ok) {
@@ -102,7 +110,57 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
     throw sendRefused(first.counter.name, Math.ceil(Math.max(...full.map((c) => c.wait), 1000) / 1000));
   }
   warnNearSiteCap(deps, site, counters, readings, at);
+  await judgeConversion(deps, site, input, destinations, readings.slice(counters.length - sent.length), now);
   return existing;
+}
+
+/**
+ * The pumping monitor, after a send was counted: a destination with enough sends in its window and too few of
+ * them verified is throttled (or, in monitor mode, only recorded), with an audit event.
+ */
+async function judgeConversion(
+  deps: FlowDeps,
+  site: Site,
+  input: SendCodeInput,
+  destinations: Destination[],
+  sentBefore: CounterReading[],
+  now: Date,
+): Promise<void> {
+  const store = deps.store.forSite(site.id);
+  const at = now.getTime();
+  const judged = destinations
+    .map((d, i) => ({ d, sends: slidingCount(sentBefore[i]!, at, d.rule.windowSeconds * 1000) + 1 }))
+    .filter(({ d, sends }) => sends >= d.rule.minSends);
+  if (judged.length === 0) return;
+  const verified = await store.sendCounters.read(verifiedCounters(judged.map((j) => j.d)), now);
+  for (const [i, { d, sends }] of judged.entries()) {
+    const used = slidingCount(verified[i]!, at, d.rule.windowSeconds * 1000);
+    if (!poorConversion(d.rule, sends, used)) continue;
+    const counts = { sends: Math.round(sends), verified: Math.round(used) };
+    const throttling = site.pumpingDefence.mode === 'throttle';
+    // Monitor mode records a destination once, as it reaches the sends it is judged at, not at every send after.
+    if (!throttling && sends - 1 >= d.rule.minSends) continue;
+    if (throttling) {
+      const until = new Date(at + d.rule.throttleSeconds * 1000);
+      const blocked = await store.sendBlocks.block({ subject: d.subject, blockedAt: now, until, ...counts }, d.rule.windowSeconds * 1000);
+      if (!blocked) continue;
+    }
+    deps.logger.warn(
+      { event: 'destination_throttled', siteId: site.id, destination: d.subject, mode: site.pumpingDefence.mode, ...counts },
+      'poor conversion: possible SMS pumping',
+    );
+    await store.audit.record({
+      type: throttling ? 'destination_throttled' : 'destination_poor_conversion',
+      useCase: input.useCase,
+      userId: null,
+      phoneHash: deps.hasher.hash('audit-phone', input.phone.e164).hash,
+      ip: input.meta.ip,
+      userAgent: input.meta.userAgent,
+      requestId: input.meta.requestId ?? null,
+      detail: { destination: d.subject, ...counts, ...(throttling ? { seconds: d.rule.throttleSeconds } : {}) },
+      createdAt: now,
+    });
+  }
 }
 
 /** A spend cap should never surprise the site's owner: a warning as a site window crosses 80 % of its limit. */

@@ -1,5 +1,7 @@
 import { OtpgateError } from '../domain/errors.js';
+import { parsePhone } from '../domain/phone.js';
 import { guessWindows, tooManyAttempts } from '../domain/policy.js';
+import { destinationsOf, verifiedCounters } from '../domain/pumping.js';
 import type { UseCase } from '../domain/use-case.js';
 import { classify, type Verification } from '../domain/verification.js';
 import type { FlowDeps, Site } from './deps.js';
@@ -59,5 +61,9 @@ export async function verifyCode(
   await guesses.release(guess.id);
   const verified = await store.markVerified(verification.id, now);
   if (!verified) throw new OtpgateError('already_used');
+  // What the pumping monitor weighs sends against: codes that were used.
+  const destination = parsePhone(verified.phone);
+  if (destination)
+    await deps.store.forSite(site.id).sendCounters.add(verifiedCounters(destinationsOf(site.pumpingDefence, destination)), now);
   return verified;
 }

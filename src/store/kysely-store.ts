@@ -5,6 +5,7 @@ import { migrationProvider, type StoreKind } from './migrations.js';
 import { createDeliveryAttemptRepository } from './repositories/delivery-attempts.js';
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
 import { createRateCounterRepository } from './repositories/rate-counters.js';
+import { createSendBlockRepository } from './repositories/send-blocks.js';
 import { createSessionRepository } from './repositories/sessions.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createGuessLogRepository } from './repositories/guess-log.js';
@@ -36,6 +37,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           users: withDomainErrors(createUserRepository(db, siteId)),
           verifications: withDomainErrors(createVerificationRepository(db, siteId)),
           sendCounters: withDomainErrors(createRateCounterRepository(db, siteId)),
+          sendBlocks: withDomainErrors(createSendBlockRepository(db, siteId)),
           guessLog: withDomainErrors(createGuessLogRepository(db, siteId, kind)),
           deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
           clients: withDomainErrors(createClientRepository(db, siteId)),

@@ -275,6 +275,23 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.dropTable('send_events').execute();
       },
     },
+    // The SMS-pumping defence (issue 8): destinations throttled for poor conversion, one row per destination.
+    '0012_send_blocks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('send_blocks')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('blocked_at', 'bigint', (c) => c.notNull())
+          .addColumn('until', 'bigint', (c) => c.notNull())
+          .addColumn('sends', 'integer', (c) => c.notNull())
+          .addColumn('verified', 'integer', (c) => c.notNull())
+          .addColumn('lifted_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('send_blocks_subject').unique().on('send_blocks').columns(['site_id', 'subject']).execute();
+      },
+    },
   };
 }
 

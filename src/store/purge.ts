@@ -32,6 +32,8 @@ export async function purgeExpired(store: Store, clock: Clock, settings: PurgeSe
     report.sessions += await s.sessions.purgeExpired(new Date(now));
     // A send-limit window counts until twice its length has passed (as the previous window of the next one).
     report.rateCounters += await s.sendCounters.purgeBefore(new Date(now));
+    // An ended throttle is kept a week, for `otpgate blocks list --all`.
+    await s.sendBlocks.purgeBefore(new Date(now - 7 * 24 * HOUR));
     // The guess budget's longest window is one day.
     await s.guessLog.purgeBefore(new Date(now - 24 * HOUR));
     report.deliveryAttempts += await s.deliveryAttempts.purgeBefore(new Date(now - settings.deliveryAttemptRetentionDays * 24 * HOUR));

@@ -69,6 +69,17 @@ export interface RateCountersTable {
   expires_at: Millis;
 }
 
+export interface SendBlocksTable {
+  id: Generated<number>;
+  site_id: string;
+  subject: string;
+  blocked_at: Millis;
+  until: Millis;
+  sends: number;
+  verified: number;
+  lifted_at: Millis | null;
+}
+
 export interface DeliveryAttemptsTable {
   id: Generated<number>;
   site_id: string;
@@ -167,6 +178,7 @@ export interface Database {
   users: UsersTable;
   verifications: VerificationsTable;
   rate_counters: RateCountersTable;
+  send_blocks: SendBlocksTable;
   guess_events: GuessEventsTable;
   delivery_attempts: DeliveryAttemptsTable;
   oauth_clients: OAuthClientsTable;

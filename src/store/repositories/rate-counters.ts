@@ -31,40 +31,50 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
     });
   }
 
+  /** Adds one to each counter's current window; `guarded` refuses the rows that would pass their cap. */
+  const upsert = (rows: { counter: RateCounter; start: number; cap: number }[], guarded: boolean) => {
+    const capOf = sql.join(
+      rows.map((r) => sql`when ${r.counter.key} then cast(${r.cap} as double precision)`),
+      sql` `,
+    );
+    return db
+      .insertInto('rate_counters')
+      .values(
+        rows.map((r) => ({
+          site_id: siteId,
+          counter_key: r.counter.key,
+          window_start: r.start,
+          count: 1,
+          expires_at: r.start + 2 * r.counter.windowMs,
+        })),
+      )
+      .onConflict((oc) => {
+        const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
+        return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
+      })
+      .returning(['counter_key', 'window_start'])
+      .execute();
+  };
+  // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
+  const byKey = <T extends { counter: RateCounter }>(rows: T[]) => rows.sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));
+
   return {
+    async add(counters, at) {
+      if (counters.length === 0) return;
+      const now = at.getTime();
+      await upsert(byKey(counters.map((counter) => ({ counter, start: windowStart(now, counter.windowMs), cap: 0 }))), false);
+    },
+    read: (counters, at) => (counters.length === 0 ? Promise.resolve([]) : read(counters, at.getTime())),
     async reserve(counters, at) {
       if (counters.length === 0) return { ok: true, readings: [] };
       const now = at.getTime();
       const readings = await read(counters, now);
       if (!counters.every((c, i) => hasRoom(c, readings[i]!, now))) return { ok: false, readings };
 
-      // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
-      const rows = counters
-        .map((c, i) => ({ counter: c, start: windowStart(now, c.windowMs), cap: currentWindowCap(c, readings[i]!.previous, now) }))
-        .sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));
-      const capOf = sql.join(
-        rows.map((r) => sql`when ${r.counter.key} then cast(${r.cap} as double precision)`),
-        sql` `,
+      const rows = byKey(
+        counters.map((c, i) => ({ counter: c, start: windowStart(now, c.windowMs), cap: currentWindowCap(c, readings[i]!.previous, now) })),
       );
-      const counted = await db
-        .insertInto('rate_counters')
-        .values(
-          rows.map((r) => ({
-            site_id: siteId,
-            counter_key: r.counter.key,
-            window_start: r.start,
-            count: 1,
-            expires_at: r.start + 2 * r.counter.windowMs,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(['site_id', 'counter_key', 'window_start'])
-            .doUpdateSet({ count: sql`rate_counters.count + 1` })
-            .where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`),
-        )
-        .returning(['counter_key', 'window_start'])
-        .execute();
+      const counted = await upsert(rows, true);
       if (counted.length === rows.length) return { ok: true, readings };
 
       // A concurrent send took the last room of some counter: give back what this one took, and report afresh.
