@@ -47,6 +47,29 @@ export function cliFixture(
   return { dir, configPath, run: (...args) => runCli(['-c', configPath, ...args]) };
 }
 
+/**
+ * The CLI on a running test server's database (support/test-server.ts: the same secrets), configured with `sites`:
+ * what an administrator runs beside a live server.
+ */
+export function cliOnServer(databaseUrl: string, sites: unknown[]): (...args: string[]) => Promise<CliResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+  made.push(dir);
+  const configPath = join(dir, 'otpgate.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      server: { logLevel: 'silent', baseUrl: 'http://otpgate.test' },
+      database: { url: databaseUrl },
+      secrets: {
+        hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
+        keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
+      },
+      sites,
+    }),
+  );
+  return (...args) => runCli(['-c', configPath, ...args]);
+}
+
 export function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, ...extraEnv };

@@ -5,12 +5,9 @@
  * `otpgate blocks`. Real HTTP, SQLite and PostgreSQL, and the real CLI.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { ConfigInput } from '../src/config/schema.js';
-import { assertFails, assertOk, runCli } from './cli-harness.js';
+import { assertFails, assertOk, cliOnServer, removeCliFixtures } from './cli-harness.js';
 import { numbersUnder, person } from './support/people.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
@@ -18,10 +15,9 @@ type SiteInput = NonNullable<ConfigInput['sites']>[number];
 
 describe('SMS-pumping defence', () => {
   let t: TestServer;
-  const dirs: string[] = [];
   afterEach(async () => {
     await t.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    removeCliFixtures();
   });
 
   const site = (extra: Partial<SiteInput> = {}): SiteInput => ({
@@ -47,25 +43,7 @@ describe('SMS-pumping defence', () => {
     );
   const sentTo = (prefix: string) => t.messages.filter((m) => m.phone.startsWith(prefix)).length;
 
-  /** The real CLI on the test server's database (same secrets and sites). */
-  function cli(extra: Partial<SiteInput> = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'otpgate-blocks-'));
-    dirs.push(dir);
-    const configPath = join(dir, 'otpgate.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        server: { logLevel: 'silent', baseUrl: 'http://otpgate.test' },
-        database: { url: t.databaseUrl },
-        secrets: {
-          hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
-          keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
-        },
-        sites: [site(extra)],
-      }),
-    );
-    return (...args: string[]) => runCli(['-c', configPath, ...args]);
-  }
+  const cli = (extra: Partial<SiteInput> = {}) => cliOnServer(t.databaseUrl, [site(extra)]);
 
   test('200 addresses pumping one prefix: throttled before 40 sends; other prefixes and countries still get codes', async () => {
     await start();

@@ -12,6 +12,8 @@ import { registerHandler } from './handler-test.js';
 import { registerKeys } from './keys.js';
 import { registerPurge } from './purge.js';
 import { registerBlocks } from './blocks.js';
+import { registerPhone } from './phone.js';
+import { registerAudit } from './audit.js';
 import { registerExportImport } from './export-import.js';
 
 const program = new Command()
@@ -30,6 +32,8 @@ registerHandler(program);
 registerKeys(program);
 registerPurge(program);
 registerBlocks(program);
+registerPhone(program);
+registerAudit(program);
 registerExportImport(program);
 
 try {

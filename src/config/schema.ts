@@ -291,6 +291,16 @@ export const siteSchema = z
           .max(10_000)
           .default(30)
           .describe('Wrong codes per phone per rolling day, all verifications and use cases together.'),
+        lockAfterConsecutive: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .default(100)
+          .describe(
+            'Wrong codes in a row, with no right one between, that lock the phone until `otpgate phone unlock` (NIST SP 800-63B ' +
+              '5.2.2; 0: never).',
+          ),
       })
       .strict()
       .default({})

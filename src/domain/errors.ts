@@ -22,6 +22,7 @@ export const ERRORS = {
   key_not_found: { status: 404, message: 'No signing key with that kid on this site.' },
   too_many_requests: { status: 429, message: 'Too many codes were requested; try again later (see limit and retry_after).' },
   too_many_attempts: { status: 429, message: 'Too many wrong codes for this phone; no code is accepted until the time given.' },
+  phone_locked: { status: 429, message: 'Too many wrong codes in a row for this phone; an administrator must unlock it.' },
   message_limit_exceeded: { status: 429, message: 'The site has reached its text message limit; try again later.' },
   delivery_failed: { status: 502, message: 'The code could not be sent; try again later.' },
   invalid_code: { status: 400, message: 'The code is wrong.' },

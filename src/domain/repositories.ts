@@ -146,6 +146,19 @@ export interface SendBlockRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
+/** Wrong codes in a row per phone (NIST SP 800-63B 5.2.2): past the limit the phone is locked until an admin unlocks it. */
+export interface PhoneLockRepository {
+  /** Counts one more wrong code; locks the phone when the count reaches `limit`. `locked` is true only for the call that locked it. */
+  countFailure(phone: string, limit: number, now: Date): Promise<{ failures: number; locked: boolean }>;
+  /** A right code: the count starts again (a locked phone stays locked). */
+  reset(phone: string): Promise<void>;
+  /** Null when the phone has no wrong code since its last right one. */
+  status(phone: string): Promise<{ failures: number; lockedAt: Date | null } | null>;
+  /** Unlocks and clears the count; false when the phone was not locked. */
+  unlock(phone: string): Promise<boolean>;
+  locked(): Promise<{ phone: string; failures: number; lockedAt: Date }[]>;
+}
+
 export interface AuditEvent {
   type: string;
   useCase: string | null;
@@ -162,7 +175,7 @@ export interface AuditEvent {
 export interface AuditRepository {
   record(event: AuditEvent): Promise<void>;
   /** Newest first. */
-  list(query: { since?: Date; type?: string; limit: number }): Promise<AuditEvent[]>;
+  list(query: { since?: Date; type?: string; phoneHash?: string; limit: number }): Promise<AuditEvent[]>;
   purgeBefore(before: Date): Promise<number>;
 }
 
@@ -232,6 +245,7 @@ export interface SiteStore {
   readonly verifications: VerificationRepository;
   readonly sendCounters: RateCounterRepository;
   readonly sendBlocks: SendBlockRepository;
+  readonly phoneLocks: PhoneLockRepository;
   readonly guessLog: GuessLogRepository;
   readonly deliveryAttempts: DeliveryAttemptRepository;
   readonly clients: ClientRepository;

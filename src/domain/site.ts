@@ -49,7 +49,7 @@ export interface Site {
   session: SessionPolicy;
   secondFactor: SecondFactorPolicy;
   /** Wrong codes allowed per phone, across every verification and use case. */
-  guessBudget: { perHour: number; perDay: number };
+  guessBudget: { perHour: number; perDay: number; lockAfterConsecutive: number };
   /** Throttles destinations whose codes are sent but not used (SMS pumping). */
   pumpingDefence: PumpingDefence;
 }

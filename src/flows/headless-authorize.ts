@@ -2,6 +2,7 @@ import type { OAuthClient } from '../domain/oauth.js';
 import type { Site } from '../domain/site.js';
 import type { HeadlessAuthorizationRequest } from '../oauth/authorization-request.js';
 import type { TokenService } from '../oauth/tokens.js';
+import type { RequestMeta } from './deps.js';
 import type { UseCases } from './use-cases.js';
 
 /** Salesforce's Auth-Request-Type values: which use case the code in the Basic credential belongs to. */
@@ -20,9 +21,16 @@ export interface HeadlessAuthorizeDeps {
 export async function authorizeHeadless(
   deps: HeadlessAuthorizeDeps,
   site: Site,
-  input: { requestType: HeadlessRequestType; identifier: string; code: string; client: OAuthClient; request: HeadlessAuthorizationRequest },
+  input: {
+    requestType: HeadlessRequestType;
+    identifier: string;
+    code: string;
+    client: OAuthClient;
+    request: HeadlessAuthorizationRequest;
+    meta: RequestMeta;
+  },
 ): Promise<string> {
-  const credential = { identifier: input.identifier, code: input.code };
+  const credential = { identifier: input.identifier, code: input.code, meta: input.meta };
   const user =
     input.requestType === 'passwordless-login'
       ? await deps.useCases.verifyPasswordlessLogin(site, credential)

@@ -29,7 +29,8 @@ export async function initIdentityVerification(
 export async function verifyIdentityVerification(
   deps: FlowDeps,
   site: Site,
-  input: { userId: string; identifier: string; code: string },
+  input: { userId: string; identifier: string; code: string; meta?: RequestMeta },
 ): Promise<void> {
-  await verifyCode(deps, site, { identifier: input.identifier, code: input.code, useCase: 'identity_verification', userId: input.userId });
+  const { identifier, code, userId, meta } = input;
+  await verifyCode(deps, site, { identifier, code, useCase: 'identity_verification', userId, ...(meta ? { meta } : {}) });
 }

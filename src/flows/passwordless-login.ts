@@ -71,11 +71,12 @@ function pseudoPhone(deps: FlowDeps, site: Site, hint: string): ParsedPhone {
 export async function verifyPasswordlessLogin(
   deps: FlowDeps,
   site: Site,
-  input: { identifier: string; code: string; userId?: string },
+  input: { identifier: string; code: string; userId?: string; meta?: RequestMeta },
 ): Promise<User> {
   const verification = await verifyCode(deps, site, {
     identifier: input.identifier,
     code: input.code,
+    ...(input.meta ? { meta: input.meta } : {}),
     useCase: 'passwordless_login',
     ...(input.userId ? { userId: input.userId } : {}),
   });

@@ -56,7 +56,13 @@ export async function verifyPhoneRegistration(
     input.identifier ??
     (await store.verifications.findResendable({ useCase: 'phone_registration', userId: input.userId, now: deps.clock.now() }))?.id;
   if (!identifier) throw new OtpgateError('verification_not_found');
-  const verification = await verifyCode(deps, site, { identifier, code: input.code, useCase: 'phone_registration', userId: input.userId });
+  const verification = await verifyCode(deps, site, {
+    identifier,
+    code: input.code,
+    useCase: 'phone_registration',
+    userId: input.userId,
+    ...(input.meta ? { meta: input.meta } : {}),
+  });
   const before = await store.users.byId(input.userId);
   const now = deps.clock.now();
   let user: User | null;

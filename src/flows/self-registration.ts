@@ -74,8 +74,13 @@ function requestKeyOf(userdata: Record<string, unknown>, customdata: Record<stri
 }
 
 /** Verifies the registration code, then runs the site's registration handler to create the user. */
-export async function verifySelfRegistration(deps: FlowDeps, site: Site, input: { identifier: string; code: string }): Promise<User> {
-  const verification = await verifyCode(deps, site, { identifier: input.identifier, code: input.code, useCase: 'self_registration' });
+export async function verifySelfRegistration(
+  deps: FlowDeps,
+  site: Site,
+  input: { identifier: string; code: string; meta?: RequestMeta },
+): Promise<User> {
+  const { identifier, code, meta } = input;
+  const verification = await verifyCode(deps, site, { identifier, code, useCase: 'self_registration', ...(meta ? { meta } : {}) });
   const store = deps.store.forSite(site.id);
   if (typeof verification.payload.existingUserId === 'string') {
     // The number already had an account and its owner typed the sign-in code they were sent: sign them in.

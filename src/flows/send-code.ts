@@ -4,7 +4,8 @@ import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import { OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
 import { guessWindows, resendWaitSeconds, sendRefused, tooManyAttempts } from '../domain/policy.js';
-import { msUntilRoom, slidingCount, type CounterReading } from '../domain/rate-window.js';
+import { hasRoom, msUntilRoom, slidingCount, type CounterReading } from '../domain/rate-window.js';
+import { recordAudit } from './audit-trail.js';
 import { destinationsOf, poorConversion, sentCounters, verifiedCounters, type Destination } from '../domain/pumping.js';
 import { sendCounters, type NamedCounter } from '../domain/send-limits.js';
 import type { UseCase } from '../domain/use-case.js';
@@ -50,6 +51,25 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
   const resending = await reserveSend(deps, site, input, now);
   const issued = await issueCode(deps, site, input, resending, now);
   const sent = { identifier: issued.identifier, expiresAt: issued.expiresAt };
+  await recordAudit(
+    deps,
+    site,
+    {
+      type: 'code_sent',
+      useCase: input.useCase,
+      userId: input.userId,
+      phone: input.phone.e164,
+      meta: input.meta,
+      // An unknown login hint is sent nothing: the log says so, the client never learns it.
+      detail: {
+        identifier: issued.identifier,
+        resend: resending !== null,
+        delivered: input.deliverable,
+        ...(input.notice ? { notice: input.notice } : {}),
+      },
+    },
+    now,
+  );
   if (!input.deliverable) {
     await deps.deliveryTiming.pauseLikeADelivery(site.id);
     return sent;
@@ -92,6 +112,8 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
   const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));
   if (spentUntil) throw tooManyAttempts(spentUntil, now);
+  if (site.guessBudget.lockAfterConsecutive > 0 && (await store.phoneLocks.status(input.phone.e164))?.lockedAt)
+    throw new OtpgateError('phone_locked');
   const destinations = destinationsOf(site.pumpingDefence, input.phone);
   const block = await store.sendBlocks.activeFor(
     destinations.map((d) => d.subject),
@@ -110,6 +132,7 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
     throw sendRefused(first.counter.name, Math.ceil(Math.max(...full.map((c) => c.wait), 1000) / 1000));
   }
   warnNearSiteCap(deps, site, counters, readings, at);
+  await auditFilledLimits(deps, site, input, counters, readings, now);
   await judgeConversion(deps, site, input, destinations, readings.slice(counters.length - sent.length), now);
   return existing;
 }
@@ -160,6 +183,37 @@ async function judgeConversion(
       detail: { destination: d.subject, ...counts, ...(throttling ? { seconds: d.rule.throttleSeconds } : {}) },
       createdAt: now,
     });
+  }
+}
+
+/** The send that fills a limit's window is audited (not every refusal after it: an attack must not flood the log). */
+async function auditFilledLimits(
+  deps: FlowDeps,
+  site: Site,
+  input: SendCodeInput,
+  counters: NamedCounter[],
+  readings: CounterReading[],
+  now: Date,
+): Promise<void> {
+  const at = now.getTime();
+  for (const [i, counter] of counters.entries()) {
+    const after = { current: readings[i]!.current + 1, previous: readings[i]!.previous };
+    if (hasRoom(counter, after, at)) continue;
+    const [subject, window] = counter.key.split('|');
+    // The phone is filed by its hash (phoneHash), never in clear; addresses and prefixes are not numbers.
+    const named = counter.name === 'ip' || counter.name === 'ip_range' || counter.name === 'prefix';
+    await recordAudit(
+      deps,
+      site,
+      {
+        type: 'send_limit_reached',
+        useCase: input.useCase,
+        phone: input.phone.e164,
+        meta: input.meta,
+        detail: { limit: counter.name, window, max: counter.limit, ...(named ? { subject } : {}) },
+      },
+      now,
+    );
   }
 }
 

@@ -4,7 +4,8 @@ import { guessWindows, tooManyAttempts } from '../domain/policy.js';
 import { destinationsOf, verifiedCounters } from '../domain/pumping.js';
 import type { UseCase } from '../domain/use-case.js';
 import { classify, type Verification } from '../domain/verification.js';
-import type { FlowDeps, Site } from './deps.js';
+import { recordAudit } from './audit-trail.js';
+import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
 /**
  * Checks one submitted code. The attempt is counted before the comparison (a guarded write, so
@@ -14,7 +15,7 @@ import type { FlowDeps, Site } from './deps.js';
 export async function verifyCode(
   deps: FlowDeps,
   site: Site,
-  input: { identifier: string; code: string; useCase: UseCase; userId?: string },
+  input: { identifier: string; code: string; useCase: UseCase; userId?: string; meta?: RequestMeta },
 ): Promise<Verification> {
   const store = deps.store.forSite(site.id).verifications;
   const now = deps.clock.now();
@@ -40,6 +41,11 @@ export async function verifyCode(
   if (verification.useCase !== input.useCase || (input.userId !== undefined && verification.userId !== input.userId))
     throw new OtpgateError('verification_not_found');
 
+  // A phone locked by wrong codes in a row accepts nothing, not even the right code, until an admin unlocks it.
+  const locks = deps.store.forSite(site.id).phoneLocks;
+  const lock = site.guessBudget.lockAfterConsecutive > 0 ? await locks.status(verification.phone) : null;
+  if (lock?.lockedAt) throw new OtpgateError('phone_locked');
+
   // The phone's guess budget, shared by every verification and use case: no mix of resends and new
   // verifications buys more wrong codes. Taken before the comparison, so a spent budget refuses even a right code.
   const guesses = deps.store.forSite(site.id).guessLog;
@@ -50,6 +56,7 @@ export async function verifyCode(
   // The HMAC is computed whatever the format or deliverability, so timing tells nothing either.
   const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
   if (!matches || !verification.deliverable || !/^\d{4,10}$/.test(code)) {
+    await recordFailure(deps, site, verification, input.meta, now);
     // This wrong guess may have been the last one the budget allowed.
     if (classify(verification, now) === 'exhausted') throw new OtpgateError('verification_locked');
     const remaining = verification.maxAttempts - verification.attempts;
@@ -61,9 +68,35 @@ export async function verifyCode(
   await guesses.release(guess.id);
   const verified = await store.markVerified(verification.id, now);
   if (!verified) throw new OtpgateError('already_used');
+  if (lock) await locks.reset(verified.phone);
+  await recordAudit(
+    deps,
+    site,
+    { type: 'code_verified', useCase: verified.useCase, userId: verified.userId, phone: verified.phone, meta: input.meta },
+    now,
+  );
   // What the pumping monitor weighs sends against: codes that were used.
   const destination = parsePhone(verified.phone);
   if (destination)
     await deps.store.forSite(site.id).sendCounters.add(verifiedCounters(destinationsOf(site.pumpingDefence, destination)), now);
   return verified;
+}
+
+/** A wrong code: audited, and counted toward the phone's lock (wrong codes in a row); the one that locks it is audited too. */
+async function recordFailure(deps: FlowDeps, site: Site, verification: Verification, meta: RequestMeta | undefined, now: Date) {
+  const limit = site.guessBudget.lockAfterConsecutive;
+  const event = { useCase: verification.useCase, userId: verification.userId, phone: verification.phone, meta };
+  const exhausted = classify(verification, now) === 'exhausted';
+  await recordAudit(
+    deps,
+    site,
+    { ...event, type: exhausted ? 'verification_locked' : 'code_failed', detail: { attempts: verification.attempts } },
+    now,
+  );
+  if (limit === 0) return;
+  const { locked, failures } = await deps.store.forSite(site.id).phoneLocks.countFailure(verification.phone, limit, now);
+  if (locked) {
+    deps.logger.warn({ event: 'phone_locked', siteId: site.id, failures }, 'phone locked after wrong codes in a row');
+    await recordAudit(deps, site, { ...event, type: 'phone_locked', detail: { failures } }, now);
+  }
 }

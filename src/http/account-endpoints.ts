@@ -66,6 +66,7 @@ export function accountHandlers({ useCases, tokens, clients, clock }: Pick<HttpS
         userId: user.id,
         identifier: request.body.identifier,
         code: request.body.otp,
+        meta: metaOf(request),
       });
       // A step-up belongs to the login that passed it, not to the user: another app's token gains nothing.
       const at = clock.now();

@@ -8,6 +8,7 @@ import { readOAuthParams } from '../oauth/params.js';
 import { SUPPORTED_SCOPES } from '../oauth/tokens.js';
 import { parseBasicCredential, parseBearer } from './basic-credential.js';
 import { clientCredentials } from './client-auth.js';
+import { metaOf } from './request-meta.js';
 import type { HttpServices } from './services.js';
 
 type Params = Record<string, string | undefined>;
@@ -50,6 +51,7 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
         code: credential.password,
         client,
         request: checked,
+        meta: metaOf(request),
       });
       const result: Record<string, string> = { code, sfdc_community_url: urls.site(site), sfdc_community_id: site.id };
       if (checked.state) result.state = checked.state;

@@ -6,6 +6,7 @@ import { createDeliveryAttemptRepository } from './repositories/delivery-attempt
 import { createClientRepository, createGrantRepository, createSigningKeyRepository } from './repositories/oauth.js';
 import { createRateCounterRepository } from './repositories/rate-counters.js';
 import { createSendBlockRepository } from './repositories/send-blocks.js';
+import { createPhoneLockRepository } from './repositories/phone-locks.js';
 import { createSessionRepository } from './repositories/sessions.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createGuessLogRepository } from './repositories/guess-log.js';
@@ -38,6 +39,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           verifications: withDomainErrors(createVerificationRepository(db, siteId)),
           sendCounters: withDomainErrors(createRateCounterRepository(db, siteId)),
           sendBlocks: withDomainErrors(createSendBlockRepository(db, siteId)),
+          phoneLocks: withDomainErrors(createPhoneLockRepository(db, siteId)),
           guessLog: withDomainErrors(createGuessLogRepository(db, siteId, kind)),
           deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
           clients: withDomainErrors(createClientRepository(db, siteId)),

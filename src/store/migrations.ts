@@ -292,6 +292,20 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('send_blocks_subject').unique().on('send_blocks').columns(['site_id', 'subject']).execute();
       },
     },
+    // Wrong codes in a row per phone, and the admin-lifted lock they lead to (issue 8, NIST SP 800-63B 5.2.2).
+    '0013_phone_locks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('phone_locks')
+          .$call(serialId(kind))
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('phone', 'text', (c) => c.notNull())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('locked_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('phone_locks_phone').unique().on('phone_locks').columns(['site_id', 'phone']).execute();
+      },
+    },
   };
 }
 

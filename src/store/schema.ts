@@ -80,6 +80,14 @@ export interface SendBlocksTable {
   lifted_at: Millis | null;
 }
 
+export interface PhoneLocksTable {
+  id: Generated<number>;
+  site_id: string;
+  phone: string;
+  failures: number;
+  locked_at: Millis | null;
+}
+
 export interface DeliveryAttemptsTable {
   id: Generated<number>;
   site_id: string;
@@ -179,6 +187,7 @@ export interface Database {
   verifications: VerificationsTable;
   rate_counters: RateCountersTable;
   send_blocks: SendBlocksTable;
+  phone_locks: PhoneLocksTable;
   guess_events: GuessEventsTable;
   delivery_attempts: DeliveryAttemptsTable;
   oauth_clients: OAuthClientsTable;

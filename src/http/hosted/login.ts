@@ -81,7 +81,7 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       return submitCode({
         action: field(body, 'action'),
         resend: () => services.useCases.initPasswordlessLogin(site, { loginHint: phone, meta: metaOf(request) }),
-        verify: () => services.useCases.verifyPasswordlessLogin(site, { identifier, code: field(body, 'code') }),
+        verify: () => services.useCases.verifyPasswordlessLogin(site, { identifier, code: field(body, 'code'), meta: metaOf(request) }),
         done: async (user) => {
           await signIn(services, request, reply, user);
           return seeOther(reply, returnTo ?? `/${site.id}/account`);

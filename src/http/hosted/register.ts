@@ -106,7 +106,8 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
         action: field(bodyOf(request), 'action'),
         resend: () =>
           services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
-        verify: () => services.useCases.verifySelfRegistration(site, { identifier, code: field(bodyOf(request), 'code') }),
+        verify: () =>
+          services.useCases.verifySelfRegistration(site, { identifier, code: field(bodyOf(request), 'code'), meta: metaOf(request) }),
         done: async (user) => {
           await signIn(services, request, reply, user);
           return seeOther(reply, form.returnTo ?? `/${site.id}/account`);

@@ -80,7 +80,12 @@ export function secondFactorHandlers(services: Pick<HttpServices, 'useCases' | '
         action: field(bodyOf(request), 'action'),
         resend: () => services.useCases.initIdentityVerification(site, { userId: who.user.id, meta: metaOf(request) }),
         verify: () =>
-          services.useCases.verifyIdentityVerification(site, { userId: who.user.id, identifier, code: field(bodyOf(request), 'code') }),
+          services.useCases.verifyIdentityVerification(site, {
+            userId: who.user.id,
+            identifier,
+            code: field(bodyOf(request), 'code'),
+            meta: metaOf(request),
+          }),
         done: async () => {
           await services.sessions.recordSecondFactor(site, who.session);
           return seeOther(reply, returnTo);

@@ -23,10 +23,11 @@ export function createAuditRepository(db: Kysely<Database>, siteId: string): Aud
         })
         .execute();
     },
-    async list({ since, type, limit }) {
+    async list({ since, type, phoneHash, limit }) {
       let query = db.selectFrom('audit_events').selectAll().where('site_id', '=', siteId);
       if (since) query = query.where('created_at', '>=', since.getTime());
       if (type) query = query.where('type', '=', type);
+      if (phoneHash) query = query.where('phone_hash', '=', phoneHash);
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map((r) => ({
         type: r.type,
