@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createCaptchaVerifier } from './captcha/verify-captcha.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
@@ -116,6 +117,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     hooks: createSiteHooks(),
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
     calloutFetch: httpClient.fetch,
+    captcha: createCaptchaVerifier({ fetch: httpClient.fetch }),
     deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
     timers: systemTimers,
     deliveryTiming: createDeliveryTiming(systemTimers),

@@ -4,11 +4,13 @@
  * live defaults (siteFromStored), so a change of `defaults.policy` reaches every site at the next start.
  */
 import type { z } from 'zod';
+import type { CaptchaSettings } from '../domain/captcha.js';
 import type { SitePolicies } from '../domain/policy.js';
 import type { StoredSite } from '../domain/repositories.js';
 import type { SessionPolicy } from '../domain/session.js';
 import type { Site } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
+import { CAPTCHA_VERIFY_URLS } from './captcha-schema.js';
 import { formatZodError } from './load.js';
 import { siteSchema, type Config, type SiteConfig } from './schema.js';
 
@@ -81,6 +83,21 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
     guessBudget: site.guessBudget,
+    captcha: captchaSettingsOf(site.captcha),
+  };
+}
+
+function captchaSettingsOf(captcha: SiteConfig['captcha']): CaptchaSettings | null {
+  if (!captcha) return null;
+  return {
+    provider: captcha.provider,
+    secret: captcha.secret,
+    siteKey: captcha.siteKey,
+    projectId: captcha.projectId ?? null,
+    minScore: captcha.minScore,
+    action: captcha.action ?? null,
+    verifyUrl: captcha.verifyUrl ?? CAPTCHA_VERIFY_URLS[captcha.provider],
+    endpoints: captcha.endpoints,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { CaptchaSettings } from './captcha.js';
 import type { SitePolicies } from './policy.js';
 import type { SessionPolicy } from './session.js';
 
@@ -49,6 +50,8 @@ export interface Site {
   secondFactor: SecondFactorPolicy;
   /** Wrong codes allowed per phone, across every verification and use case. */
   guessBudget: { perHour: number; perDay: number };
+  /** The captcha asked for before a code is sent on the endpoints it names (null: none). */
+  captcha: CaptchaSettings | null;
 }
 
 /** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { CAPTCHA_ENDPOINTS, CAPTCHA_PROVIDERS, type CaptchaProvider } from '../domain/captcha.js';
+
+/** Each provider's documented verify API; `{projectId}` is filled in from the setting of that name. */
+export const CAPTCHA_VERIFY_URLS: Record<CaptchaProvider, string> = {
+  recaptcha: 'https://www.google.com/recaptcha/api/siteverify',
+  recaptcha_enterprise: 'https://recaptchaenterprise.googleapis.com/v1/projects/{projectId}/assessments',
+  hcaptcha: 'https://api.hcaptcha.com/siteverify',
+  turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+};
+
+/** A site's captcha (src/captcha/); absent: no captcha. */
+export const captchaSchema = z
+  .object({
+    provider: z.enum(CAPTCHA_PROVIDERS).describe('recaptcha (v2 or v3), recaptcha_enterprise, hcaptcha or turnstile.'),
+    secret: z
+      .string()
+      .min(1)
+      .describe('The secret key (recaptcha_enterprise: a Google Cloud API key). Write it as ${ENV_VAR}; it is never sent to browsers.'),
+    siteKey: z.string().min(1).describe('The public site key the widget of the hosted pages is rendered with.'),
+    projectId: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id')
+      .optional()
+      .describe('recaptcha_enterprise only (and required there): the Google Cloud project of the key.'),
+    minScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Lowest score accepted (recaptcha v3 and recaptcha_enterprise; a v2 answer has no score).'),
+    action: z
+      .string()
+      .regex(/^[A-Za-z0-9/_]{1,100}$/)
+      .optional()
+      .describe('When set, the token must have been made for this action (recaptcha v3, recaptcha_enterprise, turnstile).'),
+    verifyUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe("The provider's verify API (default: the provider's documented URL); for tests and proxies."),
+    endpoints: z
+      .array(z.enum(CAPTCHA_ENDPOINTS))
+      .default([...CAPTCHA_ENDPOINTS])
+      .describe('Which init endpoints need a captcha (headless API and hosted pages alike).'),
+  })
+  .strict()
+  .superRefine((captcha, ctx) => {
+    if (captcha.provider === 'recaptcha_enterprise' && !captcha.projectId)
+      ctx.addIssue({ code: 'custom', path: ['projectId'], message: 'recaptcha_enterprise needs the Google Cloud projectId' });
+    if (captcha.provider === 'hcaptcha' && captcha.action !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['action'], message: "hCaptcha's verify API reports no action" });
+  });
