@@ -105,4 +105,12 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 }
 
 /** Form fields of the hosted pages: strings only; return addresses may be long authorize requests. */
-const pageFormSchema = { body: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } } } as const;
+/** A captcha widget's token field may outgrow the other fields (hCaptcha's tokens run to several KB). */
+const captchaField = { type: 'string', maxLength: 8192 } as const;
+const pageFormSchema = {
+  body: {
+    type: 'object',
+    properties: { 'g-recaptcha-response': captchaField, 'h-captcha-response': captchaField, 'cf-turnstile-response': captchaField },
+    additionalProperties: { type: 'string', maxLength: 4096 },
+  },
+} as const;
