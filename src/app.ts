@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createCaptchaVerifier } from './captcha/verify-captcha.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
+import { captchaSecretsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createKeyEncryption } from './crypto/key-encryption.js';
 import { hashSecret, verifySecret } from './crypto/secret-hash.js';
@@ -139,10 +139,11 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     throw error;
   }
 
+  const captchaSecrets = captchaSecretsOf(config);
   const siteDirectory = createSiteDirectory({
     load: async (id) => {
       const stored = await store.sites.byId(id);
-      return stored ? siteFromStored(stored, config.defaults) : null;
+      return stored ? siteFromStored(stored, config.defaults, captchaSecrets.get(id) ?? null) : null;
     },
   });
   const tokens = createTokenService(store, keyring, clock, urls.site);

@@ -204,6 +204,18 @@ describe('captcha: score and action', () => {
   });
 });
 
+describe('captcha: the secret', () => {
+  test('stays in the config: the stored site keeps its captcha without the secret', async (c) => {
+    const t = await serverWith('recaptcha');
+    c.after(() => t.close());
+    const stored = await t.store.sites.byId('demo');
+    const settings = JSON.stringify(stored?.settings);
+    assert.match(settings, /"provider":"recaptcha"/);
+    assert.match(settings, new RegExp(`"siteKey":"${fake.siteKey}"`));
+    assert.doesNotMatch(settings, new RegExp(fake.secret));
+  });
+});
+
 describe('captcha: hosted pages', () => {
   test('the login page shows the Turnstile widget, its CSP allows Cloudflare and no one else, and the form field is read', async (c) => {
     const t = await serverWith('turnstile');
@@ -239,7 +251,7 @@ describe('captcha: hosted pages', () => {
     assert.equal(t.messages.filter((m) => m.phone === phone).length, 1);
   });
 
-  test('the register page shows the hCaptcha widget and reads h-captcha-response; an unguarded page keeps its script-free CSP', async (c) => {
+  test('the register page shows the hCaptcha widget and reads h-captcha-response; an unguarded page has no script', async (c) => {
     const t = await serverWith('hcaptcha', { endpoints: ['self_registration'] });
     c.after(() => t.close());
     const browser = createBrowser(t.url);

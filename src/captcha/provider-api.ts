@@ -2,7 +2,7 @@ import type { CaptchaSettings } from '../domain/captcha.js';
 
 /** One captcha check: the site's settings and what the client sent. */
 export interface CaptchaCheck {
-  settings: CaptchaSettings;
+  settings: CaptchaSettings & { secret: string };
   token: string;
   /** The client's address (RequestMeta.ip), sent as the provider documents (remoteip, userIpAddress). */
   remoteIp: string | null;

@@ -9,8 +9,7 @@ export const CAPTCHA_VERIFY_URLS: Record<CaptchaProvider, string> = {
   turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
 };
 
-/** A site's captcha (src/captcha/); absent: no captcha. */
-export const captchaSchema = z
+const captchaObject = z
   .object({
     provider: z.enum(CAPTCHA_PROVIDERS).describe('recaptcha (v2 or v3), recaptcha_enterprise, hcaptcha or turnstile.'),
     secret: z
@@ -44,10 +43,23 @@ export const captchaSchema = z
       .default([...CAPTCHA_ENDPOINTS])
       .describe('Which init endpoints need a captcha (headless API and hosted pages alike).'),
   })
-  .strict()
-  .superRefine((captcha, ctx) => {
-    if (captcha.provider === 'recaptcha_enterprise' && !captcha.projectId)
-      ctx.addIssue({ code: 'custom', path: ['projectId'], message: 'recaptcha_enterprise needs the Google Cloud projectId' });
-    if (captcha.provider === 'hcaptcha' && captcha.action !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['action'], message: "hCaptcha's verify API reports no action" });
-  });
+  .strict();
+
+function providerRules(
+  captcha: { provider: CaptchaProvider; projectId?: string | undefined; action?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (captcha.provider === 'recaptcha_enterprise' && !captcha.projectId)
+    ctx.addIssue({ code: 'custom', path: ['projectId'], message: 'recaptcha_enterprise needs the Google Cloud projectId' });
+  if (captcha.provider === 'hcaptcha' && captcha.action !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['action'], message: "hCaptcha's verify API reports no action" });
+}
+
+/** A site's captcha (src/captcha/); absent: no captcha. */
+export const captchaSchema = captchaObject.superRefine(providerRules);
+
+/**
+ * A site's captcha as the database keeps it: without the secret, which stays in the config file (or its
+ * environment), so a copy of the database cannot be used to verify tokens against the site's account.
+ */
+export const storedCaptchaSchema = captchaObject.omit({ secret: true }).superRefine(providerRules);

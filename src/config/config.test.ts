@@ -144,6 +144,17 @@ test('a reCAPTCHA Enterprise captcha needs its projectId; an hCaptcha one cannot
   assert.equal(site({ provider: 'hcaptcha', secret: 's', siteKey: 'k', action: 'login' }).success, false);
 });
 
+test("a site's captcha secret is not in its stored settings; a stored site gets it from the config, or none", () => {
+  const captcha = { provider: 'hcaptcha' as const, secret: 'hc-secret', siteKey: 'hc-key' };
+  const parsed = parse({ sites: [{ id: 'shop', name: 'Shop', captcha }] });
+  assert.ok(parsed.success);
+  const settings = siteSettingsOf({ id: 'shop', name: 'Shop', captcha });
+  assert.deepEqual(settings.captcha, { provider: 'hcaptcha', siteKey: 'hc-key' });
+  const row = { id: 'shop', name: 'Shop', settings: JSON.parse(JSON.stringify(settings)) as unknown };
+  assert.equal(siteFromStored(row, parsed.data.defaults, 'hc-secret').captcha?.secret, 'hc-secret');
+  assert.equal(siteFromStored(row, parsed.data.defaults).captcha?.secret, null, 'no secret: the check fails closed');
+});
+
 test('a JSON file is read as JSON', (t) => {
   const { path } = writeConfig(
     t,

@@ -9,8 +9,11 @@ export type CaptchaEndpoint = (typeof CAPTCHA_ENDPOINTS)[number];
 /** A site's captcha, as configured. The secret comes from the config only, never from a request. */
 export interface CaptchaSettings {
   provider: CaptchaProvider;
-  /** The provider's secret key (for reCAPTCHA Enterprise: the Google Cloud API key). */
-  secret: string;
+  /**
+   * The provider's secret key (for reCAPTCHA Enterprise: the Google Cloud API key), from the config only.
+   * Null for a stored site the config does not name: its checks fail closed.
+   */
+  secret: string | null;
   /** The public key the widget is rendered with. */
   siteKey: string;
   /** reCAPTCHA Enterprise: the Google Cloud project that owns the key. */

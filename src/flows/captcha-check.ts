@@ -1,3 +1,4 @@
+import type { CaptchaVerdict } from '../captcha/verify-captcha.js';
 import type { CaptchaEndpoint, CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
@@ -19,12 +20,15 @@ export async function checkCaptcha(
   const settings = site.captcha;
   if (!settings || !settings.endpoints.includes(endpoint) || 'server' in proof) return;
   if (!proof.token) throw new OtpgateError('captcha_required');
-  const verdict = await deps.captcha.verify({
-    settings,
-    token: proof.token,
-    remoteIp: meta.ip,
-    expectedAction: proof.expectedAction ?? null,
-  });
+  const { secret } = settings;
+  const verdict: CaptchaVerdict = secret
+    ? await deps.captcha.verify({
+        settings: { ...settings, secret },
+        token: proof.token,
+        remoteIp: meta.ip,
+        expectedAction: proof.expectedAction ?? null,
+      })
+    : { outcome: 'unavailable', reason: "no captcha secret for this site in this instance's config" };
   if (verdict.outcome === 'passed') return;
   const fields = { siteId: site.id, endpoint, provider: settings.provider, reason: verdict.reason, requestId: meta.requestId ?? null };
   if (verdict.outcome === 'refused') {
