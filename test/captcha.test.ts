@@ -204,6 +204,35 @@ describe('captcha: score and action', () => {
   });
 });
 
+describe('captcha: a provider that cannot answer fails closed', () => {
+  const register = (t: TestServer, provider: CaptchaProvider, phone: string) =>
+    postJson(`${t.url}/demo/services/auth/headless/init/registration`, {
+      userdata: { mobilePhone: phone },
+      verificationmethod: 'sms',
+      ...tokenFields(provider, fake.issue(`${phone}-${provider}`, { score: 0.9 })),
+    });
+
+  test('unreachable (connection refused): 503 service_unavailable, nothing sent', async (c) => {
+    const t = await serverWith('turnstile', { verifyUrl: 'http://127.0.0.1:1/turnstile/v0/siteverify' });
+    c.after(() => t.close());
+    const phone = nextPhone();
+    const answer = await register(t, 'turnstile', phone);
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.error, 'service_unavailable');
+    assert.equal(t.messages.filter((m) => m.phone === phone).length, 0);
+  });
+
+  test('reCAPTCHA Enterprise refusing the API key (400): 503, not a pass and not the user’s fault', async (c) => {
+    const t = await serverWith('recaptcha_enterprise', { secret: 'not-the-api-key' });
+    c.after(() => t.close());
+    const phone = nextPhone();
+    const answer = await register(t, 'recaptcha_enterprise', phone);
+    assert.equal(answer.status, 503);
+    assert.equal(fake.calls.at(-1)?.secret, 'not-the-api-key', 'the configured key went as ?key=');
+    assert.equal(t.messages.filter((m) => m.phone === phone).length, 0);
+  });
+});
+
 describe('captcha: the secret', () => {
   test('stays in the config: the stored site keeps its captcha without the secret', async (c) => {
     const t = await serverWith('recaptcha');

@@ -51,7 +51,8 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     return reply.send({ status: 'ready' });
   });
 
-  // Headless identity API (Salesforce-compatible)
+  // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
+  // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.
   server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: passwordlessLoginSchema }, headless.passwordlessLogin);
   server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema }, headless.registration);
 
