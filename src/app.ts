@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createCaptchaVerifier } from './captcha/verify-captcha.js';
+import { cleartextCaptchaUrls } from './config/captcha-schema.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { captchaSecretsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
@@ -206,7 +207,7 @@ export function otpgateOf(services: Services): Otpgate {
 /** Loads every configured handler module once at start, so a typo in a path stops startup instead of a login. */
 async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<void> {
   const problems: string[] = unknownCredentialProblems(config);
-  if (config.mode === 'production') problems.push(...weakGuessOdds(config));
+  if (config.mode === 'production') problems.push(...weakGuessOdds(config), ...cleartextCaptchaUrls(config));
   for (const [i, siteConfig] of config.sites.entries()) {
     const site = toSite(siteConfig, config);
     await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));
@@ -232,7 +233,7 @@ export function warnAtStartup(config: Config, logger: Logger): void {
       "server.trustProxy: true means one trusted hop (the nearest proxy); give a number of hops or the proxies' CIDRs to say more",
     );
   if (config.mode === 'production') return;
-  for (const problem of weakGuessOdds(config)) logger.warn(`${problem} (production refuses this)`);
+  for (const problem of [...weakGuessOdds(config), ...cleartextCaptchaUrls(config)]) logger.warn(`${problem} (production refuses this)`);
   if (config.secrets.keyEncryption.length === 0)
     logger.warn('signing keys are stored in clear: set secrets.keyEncryption (OTPGATE_KEY_ENCRYPTION_KEYS); production requires it');
   for (const site of config.sites)

@@ -245,6 +245,27 @@ describe('captcha: the secret', () => {
   });
 });
 
+describe('captcha: production', () => {
+  test('production refuses a verify URL that is not https (the secret would cross in clear), naming the site', async () => {
+    await assert.rejects(
+      startTestServer({
+        mode: 'production',
+        server: { logLevel: 'silent', port: 0, baseUrl: 'https://otpgate.test' },
+        delivery: { allowConsoleInProduction: true },
+        sites: [
+          {
+            id: 'demo',
+            name: 'Demo',
+            handlers: ['console'],
+            captcha: { provider: 'turnstile', secret: fake.secret, siteKey: fake.siteKey, verifyUrl: fake.verifyUrl('turnstile') },
+          },
+        ],
+      }),
+      /sites\.0\.captcha\.verifyUrl \(demo\): not https/,
+    );
+  });
+});
+
 describe('captcha: hosted pages', () => {
   test('the login page shows the Turnstile widget, its CSP allows Cloudflare and no one else, and the form field is read', async (c) => {
     const t = await serverWith('turnstile');

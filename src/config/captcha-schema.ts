@@ -37,7 +37,7 @@ const captchaObject = z
       .string()
       .url()
       .optional()
-      .describe("The provider's verify API (default: the provider's documented URL); for tests and proxies."),
+      .describe("The provider's verify API (default: the provider's documented URL); for tests and proxies. Production requires https."),
     endpoints: z
       .array(z.enum(CAPTCHA_ENDPOINTS))
       .default([...CAPTCHA_ENDPOINTS])
@@ -63,3 +63,17 @@ export const captchaSchema = captchaObject.superRefine(providerRules);
  * environment), so a copy of the database cannot be used to verify tokens against the site's account.
  */
 export const storedCaptchaSchema = captchaObject.omit({ secret: true }).superRefine(providerRules);
+
+/**
+ * A verify URL that is not https would send the captcha secret in clear: production refuses it (naming the
+ * site), development warns (a loopback fake in tests is http).
+ */
+export function cleartextCaptchaUrls(config: {
+  sites: readonly { id: string; captcha?: { verifyUrl?: string | undefined } | undefined }[];
+}) {
+  return config.sites.flatMap((site, i) =>
+    site.captcha?.verifyUrl && !site.captcha.verifyUrl.startsWith('https://')
+      ? [`sites.${i}.captcha.verifyUrl (${site.id}): not https, so the captcha secret would cross the network in clear`]
+      : [],
+  );
+}
