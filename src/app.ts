@@ -4,9 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createCaptchaVerifier } from './captcha/verify-captcha.js';
+import { cleartextCaptchaUrls } from './config/captcha-schema.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
+import { captchaSecretsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createKeyEncryption } from './crypto/key-encryption.js';
 import { hashSecret, verifySecret } from './crypto/secret-hash.js';
@@ -116,6 +118,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     hooks: createSiteHooks(),
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
     calloutFetch: httpClient.fetch,
+    captcha: createCaptchaVerifier({ fetch: httpClient.fetch }),
     deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
     timers: systemTimers,
     deliveryTiming: createDeliveryTiming(systemTimers),
@@ -137,10 +140,11 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     throw error;
   }
 
+  const captchaSecrets = captchaSecretsOf(config);
   const siteDirectory = createSiteDirectory({
     load: async (id) => {
       const stored = await store.sites.byId(id);
-      return stored ? siteFromStored(stored, config.defaults) : null;
+      return stored ? siteFromStored(stored, config.defaults, captchaSecrets.get(id) ?? null) : null;
     },
   });
   const tokens = createTokenService(store, keyring, clock, urls.site);
@@ -203,7 +207,7 @@ export function otpgateOf(services: Services): Otpgate {
 /** Loads every configured handler module once at start, so a typo in a path stops startup instead of a login. */
 async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<void> {
   const problems: string[] = unknownCredentialProblems(config);
-  if (config.mode === 'production') problems.push(...weakGuessOdds(config));
+  if (config.mode === 'production') problems.push(...weakGuessOdds(config), ...cleartextCaptchaUrls(config));
   for (const [i, siteConfig] of config.sites.entries()) {
     const site = toSite(siteConfig, config);
     await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));
@@ -229,7 +233,7 @@ export function warnAtStartup(config: Config, logger: Logger): void {
       "server.trustProxy: true means one trusted hop (the nearest proxy); give a number of hops or the proxies' CIDRs to say more",
     );
   if (config.mode === 'production') return;
-  for (const problem of weakGuessOdds(config)) logger.warn(`${problem} (production refuses this)`);
+  for (const problem of [...weakGuessOdds(config), ...cleartextCaptchaUrls(config)]) logger.warn(`${problem} (production refuses this)`);
   if (config.secrets.keyEncryption.length === 0)
     logger.warn('signing keys are stored in clear: set secrets.keyEncryption (OTPGATE_KEY_ENCRYPTION_KEYS); production requires it');
   for (const site of config.sites)

@@ -119,6 +119,48 @@ test('a site gets its defaults', () => {
   });
 });
 
+test('a site has no captcha unless configured; a configured one gets the provider URL and both init endpoints', () => {
+  const parsed = parse({
+    sites: [
+      { id: 'plain', name: 'Plain' },
+      { id: 'shop', name: 'Shop', captcha: { provider: 'turnstile', secret: 'ts-secret', siteKey: 'ts-key' } },
+    ],
+  });
+  assert.ok(parsed.success);
+  assert.equal(toSite(parsed.data.sites[0]!, parsed.data).captcha, null);
+  assert.deepEqual(toSite(parsed.data.sites[1]!, parsed.data).captcha, {
+    provider: 'turnstile',
+    secret: 'ts-secret',
+    siteKey: 'ts-key',
+    projectId: null,
+    minScore: 0.5,
+    action: null,
+    verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    endpoints: ['passwordless_login', 'self_registration'],
+  });
+});
+
+test('a reCAPTCHA Enterprise captcha needs its projectId; an hCaptcha one cannot check an action', () => {
+  const site = (captcha: NonNullable<NonNullable<ConfigInput['sites']>[number]['captcha']>) =>
+    parse({ sites: [{ id: 'shop', name: 'Shop', captcha }] });
+  const enterprise = site({ provider: 'recaptcha_enterprise', secret: 'api-key', siteKey: 'k' });
+  assert.equal(enterprise.success, false);
+  assert.match(JSON.stringify(enterprise.error?.issues), /projectId/);
+  assert.ok(site({ provider: 'recaptcha_enterprise', secret: 'api-key', siteKey: 'k', projectId: 'my-project' }).success);
+  assert.equal(site({ provider: 'hcaptcha', secret: 's', siteKey: 'k', action: 'login' }).success, false);
+});
+
+test("a site's captcha secret is not in its stored settings; a stored site gets it from the config, or none", () => {
+  const captcha = { provider: 'hcaptcha' as const, secret: 'hc-secret', siteKey: 'hc-key' };
+  const parsed = parse({ sites: [{ id: 'shop', name: 'Shop', captcha }] });
+  assert.ok(parsed.success);
+  const settings = siteSettingsOf({ id: 'shop', name: 'Shop', captcha });
+  assert.deepEqual(settings.captcha, { provider: 'hcaptcha', siteKey: 'hc-key' });
+  const row = { id: 'shop', name: 'Shop', settings: JSON.parse(JSON.stringify(settings)) as unknown };
+  assert.equal(siteFromStored(row, parsed.data.defaults, 'hc-secret').captcha?.secret, 'hc-secret');
+  assert.equal(siteFromStored(row, parsed.data.defaults).captcha?.secret, null, 'no secret: the check fails closed');
+});
+
 test('a JSON file is read as JSON', (t) => {
   const { path } = writeConfig(
     t,

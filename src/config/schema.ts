@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
+import { captchaSchema } from './captcha-schema.js';
 
 const CREDENTIAL_NAME = /^[A-Za-z0-9_]+$/;
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
@@ -319,6 +320,9 @@ export const siteSchema = z
       })
       .strict()
       .default({}),
+    captcha: captchaSchema
+      .optional()
+      .describe('A captcha verified server-side before a code is sent (absent: none); see the README, Captcha.'),
   })
   .strict();
 

@@ -4,27 +4,36 @@
  * live defaults (siteFromStored), so a change of `defaults.policy` reaches every site at the next start.
  */
 import type { z } from 'zod';
+import type { CaptchaSettings } from '../domain/captcha.js';
 import type { OtpPolicy, SitePolicies } from '../domain/policy.js';
 import type { StoredSite } from '../domain/repositories.js';
 import type { SessionPolicy } from '../domain/session.js';
 import type { Site } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
+import { CAPTCHA_VERIFY_URLS, storedCaptchaSchema } from './captcha-schema.js';
 import { formatZodError } from './load.js';
 import { siteSchema, type Config, type SiteConfig } from './schema.js';
 
 /** A site as written in the config file or given to `otpgate site create`, before the schema's defaults. */
 export type SiteInput = z.input<typeof siteSchema>;
 
-/** What the store keeps of a site: its settings as given, without its OAuth clients (they go to the clients table). */
-export type SiteSettings = Omit<SiteInput, 'clients'>;
+type CaptchaInput = NonNullable<SiteInput['captcha']>;
+
+/**
+ * What the store keeps of a site: its settings as given, without its OAuth clients (they go to the clients
+ * table) and without its captcha secret (it stays in the config, as client secrets are kept only as hashes).
+ */
+export type SiteSettings = Omit<SiteInput, 'clients' | 'captcha'> & { captcha?: Omit<CaptchaInput, 'secret'> };
 
 /** A site's OAuth client from the config, named after its id when unnamed; synced into the clients table at start. */
 export type ConfiguredClient = SiteConfig['clients'][number];
 
 /** The settings to store for a site: given ones stay given, so later schema defaults reach the site too. */
 export function siteSettingsOf(site: SiteInput): SiteSettings {
-  const { clients: _clients, ...settings } = site;
-  return settings;
+  const { clients: _clients, captcha, ...settings } = site;
+  if (!captcha) return settings;
+  const { secret: _secret, ...stored } = captcha;
+  return { ...settings, captcha: stored };
 }
 
 export function configuredClients(site: SiteConfig): ConfiguredClient[] {
@@ -36,7 +45,7 @@ export function configuredClients(site: SiteConfig): ConfiguredClient[] {
  * hold the whole old Site (`policies` frozen at creation, `clients: []`). Their `policies` are ignored on
  * purpose: policies resolve from the live defaults, as for every site. Nested objects stay strict.
  */
-const storedSettingsSchema = siteSchema.omit({ clients: true }).strip();
+const storedSettingsSchema = siteSchema.omit({ clients: true }).extend({ captcha: storedCaptchaSchema.optional() }).strip();
 
 /** A stored site that does not match the site schema (hand-edited, or written by an incompatible version). */
 export class StoredSiteError extends Error {
@@ -48,17 +57,36 @@ export class StoredSiteError extends Error {
   }
 }
 
-/** A stored site as the domain's Site: its settings checked with the site schema and its policies resolved. */
-export function siteFromStored(stored: Pick<StoredSite, 'id' | 'name' | 'settings'>, defaults: Config['defaults']): Site {
+/**
+ * A stored site as the domain's Site: its settings checked with the site schema and its policies resolved.
+ * `captchaSecret` is the config's for this site (null: the config names no such site, and a captcha fails closed).
+ */
+export function siteFromStored(
+  stored: Pick<StoredSite, 'id' | 'name' | 'settings'>,
+  defaults: Config['defaults'],
+  captchaSecret: string | null = null,
+): Site {
   // The columns are the truth for id and name (they are what lookups use).
   const given = isRecord(stored.settings) ? { ...stored.settings, id: stored.id, name: stored.name } : stored.settings;
   const parsed = storedSettingsSchema.safeParse(given);
   if (!parsed.success) throw new StoredSiteError(stored.id, formatZodError(parsed.error));
-  return toSite(parsed.data, { defaults });
+  const { captcha, ...settings } = parsed.data;
+  return toSite({ ...settings, ...(captcha ? { captcha: { ...captcha, secret: captchaSecret } } : {}) }, { defaults });
 }
 
+/** The captcha secret of each configured site, for siteFromStored. */
+export function captchaSecretsOf(config: Pick<Config, 'sites'>): ReadonlyMap<string, string> {
+  return new Map(config.sites.flatMap((site) => (site.captcha ? [[site.id, site.captcha.secret] as const] : [])));
+}
+
+/** A site's captcha as configured, or as stored with the config's secret (null when there is none). */
+type CaptchaOfSite = Omit<NonNullable<SiteConfig['captcha']>, 'secret'> & { secret: string | null };
+
 /** A site as configured -> the domain's Site, with its policy resolved per use case (defaults <- site <- use case). */
-export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, 'defaults'>): Site {
+export function toSite(
+  site: Omit<SiteConfig, 'clients' | 'captcha'> & { captcha?: CaptchaOfSite | undefined },
+  config: Pick<Config, 'defaults'>,
+): Site {
   const policies = Object.fromEntries(
     USE_CASES.map((useCase) => [useCase, resolvePolicy({ ...config.defaults.policy, ...site.policy, ...site.useCasePolicies[useCase] })]),
   ) as SitePolicies;
@@ -82,6 +110,7 @@ export function toSite(site: Omit<SiteConfig, 'clients'>, config: Pick<Config, '
     secondFactor: site.secondFactor,
     guessBudget: site.guessBudget,
     pumpingDefence: site.pumpingDefence,
+    captcha: captchaSettingsOf(site.captcha),
   };
 }
 
@@ -97,6 +126,20 @@ export function resolvePolicy(policy: Config['defaults']['policy']): OtpPolicy {
       prefix: sendsPerPrefix,
       site: sendsPerSite,
     },
+  };
+}
+
+function captchaSettingsOf(captcha: CaptchaOfSite | undefined): CaptchaSettings | null {
+  if (!captcha) return null;
+  return {
+    provider: captcha.provider,
+    secret: captcha.secret,
+    siteKey: captcha.siteKey,
+    projectId: captcha.projectId ?? null,
+    minScore: captcha.minScore,
+    action: captcha.action ?? null,
+    verifyUrl: captcha.verifyUrl ?? CAPTCHA_VERIFY_URLS[captcha.provider],
+    endpoints: captcha.endpoints,
   };
 }
 

@@ -12,6 +12,8 @@ export const ERRORS = {
   method_not_allowed: { status: 405, message: 'That method is not allowed here.' },
   registration_disabled: { status: 403, message: 'Self-registration is turned off for this site.' },
   passwordless_disabled: { status: 403, message: 'Passwordless login is turned off for this site.' },
+  captcha_required: { status: 400, message: 'This request needs a captcha token (recaptcha).' },
+  captcha_invalid: { status: 400, message: 'The captcha was not accepted; solve it again.' },
   unsupported_verification_method: { status: 400, message: 'Only the sms verification method is supported.' },
   username_taken: { status: 409, message: 'That username is already registered.' },
   phone_taken: { status: 409, message: 'That phone number is already registered.' },

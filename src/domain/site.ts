@@ -1,3 +1,4 @@
+import type { CaptchaSettings } from './captcha.js';
 import type { SitePolicies } from './policy.js';
 import type { PumpingDefence } from './pumping.js';
 import type { SessionPolicy } from './session.js';
@@ -52,6 +53,8 @@ export interface Site {
   guessBudget: { perHour: number; perDay: number; lockAfterConsecutive: number };
   /** Throttles destinations whose codes are sent but not used (SMS pumping). */
   pumpingDefence: PumpingDefence;
+  /** The captcha asked for before a code is sent on the endpoints it names (null: none). */
+  captcha: CaptchaSettings | null;
 }
 
 /** A site may ask a signed-in user for a fresh SMS code before sensitive pages. */

@@ -1,3 +1,4 @@
+import type { CaptchaVerifier } from '../captcha/verify-captcha.js';
 import type { CodeHasher } from '../crypto/code-hasher.js';
 import type { ChainResolver } from '../delivery/chain.js';
 import type { DeliverySettings } from '../delivery/dispatcher.js';
@@ -21,6 +22,8 @@ export interface FlowDeps {
   /** The app's HTTP client for callouts (createHttpClient); the app closes it. */
   calloutFetch: CalloutFetch;
   deliverySettings: DeliverySettings;
+  /** Asks a site's captcha provider about a token (createCaptchaVerifier, over calloutFetch's client). */
+  captcha: CaptchaVerifier;
   /** Delivery deadlines, backoff and jitter; and the pad of unknown login hints. */
   timers: Timers;
   /** How long this app's recent deliveries took, per site (createDeliveryTiming). */

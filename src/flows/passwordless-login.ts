@@ -1,8 +1,10 @@
+import type { CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
 import { hashToken } from '../crypto/code-hasher.js';
 import { usernameKey } from '../domain/text.js';
+import { checkCaptcha } from './captcha-check.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 import { sendCode } from './send-code.js';
 import { verifyCode } from './verify-code.js';
@@ -14,12 +16,14 @@ import { verifyCode } from './verify-code.js';
 export async function initPasswordlessLogin(
   deps: FlowDeps,
   site: Site,
-  input: ({ loginHint: string } | { userId: string }) & { customData?: Record<string, unknown>; meta: RequestMeta },
+  input: ({ loginHint: string } | { userId: string }) & { customData?: Record<string, unknown>; captcha: CaptchaProof; meta: RequestMeta },
 ): Promise<{ identifier: string }> {
   if (!site.passwordlessLoginEnabled) throw new OtpgateError('passwordless_disabled');
   const hint = 'loginHint' in input ? input.loginHint.trim() : input.userId;
   if (!hint || hint.length > 200)
     throw new OtpgateError('invalid_request', 'username is required (a phone number or username, at most 200 characters).');
+  // Before discovery and before any send: an unknown hint must cost the asker the same captcha as a known one.
+  await checkCaptcha(deps, site, 'passwordless_login', input.captcha, input.meta);
   const users = deps.store.forSite(site.id).users;
   let userId: string | null = 'userId' in input ? input.userId : null;
   if ('loginHint' in input) {

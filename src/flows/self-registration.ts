@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken } from '../crypto/code-hasher.js';
+import type { CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
 import { normaliseEmail, normaliseText, withoutSecrets } from '../domain/text.js';
 import { parsePhone } from '../domain/phone.js';
 import { UniqueViolation } from '../domain/repositories.js';
 import type { User } from '../domain/user.js';
+import { checkCaptcha } from './captcha-check.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 import type { RegistrationUserData } from './site-hooks.js';
 import { sendCode } from './send-code.js';
@@ -19,13 +21,21 @@ import { verifyCode } from './verify-code.js';
 export async function initSelfRegistration(
   deps: FlowDeps,
   site: Site,
-  input: { userdata: RegistrationUserData; customdata?: Record<string, unknown>; locale?: string | null; meta: RequestMeta },
+  input: {
+    userdata: RegistrationUserData;
+    customdata?: Record<string, unknown>;
+    locale?: string | null;
+    captcha: CaptchaProof;
+    meta: RequestMeta;
+  },
 ): Promise<{ identifier: string; email: string | null }> {
   if (!site.registrationEnabled) throw new OtpgateError('registration_disabled');
   const userdata = normaliseUserData(withoutSecrets(input.userdata as Record<string, unknown>));
   const customdata = withoutSecrets(input.customdata ?? {});
   const phone = parsePhone(userdata.mobilePhone ?? '', site.defaultCountry ?? undefined);
   if (!phone) throw new OtpgateError('invalid_phone_number', 'userdata.mobilePhone must be a valid mobile number, e.g. +14155550101.');
+  // After the cheap checks (a malformed request spends no provider call), before the lookup and any send.
+  await checkCaptcha(deps, site, 'self_registration', input.captcha, input.meta);
   const owner = await deps.store.forSite(site.id).users.byPhone(phone.e164);
   const answer = (identifier: string) => ({ identifier, email: userdata.email ?? null });
   if (owner) {

@@ -8,6 +8,7 @@
  * const result = await um.verifySelfRegistration('SMS', identifier, codeTheUserTyped, '/welcome');
  * // result: { success: true, redirect: '/welcome', message: 'Token is valid', userId: '...' }
  */
+import { SERVER_CALL } from '../domain/captcha.js';
 import { isOtpgateError, OtpgateError } from '../domain/errors.js';
 import { formatPhoneNumber } from '../domain/phone.js';
 import type { RequestMeta, Site } from './deps.js';
@@ -34,6 +35,7 @@ function requireSms(method: string): void {
   if (String(method).toUpperCase() !== 'SMS') throw new OtpgateError('unsupported_verification_method');
 }
 
+/** The embedding application's own calls: no browser, so no captcha (SERVER_CALL); the application guards its callers. */
 export function createUserManagement(useCases: UseCases, site: () => Promise<Site>, home: string, meta: RequestMeta = noMeta) {
   const result = async (run: () => Promise<string | undefined>, startUrl?: string | null): Promise<VerificationResult> => {
     const redirect = startUrl || home;
@@ -57,7 +59,7 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
   return {
     async initPasswordlessLogin(userId: string, method: VerificationMethod): Promise<string> {
       requireSms(method);
-      return (await useCases.initPasswordlessLogin(await site(), { userId, meta })).identifier;
+      return (await useCases.initPasswordlessLogin(await site(), { userId, captcha: SERVER_CALL, meta })).identifier;
     },
     async verifyPasswordlessLogin(userId: string, method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);
@@ -69,8 +71,15 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
     ): Promise<string> {
       requireSms(method);
       const { locale, customdata, ...userdata } = user;
-      return (await useCases.initSelfRegistration(await site(), { userdata, customdata: customdata ?? {}, locale: locale ?? null, meta }))
-        .identifier;
+      return (
+        await useCases.initSelfRegistration(await site(), {
+          userdata,
+          customdata: customdata ?? {},
+          locale: locale ?? null,
+          captcha: SERVER_CALL,
+          meta,
+        })
+      ).identifier;
     },
     async verifySelfRegistration(method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);

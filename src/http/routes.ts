@@ -51,7 +51,8 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     return reply.send({ status: 'ready' });
   });
 
-  // Headless identity API (Salesforce-compatible)
+  // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
+  // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.
   server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: passwordlessLoginSchema }, headless.passwordlessLogin);
   server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema }, headless.registration);
 
@@ -105,4 +106,12 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 }
 
 /** Form fields of the hosted pages: strings only; return addresses may be long authorize requests. */
-const pageFormSchema = { body: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } } } as const;
+/** A captcha widget's token field may outgrow the other fields (hCaptcha's tokens run to several KB). */
+const captchaField = { type: 'string', maxLength: 8192 } as const;
+const pageFormSchema = {
+  body: {
+    type: 'object',
+    properties: { 'g-recaptcha-response': captchaField, 'h-captcha-response': captchaField, 'cf-turnstile-response': captchaField },
+    additionalProperties: { type: 'string', maxLength: 4096 },
+  },
+} as const;

@@ -24,6 +24,7 @@ export const de: Catalog = {
   'verify.codeHint': 'Der {length}-stellige Code aus der SMS.',
   'verify.submit': 'Weiter',
   'verify.resend': 'Neuen Code senden',
+  'verify.captchaForResend': 'Für einen neuen Code bestätigen Sie bitte zuerst die Prüfung unten.',
   'verify.otherNumber': 'Andere Nummer verwenden',
   'verify.noAccount': 'Kein Konto mit dieser Nummer?',
 
@@ -91,6 +92,10 @@ export const de: Catalog = {
   'error.csrf': 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
   'error.not_found': 'Hier gibt es nichts.',
   'error.invalid_request': 'Diese Anfrage ist ungültig.',
+  'error.captcha_required': 'Bitte bestätigen Sie die Prüfung, dass Sie ein Mensch sind, und versuchen Sie es erneut.',
+  'error.captcha_invalid': 'Die Prüfung, dass Sie ein Mensch sind, ist fehlgeschlagen. Bitte bestätigen Sie sie erneut.',
+  'error.captcha_unavailable':
+    'Die Prüfung, dass Sie ein Mensch sind, war gerade nicht möglich. Bitte versuchen Sie es gleich noch einmal.',
   'error.unknown_client': 'Die App, die Sie hierher geschickt hat, ist bei {site} nicht registriert.',
   'error.bad_redirect_uri': 'Die App, die Sie hierher geschickt hat, hat eine nicht registrierte Rücksprungadresse angegeben.',
   'error.bad_logout': 'Die App, die Sie hierher geschickt hat, hat eine ungültige Abmeldeanfrage gesendet.',

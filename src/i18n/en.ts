@@ -26,6 +26,7 @@ export const en = {
   'verify.codeHint': 'The {length}-digit code from the text message.',
   'verify.submit': 'Continue',
   'verify.resend': 'Send a new code',
+  'verify.captchaForResend': 'To get a new code, first complete the check below.',
   'verify.otherNumber': 'Use a different number',
   'verify.noAccount': 'No account with this number?',
 
@@ -93,6 +94,9 @@ export const en = {
   'error.csrf': 'This form has expired. Please try again.',
   'error.not_found': "There's nothing here.",
   'error.invalid_request': "That request isn't valid.",
+  'error.captcha_required': "Please complete the check that shows you're a person, then try again.",
+  'error.captcha_invalid': "The check that shows you're a person didn't pass. Please complete it again.",
+  'error.captcha_unavailable': "We couldn't run the check that shows you're a person. Please try again in a moment.",
   'error.unknown_client': "The app that sent you here isn't registered with {site}.",
   'error.bad_redirect_uri': "The app that sent you here gave a return address that isn't registered.",
   'error.bad_logout': "The app that sent you here gave a sign-out request that isn't valid.",

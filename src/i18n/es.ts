@@ -24,6 +24,7 @@ export const es: Catalog = {
   'verify.codeHint': 'El código de {length} dígitos del SMS.',
   'verify.submit': 'Continuar',
   'verify.resend': 'Enviar un código nuevo',
+  'verify.captchaForResend': 'Para recibir un código nuevo, completa primero la comprobación de abajo.',
   'verify.otherNumber': 'Usar otro número',
   'verify.noAccount': '¿No tienes cuenta con este número?',
 
@@ -92,6 +93,9 @@ export const es: Catalog = {
   'error.csrf': 'Este formulario ha caducado. Inténtalo de nuevo.',
   'error.not_found': 'Aquí no hay nada.',
   'error.invalid_request': 'Esa solicitud no es válida.',
+  'error.captcha_required': 'Completa la comprobación de que eres una persona y vuelve a intentarlo.',
+  'error.captcha_invalid': 'La comprobación de que eres una persona no se ha superado. Vuelve a completarla.',
+  'error.captcha_unavailable': 'No hemos podido hacer la comprobación de que eres una persona. Inténtalo de nuevo en un momento.',
   'error.unknown_client': 'La app que te ha traído aquí no está registrada en {site}.',
   'error.bad_redirect_uri': 'La app que te ha traído aquí ha dado una dirección de vuelta que no está registrada.',
   'error.bad_logout': 'La app que te ha traído aquí ha enviado una solicitud de cierre de sesión no válida.',

@@ -24,6 +24,7 @@ export const fr: Catalog = {
   'verify.codeHint': 'Le code à {length} chiffres reçu par SMS.',
   'verify.submit': 'Continuer',
   'verify.resend': 'Envoyer un nouveau code',
+  'verify.captchaForResend': "Pour recevoir un nouveau code, complétez d'abord la vérification ci-dessous.",
   'verify.otherNumber': 'Utiliser un autre numéro',
   'verify.noAccount': 'Pas de compte avec ce numéro ?',
 
@@ -93,6 +94,10 @@ export const fr: Catalog = {
   'error.csrf': 'Ce formulaire a expiré. Veuillez réessayer.',
   'error.not_found': "Il n'y a rien ici.",
   'error.invalid_request': "Cette demande n'est pas valide.",
+  'error.captcha_required': 'Complétez la vérification qui montre que vous êtes une personne, puis réessayez.',
+  'error.captcha_invalid': "La vérification qui montre que vous êtes une personne n'a pas abouti. Complétez-la à nouveau.",
+  'error.captcha_unavailable':
+    "Nous n'avons pas pu effectuer la vérification qui montre que vous êtes une personne. Réessayez dans un instant.",
   'error.unknown_client': "L'application qui vous a envoyé ici n'est pas enregistrée auprès de {site}.",
   'error.bad_redirect_uri': "L'application qui vous a envoyé ici a donné une adresse de retour non enregistrée.",
   'error.bad_logout': "L'application qui vous a envoyé ici a fait une demande de déconnexion non valide.",

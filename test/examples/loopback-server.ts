@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string's parameters (an API key in `?key=`, say). */
+  query: URLSearchParams;
   headers: IncomingHttpHeaders;
   contentType: string;
   /** The form fields; empty unless the body was sent as application/x-www-form-urlencoded (as the APIs require). */
@@ -84,6 +86,7 @@ function record(method: string, url: string, headers: IncomingHttpHeaders, rawBo
   return {
     method,
     path: new URL(url, 'http://fake').pathname,
+    query: new URL(url, 'http://fake').searchParams,
     headers,
     contentType,
     form: new URLSearchParams(isForm ? rawBody : ''),

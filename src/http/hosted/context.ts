@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CaptchaProvider } from '../../domain/captcha.js';
 import type { Site } from '../../domain/site.js';
 import type { User } from '../../domain/user.js';
 import { acceptedLanguages, matchLocale, pickLocale, translator } from '../../i18n/index.js';
 import { brandOf } from '../pages/brand.js';
+import { captchaCspDirectives } from '../pages/captcha-widget.js';
 import { isCountry } from '../pages/countries.js';
 import type { Html } from '../pages/html.js';
 import type { PageContext } from '../pages/layout.js';
@@ -86,17 +88,17 @@ export function defaultCountry(request: FastifyRequest, chosen?: string): string
 
 /**
  * Pages are never cached (they carry form tokens and personal data), never framed (clickjacking), and
- * run no script at all. No form-action: a login form's redirect chain ends at the app's redirect URI.
+ * run no script at all, except on a page that shows a captcha: that page allows its provider's origins
+ * (script, frames, calls, styles) and no other. No form-action: a login form's redirect chain ends at the
+ * app's redirect URI.
  */
-export function sendPage(reply: FastifyReply, status: number, page: Html): FastifyReply {
+export function sendPage(reply: FastifyReply, status: number, page: Html, captcha: CaptchaProvider | null = null): FastifyReply {
+  const styles = captcha ? captchaCspDirectives(captcha) : "style-src 'unsafe-inline'";
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'",
-    )
+    .header('content-security-policy', `default-src 'none'; ${styles}; img-src https: data:; frame-ancestors 'none'; base-uri 'none'`)
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'same-origin')

@@ -3,10 +3,12 @@ import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
 import type { Translator } from '../../i18n/index.js';
 import { displayPhone, type Message } from '../pages/components.js';
+import type { Html } from '../pages/html.js';
 import type { PageContext } from '../pages/layout.js';
 import { loginPage, type LoginForm } from '../pages/login-page.js';
 import { verifyPage, type VerifyStep } from '../pages/verify-page.js';
 import { metaOf } from '../request-meta.js';
+import { captchaProofOfForm, captchaWidgetFor } from './captcha-form.js';
 import { submitCode } from './code-step.js';
 import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendPage } from './context.js';
 import { problemText } from './messages.js';
@@ -36,8 +38,13 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       codeLength: request.site.policies.passwordless_login.codeLength,
       restartHref: withReturnTo(`${ctx.base}/login`, input.returnTo),
       registerHref: withReturnTo(`${ctx.base}/register`, input.returnTo, { phone: input.phone }),
+      captcha: captchaWidgetFor(request.site, 'passwordless_login'),
     };
   }
+
+  /** A login page is sent with the CSP its captcha widget needs (none without one). */
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, page: Html) =>
+    sendPage(reply, status, page, captchaWidgetFor(request.site, 'passwordless_login')?.provider ?? null);
 
   return {
     async form(request: FastifyRequest, reply: FastifyReply) {
@@ -48,8 +55,13 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       const ctx = pageContext(urls, request, reply, { languageLinks: true });
       const hint = parsePhone(queryParam(request, 'login_hint') ?? '', site.defaultCountry ?? undefined);
       const notice = NOTICES[queryParam(request, 'done') ?? ''];
-      const form: LoginForm = { country: hint?.country ?? defaultCountry(request), phone: hint?.e164 ?? '', returnTo };
-      return sendPage(reply, 200, loginPage(ctx, form, notice ? { kind: 'notice', text: ctx.t(notice) } : null));
+      const form: LoginForm = {
+        country: hint?.country ?? defaultCountry(request),
+        phone: hint?.e164 ?? '',
+        returnTo,
+        captcha: captchaWidgetFor(site, 'passwordless_login'),
+      };
+      return send(request, reply, 200, loginPage(ctx, form, notice ? { kind: 'notice', text: ctx.t(notice) } : null));
     },
 
     async start(request: FastifyRequest, reply: FastifyReply) {
@@ -59,15 +71,25 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
         country: defaultCountry(request, field(bodyOf(request), 'country')),
         phone: field(bodyOf(request), 'phone'),
         returnTo: safeReturnTo(site, field(bodyOf(request), 'return_to')),
+        captcha: captchaWidgetFor(site, 'passwordless_login'),
       };
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const { identifier } = await services.useCases.initPasswordlessLogin(site, { loginHint: phone.e164, meta: metaOf(request) });
-        return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, { identifier, phone: phone.e164, returnTo: form.returnTo }), null));
+        const { identifier } = await services.useCases.initPasswordlessLogin(site, {
+          loginHint: phone.e164,
+          captcha: captchaProofOfForm(site, bodyOf(request)),
+          meta: metaOf(request),
+        });
+        return send(
+          request,
+          reply,
+          200,
+          verifyPage(ctx, step(ctx, request, { identifier, phone: phone.e164, returnTo: form.returnTo }), null),
+        );
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
-        return sendPage(reply, ERRORS[error.code].status, loginPage(ctx, form, errorMessage(ctx.t, error)));
+        return send(request, reply, ERRORS[error.code].status, loginPage(ctx, form, errorMessage(ctx.t, error)));
       }
     },
 
@@ -80,7 +102,12 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       let identifier = field(body, 'identifier');
       return submitCode({
         action: field(body, 'action'),
-        resend: () => services.useCases.initPasswordlessLogin(site, { loginHint: phone, meta: metaOf(request) }),
+        resend: () =>
+          services.useCases.initPasswordlessLogin(site, {
+            loginHint: phone,
+            captcha: captchaProofOfForm(site, body),
+            meta: metaOf(request),
+          }),
         verify: () => services.useCases.verifyPasswordlessLogin(site, { identifier, code: field(body, 'code'), meta: metaOf(request) }),
         done: async (user) => {
           await signIn(services, request, reply, user);
@@ -91,15 +118,21 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
           const message: Message = problem
             ? errorMessage(ctx.t, problem)
             : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(
+          return send(
+            request,
             reply,
             problem ? ERRORS[problem.code].status : 200,
             verifyPage(ctx, step(ctx, request, { identifier, phone, returnTo }), message),
           );
         },
         restart: (problem) => {
-          const form: LoginForm = { country: parsePhone(phone)?.country ?? defaultCountry(request), phone, returnTo };
-          return sendPage(reply, ERRORS[problem.code].status, loginPage(ctx, form, errorMessage(ctx.t, problem)));
+          const form: LoginForm = {
+            country: parsePhone(phone)?.country ?? defaultCountry(request),
+            phone,
+            returnTo,
+            captcha: captchaWidgetFor(site, 'passwordless_login'),
+          };
+          return send(request, reply, ERRORS[problem.code].status, loginPage(ctx, form, errorMessage(ctx.t, problem)));
         },
       });
     },

@@ -23,6 +23,10 @@ const SIMPLE: Partial<Record<OtpgateError['code'], MessageKey>> = {
   not_found: 'error.not_found',
   site_not_found: 'error.not_found',
   invalid_request: 'error.invalid_request',
+  captcha_required: 'error.captcha_required',
+  captcha_invalid: 'error.captcha_invalid',
+  // A 503 that reaches a page's message is the captcha provider's: a database outage (StoreUnavailable) goes to the error page.
+  service_unavailable: 'error.captcha_unavailable',
 };
 
 /** What a person reads for an error, in their language, with the numbers that tell them what to do next. */

@@ -3,10 +3,12 @@ import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
 import type { RegistrationUserData } from '../../flows/site-hooks.js';
 import { displayPhone, type Message } from '../pages/components.js';
+import type { Html } from '../pages/html.js';
 import type { PageContext } from '../pages/layout.js';
 import { registerPage, type RegisterForm, type RegisterProblem } from '../pages/register-page.js';
 import { verifyPage, type VerifyStep } from '../pages/verify-page.js';
 import { metaOf } from '../request-meta.js';
+import { captchaProofOfForm, captchaWidgetFor } from './captcha-form.js';
 import { submitCode } from './code-step.js';
 import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendPage, type FormBody } from './context.js';
 import { problemText } from './messages.js';
@@ -29,7 +31,12 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
     country: defaultCountry(request, field(body, 'country')),
     phone: field(body, 'phone'),
     returnTo: safeReturnTo(request.site, field(body, 'return_to')),
+    captcha: captchaWidgetFor(request.site, 'self_registration'),
   });
+
+  /** A registration page is sent with the CSP its captcha widget needs (none without one). */
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, page: Html) =>
+    sendPage(reply, status, page, captchaWidgetFor(request.site, 'self_registration')?.provider ?? null);
 
   const userdataOf = (form: RegisterForm, phone: string): RegistrationUserData => ({
     mobilePhone: phone,
@@ -45,6 +52,7 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       phone,
       codeLength: request.site.policies.self_registration.codeLength,
       restartHref: withReturnTo(`${ctx.base}/register`, form.returnTo),
+      captcha: form.captcha ?? null,
     };
   }
 
@@ -66,8 +74,9 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
         country: known?.country ?? defaultCountry(request),
         phone: known?.e164 ?? '',
         returnTo: safeReturnTo(site, queryParam(request, 'return_to')),
+        captcha: captchaWidgetFor(site, 'self_registration'),
       };
-      return sendPage(reply, 200, registerPage(ctx, form));
+      return send(request, reply, 200, registerPage(ctx, form));
     },
 
     async start(request: FastifyRequest, reply: FastifyReply) {
@@ -75,7 +84,8 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       const ctx = pageContext(urls, request, reply);
       const form = formOf(request, bodyOf(request));
       if (form.email && !EMAIL.test(form.email)) {
-        return sendPage(
+        return send(
+          request,
           reply,
           400,
           registerPage(ctx, form, { field: 'email', message: { kind: 'error', text: ctx.t('error.invalid_email') } }),
@@ -87,12 +97,13 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
         const { identifier } = await services.useCases.initSelfRegistration(site, {
           userdata: userdataOf(form, phone.e164),
           locale: ctx.t.locale,
+          captcha: captchaProofOfForm(site, bodyOf(request)),
           meta: metaOf(request),
         });
-        return sendPage(reply, 200, verifyPage(ctx, step(ctx, request, form, identifier, phone.e164), null));
+        return send(request, reply, 200, verifyPage(ctx, step(ctx, request, form, identifier, phone.e164), null));
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
-        return sendPage(reply, ERRORS[error.code].status, registerPage(ctx, form, problemOf(ctx, form, error)));
+        return send(request, reply, ERRORS[error.code].status, registerPage(ctx, form, problemOf(ctx, form, error)));
       }
     },
 
@@ -105,7 +116,12 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
       return submitCode({
         action: field(bodyOf(request), 'action'),
         resend: () =>
-          services.useCases.initSelfRegistration(site, { userdata: userdataOf(form, phone), locale: ctx.t.locale, meta: metaOf(request) }),
+          services.useCases.initSelfRegistration(site, {
+            userdata: userdataOf(form, phone),
+            locale: ctx.t.locale,
+            captcha: captchaProofOfForm(site, bodyOf(request)),
+            meta: metaOf(request),
+          }),
         verify: () =>
           services.useCases.verifySelfRegistration(site, { identifier, code: field(bodyOf(request), 'code'), meta: metaOf(request) }),
         done: async (user) => {
@@ -117,14 +133,16 @@ export function registerHandlers(services: Pick<HttpServices, 'useCases' | 'sess
           const message: Message = problem
             ? { kind: 'error', text: problemText(ctx.t, problem) }
             : { kind: 'notice', text: ctx.t('verify.resent', { phone: displayPhone(phone) }) };
-          return sendPage(
+          return send(
+            request,
             reply,
             problem ? ERRORS[problem.code].status : 200,
             verifyPage(ctx, step(ctx, request, form, identifier, phone), message),
           );
         },
         restart: (problem) =>
-          sendPage(
+          send(
+            request,
             reply,
             ERRORS[problem.code].status,
             registerPage(ctx, { ...form, country: parsePhone(phone)?.country ?? form.country }, problemOf(ctx, form, problem)),

@@ -46,6 +46,7 @@ dl{margin:0}
 dt{font-weight:600;margin-top:.75rem}
 dd{margin:0;overflow-wrap:anywhere}
 .alt{margin-top:1.25rem}
+.captcha{margin-top:1.25rem}
 footer{padding:1rem 0;font-size:.9375rem;color:#4a4a4a}
 footer ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
 footer a{display:inline-block;padding:.25rem 0}

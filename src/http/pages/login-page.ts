@@ -1,3 +1,4 @@
+import { captchaWidget, type CaptchaWidget } from './captcha-widget.js';
 import { alert, csrfField, hiddenFields, phoneFields, type Message } from './components.js';
 import { html, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
@@ -6,6 +7,8 @@ export interface LoginForm {
   country: string;
   phone: string;
   returnTo: string | null;
+  /** The site's captcha when it guards passwordless login. */
+  captcha?: CaptchaWidget | null;
 }
 
 /** /{site}/login: the phone number, then a code by SMS. */
@@ -20,6 +23,7 @@ export function loginPage(ctx: PageContext, form: LoginForm, message: Message = 
 <form method="post" action="${ctx.base}/login">
 ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
 ${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true })}
+${captchaWidget(form.captcha)}
 <button type="submit">${t('login.submit')}</button>
 </form>
 <p class="alt">${t('login.register')} <a href="${registerHref}">${t('login.registerLink')}</a></p>`,

@@ -1,3 +1,4 @@
+import { captchaWidget, type CaptchaWidget } from './captcha-widget.js';
 import { alert, csrfField, hiddenFields, phoneFields, textField, type Message } from './components.js';
 import { html, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
@@ -9,6 +10,8 @@ export interface RegisterForm {
   country: string;
   phone: string;
   returnTo: string | null;
+  /** The site's captcha when it guards registration. */
+  captcha?: CaptchaWidget | null;
 }
 
 /** Which field a problem belongs to, so it is the one marked invalid and focused. */
@@ -32,6 +35,7 @@ ${textField({ id: 'first_name', label: t('register.firstName'), value: form.firs
 ${textField({ id: 'last_name', label: t('register.lastName'), value: form.lastName, autocomplete: 'family-name' })}
 ${textField({ ...email, ...focusIf(field === 'email') })}
 ${phoneFields(ctx, { ...phone, label: t('phone.number'), ...focusIf(field === 'phone') })}
+${captchaWidget(form.captcha)}
 <button type="submit">${t('register.submit')}</button>
 </form>
 <p class="alt">${t('register.haveAccount')} <a href="${loginHref}">${t('register.signIn')}</a></p>`,

@@ -1,3 +1,4 @@
+import { captchaWidget, type CaptchaWidget } from './captcha-widget.js';
 import { alert, csrfField, displayPhone, hiddenFields, type Message } from './components.js';
 import { html, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
@@ -14,6 +15,8 @@ export interface VerifyStep {
   restartHref?: string;
   /** Login only: a number without an account gets the same page, so offer registration here. */
   registerHref?: string;
+  /** A resend starts the guarded endpoint again, so it needs the captcha too (else it would be a way around it). */
+  captcha?: CaptchaWidget | null;
 }
 
 /** The verification form: one-time-code autofill, numeric keyboard, resend in the same form. */
@@ -32,6 +35,7 @@ ${csrfField(ctx)}${hiddenFields(step.hidden)}
 <p class="hint" id="code-hint">${t('verify.codeHint', { length: step.codeLength })}</p>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="10"${flags}>
 <button type="submit" name="action" value="verify">${t('verify.submit')}</button>
+${step.captcha ? html`<p class="hint">${t('verify.captchaForResend')}</p>${captchaWidget(step.captcha)}` : null}
 <button type="submit" name="action" value="resend" class="secondary" formnovalidate>${t('verify.resend')}</button>
 </form>
 ${step.restartHref ? html`<p class="alt"><a href="${step.restartHref}">${t('verify.otherNumber')}</a></p>` : null}

@@ -1,0 +1,40 @@
+import type { CaptchaVerdict } from '../captcha/verify-captcha.js';
+import type { CaptchaEndpoint, CaptchaProof } from '../domain/captcha.js';
+import { OtpgateError } from '../domain/errors.js';
+import type { FlowDeps, RequestMeta, Site } from './deps.js';
+
+/**
+ * The captcha rule, once for the headless API and the hosted pages: on an endpoint the site's captcha guards,
+ * no token is captcha_required and a token the provider refuses (or a low score, or another action) is
+ * captcha_invalid, both before anything is sent or stored. A provider that cannot answer is
+ * service_unavailable (503): failing closed keeps the SMS budget safe while the provider is down, and telling
+ * the person "try again" is true, where "your captcha was wrong" would not be.
+ */
+export async function checkCaptcha(
+  deps: Pick<FlowDeps, 'captcha' | 'logger'>,
+  site: Site,
+  endpoint: CaptchaEndpoint,
+  proof: CaptchaProof,
+  meta: RequestMeta,
+): Promise<void> {
+  const settings = site.captcha;
+  if (!settings || !settings.endpoints.includes(endpoint) || 'server' in proof) return;
+  if (!proof.token) throw new OtpgateError('captcha_required');
+  const { secret } = settings;
+  const verdict: CaptchaVerdict = secret
+    ? await deps.captcha.verify({
+        settings: { ...settings, secret },
+        token: proof.token,
+        remoteIp: meta.ip,
+        expectedAction: proof.expectedAction ?? null,
+      })
+    : { outcome: 'unavailable', reason: "no captcha secret for this site in this instance's config" };
+  if (verdict.outcome === 'passed') return;
+  const fields = { siteId: site.id, endpoint, provider: settings.provider, reason: verdict.reason, requestId: meta.requestId ?? null };
+  if (verdict.outcome === 'refused') {
+    deps.logger.info(fields, 'captcha refused');
+    throw new OtpgateError('captcha_invalid');
+  }
+  deps.logger.warn(fields, 'captcha provider unavailable; nothing sent');
+  throw new OtpgateError('service_unavailable', 'The captcha could not be checked; try again in a moment.');
+}
