@@ -100,6 +100,11 @@ for (const provider of ['recaptcha', 'recaptcha_enterprise', 'hcaptcha', 'turnst
       const refused = await register(phone, `forged-${provider}`);
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error, 'captcha_invalid');
+      const failed = await t.store.forSite('demo').audit.list({ type: 'captcha_failed', limit: 10 });
+      assert.ok(
+        failed.some((e) => e.ip === CLIENT_IP && e.detail.provider === provider),
+        'the refusal is in the audit log',
+      );
       const token = fake.issue(`once-${provider}`, { score: 0.9 });
       assert.equal((await register(nextPhone(), token)).status, 200);
       const replayed = await register(phone, token);

@@ -1,6 +1,7 @@
 import type { CaptchaVerdict } from '../captcha/verify-captcha.js';
 import type { CaptchaEndpoint, CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
+import { recordAudit } from './audit-trail.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
 /**
@@ -11,7 +12,7 @@ import type { FlowDeps, RequestMeta, Site } from './deps.js';
  * the person "try again" is true, where "your captcha was wrong" would not be.
  */
 export async function checkCaptcha(
-  deps: Pick<FlowDeps, 'captcha' | 'logger'>,
+  deps: Pick<FlowDeps, 'captcha' | 'logger' | 'store' | 'hasher' | 'clock'>,
   site: Site,
   endpoint: CaptchaEndpoint,
   proof: CaptchaProof,
@@ -33,6 +34,8 @@ export async function checkCaptcha(
   const fields = { siteId: site.id, endpoint, provider: settings.provider, reason: verdict.reason, requestId: meta.requestId ?? null };
   if (verdict.outcome === 'refused') {
     deps.logger.info(fields, 'captcha refused');
+    const detail = { endpoint, provider: settings.provider, reason: verdict.reason };
+    await recordAudit(deps, site, { type: 'captcha_failed', useCase: endpoint, meta, detail }, deps.clock.now());
     throw new OtpgateError('captcha_invalid');
   }
   deps.logger.warn(fields, 'captcha provider unavailable; nothing sent');
