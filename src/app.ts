@@ -8,7 +8,7 @@ import { createCaptchaVerifier } from './captcha/verify-captcha.js';
 import { cleartextCaptchaUrls } from './config/captcha-schema.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { captchaSecretsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
+import { configOnlyPartsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createKeyEncryption } from './crypto/key-encryption.js';
 import { hashSecret, verifySecret } from './crypto/secret-hash.js';
@@ -140,11 +140,11 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     throw error;
   }
 
-  const captchaSecrets = captchaSecretsOf(config);
+  const configOnly = configOnlyPartsOf(config);
   const siteDirectory = createSiteDirectory({
     load: async (id) => {
       const stored = await store.sites.byId(id);
-      return stored ? siteFromStored(stored, config.defaults, captchaSecrets.get(id) ?? null) : null;
+      return stored ? siteFromStored(stored, config.defaults, configOnly.get(id)) : null;
     },
   });
   const tokens = createTokenService(store, keyring, clock, urls.site);

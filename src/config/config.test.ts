@@ -115,7 +115,13 @@ test('a site gets its defaults', () => {
     branding: {},
     session: { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 43_200 },
     secondFactor: { account: false, phoneChange: true, maxAgeSeconds: 300 },
-    guessBudget: { perHour: 10, perDay: 30 },
+    guessBudget: { perHour: 10, perDay: 30, lockAfterConsecutive: 100 },
+    testNumbers: { numbers: [], exemptFromLimits: false, allowInProduction: false },
+    pumpingDefence: {
+      mode: 'throttle',
+      prefix: { minSends: 30, minVerifiedPercent: 10, windowSeconds: 3600, throttleSeconds: 3600 },
+      country: { minSends: 300, minVerifiedPercent: 10, windowSeconds: 3600, throttleSeconds: 3600 },
+    },
   });
 });
 
@@ -157,7 +163,7 @@ test("a site's captcha secret is not in its stored settings; a stored site gets 
   const settings = siteSettingsOf({ id: 'shop', name: 'Shop', captcha });
   assert.deepEqual(settings.captcha, { provider: 'hcaptcha', siteKey: 'hc-key' });
   const row = { id: 'shop', name: 'Shop', settings: JSON.parse(JSON.stringify(settings)) as unknown };
-  assert.equal(siteFromStored(row, parsed.data.defaults, 'hc-secret').captcha?.secret, 'hc-secret');
+  assert.equal(siteFromStored(row, parsed.data.defaults, { captchaSecret: 'hc-secret' }).captcha?.secret, 'hc-secret');
   assert.equal(siteFromStored(row, parsed.data.defaults).captcha?.secret, null, 'no secret: the check fails closed');
 });
 

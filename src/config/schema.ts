@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
+import { parsePhone } from '../domain/phone.js';
 import { SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { captchaSchema } from './captcha-schema.js';
@@ -255,6 +256,41 @@ export const siteSchema = z
           .max(31_536_000)
           .optional()
           .describe('Deprecated (the old single lifetime): when set, the absolute lifetime is the shorter of the two.'),
+      })
+      .strict()
+      .default({}),
+    testNumbers: z
+      .object({
+        numbers: z
+          .array(
+            z
+              .object({
+                phone: z
+                  .string()
+                  .transform((value, ctx) => {
+                    const parsed = parsePhone(value);
+                    if (parsed) return parsed.e164;
+                    ctx.addIssue({ code: 'custom', message: 'a valid mobile number in E.164 form, such as +15555550100' });
+                    return z.NEVER;
+                  })
+                  .describe('The reserved number (E.164).'),
+                code: z
+                  .string()
+                  .regex(/^\d{4,10}$/, '4 to 10 digits')
+                  .describe('The code it always gets.'),
+              })
+              .strict(),
+          )
+          .default([])
+          .describe('Numbers for app-store reviewers and automated tests: nothing is sent, the fixed code verifies.'),
+        exemptFromLimits: z
+          .boolean()
+          .default(false)
+          .describe('Test numbers skip the send limits and resend waits (otherwise they count like real numbers).'),
+        allowInProduction: z
+          .boolean()
+          .default(false)
+          .describe('Production refuses test numbers unless this is true (a fixed code is a known password).'),
       })
       .strict()
       .default({}),
@@ -531,6 +567,14 @@ export const configSchema = z
       config.secrets.keyEncryption.forEach((s, i) => {
         if (s.secret.length < 32)
           ctx.addIssue({ code: 'custom', path: ['secrets', 'keyEncryption', i, 'secret'], message: 'production needs 32+ characters' });
+      });
+      config.sites.forEach((site, i) => {
+        if (site.testNumbers.numbers.length > 0 && !site.testNumbers.allowInProduction)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', i, 'testNumbers', 'numbers'],
+            message: 'production refuses test numbers (their fixed codes are known passwords) unless testNumbers.allowInProduction is true',
+          });
       });
       config.sites.forEach((site, i) =>
         site.clients.forEach((client, j) => {

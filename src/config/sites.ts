@@ -30,7 +30,9 @@ export type ConfiguredClient = SiteConfig['clients'][number];
 
 /** The settings to store for a site: given ones stay given, so later schema defaults reach the site too. */
 export function siteSettingsOf(site: SiteInput): SiteSettings {
-  const { clients: _clients, captcha, ...settings } = site;
+  const { clients: _clients, captcha, testNumbers, ...rest } = site;
+  // Test numbers' fixed codes are known passwords: like the captcha secret, they stay in the config.
+  const settings = { ...rest, ...(testNumbers ? { testNumbers: { ...testNumbers, numbers: [] } } : {}) };
   if (!captcha) return settings;
   const { secret: _secret, ...stored } = captcha;
   return { ...settings, captcha: stored };
@@ -57,26 +59,40 @@ export class StoredSiteError extends Error {
   }
 }
 
+/** What a site's configuration holds that is never stored: its captcha secret and its test numbers. */
+export interface ConfigOnlyParts {
+  captchaSecret?: string;
+  testNumbers?: SiteConfig['testNumbers']['numbers'];
+}
+
 /**
  * A stored site as the domain's Site: its settings checked with the site schema and its policies resolved.
- * `captchaSecret` is the config's for this site (null: the config names no such site, and a captcha fails closed).
+ * `configOnly` is the config's for this site (none: the config names no such site, a captcha fails closed and
+ * there are no test numbers).
  */
 export function siteFromStored(
   stored: Pick<StoredSite, 'id' | 'name' | 'settings'>,
   defaults: Config['defaults'],
-  captchaSecret: string | null = null,
+  configOnly: ConfigOnlyParts = {},
 ): Site {
+  const captchaSecret = configOnly.captchaSecret ?? null;
   // The columns are the truth for id and name (they are what lookups use).
   const given = isRecord(stored.settings) ? { ...stored.settings, id: stored.id, name: stored.name } : stored.settings;
   const parsed = storedSettingsSchema.safeParse(given);
   if (!parsed.success) throw new StoredSiteError(stored.id, formatZodError(parsed.error));
   const { captcha, ...settings } = parsed.data;
-  return toSite({ ...settings, ...(captcha ? { captcha: { ...captcha, secret: captchaSecret } } : {}) }, { defaults });
+  const testNumbers = { ...settings.testNumbers, numbers: configOnly.testNumbers ?? [] };
+  return toSite({ ...settings, testNumbers, ...(captcha ? { captcha: { ...captcha, secret: captchaSecret } } : {}) }, { defaults });
 }
 
-/** The captcha secret of each configured site, for siteFromStored. */
-export function captchaSecretsOf(config: Pick<Config, 'sites'>): ReadonlyMap<string, string> {
-  return new Map(config.sites.flatMap((site) => (site.captcha ? [[site.id, site.captcha.secret] as const] : [])));
+/** The config-only parts of each configured site, for siteFromStored. */
+export function configOnlyPartsOf(config: Pick<Config, 'sites'>): ReadonlyMap<string, ConfigOnlyParts> {
+  return new Map(
+    config.sites.map((site) => [
+      site.id,
+      { ...(site.captcha ? { captchaSecret: site.captcha.secret } : {}), testNumbers: site.testNumbers.numbers },
+    ]),
+  );
 }
 
 /** A site's captcha as configured, or as stored with the config's secret (null when there is none). */
@@ -109,6 +125,10 @@ export function toSite(
     session: sessionPolicyOf(site.session),
     secondFactor: site.secondFactor,
     guessBudget: site.guessBudget,
+    testNumbers: {
+      codes: Object.fromEntries(site.testNumbers.numbers.map((n) => [n.phone, n.code])),
+      exemptFromLimits: site.testNumbers.exemptFromLimits,
+    },
     pumpingDefence: site.pumpingDefence,
     captcha: captchaSettingsOf(site.captcha),
   };

@@ -51,6 +51,8 @@ export interface Site {
   secondFactor: SecondFactorPolicy;
   /** Wrong codes allowed per phone, across every verification and use case. */
   guessBudget: { perHour: number; perDay: number; lockAfterConsecutive: number };
+  /** Reserved numbers with a fixed code (E.164 -> code): nothing is sent to them. */
+  testNumbers: { codes: Readonly<Record<string, string>>; exemptFromLimits: boolean };
   /** Throttles destinations whose codes are sent but not used (SMS pumping). */
   pumpingDefence: PumpingDefence;
   /** The captcha asked for before a code is sent on the endpoints it names (null: none). */

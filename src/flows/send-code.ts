@@ -48,8 +48,11 @@ interface IssuedCode {
 export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput): Promise<{ identifier: string; expiresAt: Date }> {
   const policy = site.policies[input.useCase];
   const now = deps.clock.now();
-  const resending = await reserveSend(deps, site, input, now);
-  const issued = await issueCode(deps, site, input, resending, now);
+  // A test number gets its fixed code and nothing is sent; it is limited like any number unless the site exempts it.
+  const testCode = site.testNumbers.codes[input.phone.e164];
+  const exempt = testCode !== undefined && site.testNumbers.exemptFromLimits;
+  const resending = await reserveSend(deps, site, input, now, exempt);
+  const issued = await issueCode(deps, site, input, resending, now, testCode);
   const sent = { identifier: issued.identifier, expiresAt: issued.expiresAt };
   await recordAudit(
     deps,
@@ -64,13 +67,14 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
       detail: {
         identifier: issued.identifier,
         resend: resending !== null,
-        delivered: input.deliverable,
+        delivered: input.deliverable && testCode === undefined,
+        ...(testCode !== undefined ? { testNumber: true } : {}),
         ...(input.notice ? { notice: input.notice } : {}),
       },
     },
     now,
   );
-  if (!input.deliverable) {
+  if (!input.deliverable || testCode !== undefined) {
     await deps.deliveryTiming.pauseLikeADelivery(site.id);
     return sent;
   }
@@ -97,7 +101,7 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
  * layered limit (client, network, phone, prefix, site). Returns the verification this send re-codes (a resend),
  * or null for a new one.
  */
-async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now: Date): Promise<Verification | null> {
+async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now: Date, exempt: boolean): Promise<Verification | null> {
   const policy = site.policies[input.useCase];
   const store = deps.store.forSite(site.id);
   const { allowedCountries, deniedCountries } = policy;
@@ -105,7 +109,7 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
 
   const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), requestKey: input.requestKey, now };
   const existing = await store.verifications.findResendable(query);
-  if (existing) {
+  if (existing && !exempt) {
     const wait = existing.lastSentAt.getTime() + resendWaitSeconds(policy, existing.sends) * 1000 - now.getTime();
     if (wait > 0) throw sendRefused('resend', Math.ceil(wait / 1000));
   }
@@ -114,6 +118,7 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   if (spentUntil) throw tooManyAttempts(spentUntil, now);
   if (site.guessBudget.lockAfterConsecutive > 0 && (await store.phoneLocks.status(input.phone.e164))?.lockedAt)
     throw new OtpgateError('phone_locked');
+  if (exempt) return existing;
   const destinations = destinationsOf(site.pumpingDefence, input.phone);
   const block = await store.sendBlocks.activeFor(
     destinations.map((d) => d.subject),
@@ -232,10 +237,17 @@ function warnNearSiteCap(deps: FlowDeps, site: Site, counters: NamedCounter[], r
 }
 
 /** The issue step: a fresh code, stored only as its HMAC, in a new verification or in the one being resent. */
-async function issueCode(deps: FlowDeps, site: Site, input: SendCodeInput, resending: Verification | null, now: Date): Promise<IssuedCode> {
+async function issueCode(
+  deps: FlowDeps,
+  site: Site,
+  input: SendCodeInput,
+  resending: Verification | null,
+  now: Date,
+  fixedCode?: string,
+): Promise<IssuedCode> {
   const policy = site.policies[input.useCase];
   const verifications = deps.store.forSite(site.id).verifications;
-  const code = randomDigits(policy.codeLength);
+  const code = fixedCode ?? randomDigits(policy.codeLength);
   const identifier = resending?.id ?? randomToken(18);
   const { hash, keyId } = deps.hasher.hash(identifier, code);
   const expiresAt = new Date(now.getTime() + policy.ttlSeconds * 1000);
