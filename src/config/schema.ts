@@ -391,6 +391,7 @@ const proxyAddressSchema = z.string().refine(
 
 export const configSchema = z
   .object({
+    $comment: z.string().optional().describe('Ignored: a note for people, since JSON has no comments.'),
     mode: z
       .enum(['development', 'production'])
       .default('development')
