@@ -33,6 +33,24 @@ describe('hosted pages', () => {
     assert.ok(browser.jar.has('otpgate_csrf'));
   });
 
+  test('the country selector offers only the countries codes may be sent to, per use case', async () => {
+    t = await startTestServer({
+      sites: [
+        {
+          id: 'demo',
+          name: 'Demo',
+          handlers: ['console'],
+          policy: { allowedCountries: ['US', 'CA', 'GB'], deniedCountries: ['GB'] },
+          useCasePolicies: { self_registration: { allowedCountries: ['CA'] } },
+        },
+      ],
+    });
+    const browser = createBrowser(t.url);
+    const options = (html: string) => [...html.matchAll(/<option value="([A-Z]{2})"/g)].map((m) => m[1]).sort();
+    assert.deepEqual(options((await browser.go(`${t.url}/demo/login`)).html), ['CA', 'US']);
+    assert.deepEqual(options((await browser.go(`${t.url}/demo/register`)).html), ['CA']);
+  });
+
   test('the code form: one-time-code autofill, numeric keyboard, and the number it went to', async () => {
     t = await startTestServer();
     await seedUser(t, '+14155550201');

@@ -63,6 +63,7 @@ export function pageContext(
     base: site ? `/${site.id}` : '',
     csrf: reply.generateCsrf(),
     languageHref: options.languageLinks && site ? hrefWithoutLang(request, site) : null,
+    policies: site?.policies ?? null,
   };
 }
 

@@ -1,3 +1,5 @@
+import { countryAllowed } from '../../domain/phone.js';
+import type { UseCase } from '../../domain/use-case.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { countryOptions } from './countries.js';
 import { html, type Html } from './html.js';
@@ -63,10 +65,15 @@ ${input.hint ? html`<p class="hint" id="${input.id}-hint">${input.hint}</p>` : n
  */
 export function phoneFields(
   ctx: PageContext,
-  input: { country: string; phone: string; label: string; error: boolean; autofocus: boolean; name?: string },
+  input: { country: string; phone: string; label: string; error: boolean; autofocus: boolean; name?: string; useCase: UseCase },
 ): Html {
   const name = input.name ?? 'phone';
-  const options = countryOptions(ctx.t.locale).map(
+  // Only the countries codes may be sent to: a person is not offered a choice the server would refuse.
+  const policy = ctx.policies?.[input.useCase];
+  const sendable = countryOptions(ctx.t.locale).filter(
+    (c) => !policy || countryAllowed(c.code, policy.allowedCountries, policy.deniedCountries),
+  );
+  const options = sendable.map(
     (c) => html`<option value="${c.code}"${c.code === input.country ? html` selected` : null}>${c.name} (+${c.callingCode})</option>`,
   );
   const autofocus = input.autofocus ? html` autofocus` : null;

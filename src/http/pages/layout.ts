@@ -1,3 +1,4 @@
+import type { SitePolicies } from '../../domain/policy.js';
 import { LOCALE_NAMES, LOCALES, type Translator } from '../../i18n/index.js';
 import type { Brand } from './brand.js';
 import { html, trusted, type Html } from './html.js';
@@ -12,6 +13,8 @@ export interface PageContext {
   csrf: string;
   /** The page's own path and query without `lang`, for the language links; null where a link would lose a form. */
   languageHref: string | null;
+  /** The site's OTP policy per use case, for what a form offers (the countries codes may be sent to); null without a site. */
+  policies: SitePolicies | null;
 }
 
 /** Mobile first: one column, large touch targets, visible focus; widens to a card on larger screens. */

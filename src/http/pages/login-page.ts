@@ -22,7 +22,7 @@ export function loginPage(ctx: PageContext, form: LoginForm, message: Message = 
 <p>${t('login.intro')}</p>
 <form method="post" action="${ctx.base}/login">
 ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
-${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true })}
+${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true, useCase: 'passwordless_login' })}
 ${captchaWidget(form.captcha)}
 <button type="submit">${t('login.submit')}</button>
 </form>

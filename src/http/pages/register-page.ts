@@ -34,7 +34,7 @@ ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
 ${textField({ id: 'first_name', label: t('register.firstName'), value: form.firstName, autocomplete: 'given-name', autofocus: !field })}
 ${textField({ id: 'last_name', label: t('register.lastName'), value: form.lastName, autocomplete: 'family-name' })}
 ${textField({ ...email, ...focusIf(field === 'email') })}
-${phoneFields(ctx, { ...phone, label: t('phone.number'), ...focusIf(field === 'phone') })}
+${phoneFields(ctx, { ...phone, label: t('phone.number'), ...focusIf(field === 'phone'), useCase: 'self_registration' })}
 ${captchaWidget(form.captcha)}
 <button type="submit">${t('register.submit')}</button>
 </form>
