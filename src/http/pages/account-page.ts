@@ -32,7 +32,7 @@ ${row(t('account.memberSince'), since)}
 <p>${t('account.changePhoneIntro')}</p>
 <form method="post" action="${ctx.base}/account/phone" aria-labelledby="change-phone">
 ${csrfField(ctx)}
-${phoneFields(ctx, { country: form.country, phone: form.phone, label: t('account.newPhone'), error: failed, autofocus: failed, useCase: 'phone_registration' })}
+${phoneFields(ctx, { ...phoneOf(form), label: t('account.newPhone'), error: failed, autofocus: failed, useCase: 'phone_registration' })}
 <button type="submit">${t('account.changePhoneSubmit')}</button>
 </form>
 <h2>${t('account.security')}</h2>
@@ -47,3 +47,5 @@ ${csrfField(ctx)}
 </form>`,
   });
 }
+
+const phoneOf = (form: { country: string; phone: string }) => ({ country: form.country, phone: form.phone });

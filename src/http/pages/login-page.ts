@@ -15,6 +15,7 @@ export interface LoginForm {
 export function loginPage(ctx: PageContext, form: LoginForm, message: Message = null): Html {
   const { t } = ctx;
   const phone = { country: form.country, phone: form.phone };
+  const useCase = 'passwordless_login';
   const registerHref = `${ctx.base}/register${form.returnTo ? `?return_to=${encodeURIComponent(form.returnTo)}` : ''}`;
   return layout(ctx, {
     title: t('login.title', { site: ctx.brand.name }),
@@ -22,7 +23,7 @@ export function loginPage(ctx: PageContext, form: LoginForm, message: Message = 
 <p>${t('login.intro')}</p>
 <form method="post" action="${ctx.base}/login">
 ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
-${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true, useCase: 'passwordless_login' })}
+${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true, useCase })}
 ${captchaWidget(form.captcha)}
 <button type="submit">${t('login.submit')}</button>
 </form>
