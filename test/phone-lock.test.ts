@@ -134,6 +134,20 @@ describe('phone lock after wrong codes in a row', () => {
     assert.equal(answer.body.error, 'phone_locked');
   });
 
+  test('a used code offered again is refused and audited with who offered it (OWASP ASVS 2.8.5)', async () => {
+    identifier = null;
+    await start();
+    const started = await initLogin();
+    const code = t.lastCode(PHONE);
+    assert.equal((await submit(started.body.identifier, code)).status, 302);
+    const replay = await submit(started.body.identifier, code);
+    assert.equal(replay.body.error, 'already_used');
+    const reused = await t.store.forSite('demo').audit.list({ type: 'code_reused', limit: 10 });
+    assert.equal(reused.length, 1);
+    assert.equal(reused[0]!.useCase, 'passwordless_login');
+    assert.ok(reused[0]!.requestId, 'the request that offered it');
+  });
+
   test('otpgate audit filters by type and time, and refuses what it cannot read', async () => {
     identifier = null;
     await start();

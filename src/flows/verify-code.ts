@@ -32,9 +32,12 @@ export async function verifyCode(
       // A spent budget is itself the lock. Writing state = 'locked' here could overtake a concurrent request
       // that was counted in budget with the right code and is on its way to markVerified.
       throw new OtpgateError('verification_locked');
-    case 'not_pending':
+    case 'not_pending': {
       if (counted.verification.useCase !== input.useCase) throw new OtpgateError('verification_not_found');
-      throw new OtpgateError(classify(counted.verification, now) === 'locked' ? 'verification_locked' : 'already_used');
+      if (classify(counted.verification, now) === 'locked') throw new OtpgateError('verification_locked');
+      await recordReuse(deps, site, counted.verification, input.meta, now);
+      throw new OtpgateError('already_used');
+    }
   }
   const verification = counted.verification;
   // A verification of another use case or user is not revealed to exist.
@@ -67,7 +70,10 @@ export async function verifyCode(
   // Only wrong codes spend the budget.
   await guesses.release(guess.id);
   const verified = await store.markVerified(verification.id, now);
-  if (!verified) throw new OtpgateError('already_used');
+  if (!verified) {
+    await recordReuse(deps, site, verification, input.meta, now);
+    throw new OtpgateError('already_used');
+  }
   if (lock) await locks.reset(verified.phone);
   await recordAudit(
     deps,
@@ -99,4 +105,10 @@ async function recordFailure(deps: FlowDeps, site: Site, verification: Verificat
     deps.logger.warn({ event: 'phone_locked', siteId: site.id, failures }, 'phone locked after wrong codes in a row');
     await recordAudit(deps, site, { ...event, type: 'phone_locked', detail: { failures } }, now);
   }
+}
+
+/** A used code offered again (OWASP ASVS 2.8.5): refused, and in the audit log with who offered it. */
+async function recordReuse(deps: FlowDeps, site: Site, verification: Verification, meta: RequestMeta | undefined, now: Date) {
+  const { useCase, userId, phone } = verification;
+  await recordAudit(deps, site, { type: 'code_reused', useCase, userId, phone, meta }, now);
 }
