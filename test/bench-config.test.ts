@@ -9,12 +9,12 @@ import { configSchema, policySchema } from '../src/config/schema.js';
 
 const file = JSON.parse(readFileSync(new URL('../bench/compare-config.json', import.meta.url), 'utf8')) as {
   $comment: string;
-  site: { policy: Record<string, Record<string, number>> };
+  site: { policy: Record<string, Record<string, number>>; pumpingDefence: Record<string, { minSends: number }> };
 };
 
 test('bench/compare-config.json is a valid site config that only raises send-limit thresholds', () => {
   assert.deepEqual(Object.keys(file).sort(), ['$comment', 'site']);
-  assert.deepEqual(Object.keys(file.site), ['policy']);
+  assert.deepEqual(Object.keys(file.site), ['policy', 'pumpingDefence']);
   const parsed = configSchema.parse({
     $comment: file.$comment,
     secrets: { hmac: [{ id: 'b', secret: 'bench-secret-bench-secret-0123' }] },
@@ -31,5 +31,13 @@ test('bench/compare-config.json is a valid site config that only raises send-lim
       if (value > 0) assert.ok(resolved[window]! > 0, `${limit}.${window} is not switched off`);
     }
     assert.ok(Object.keys(windows).length > 0);
+  }
+  // The pumping monitor stays on (throttle mode, every rule counting); only its minimum sends are raised.
+  const defence = parsed.sites[0]!.pumpingDefence;
+  assert.equal(defence.mode, 'throttle');
+  assert.deepEqual(Object.keys(file.site.pumpingDefence).sort(), ['country', 'prefix']);
+  for (const rule of [defence.prefix, defence.country]) {
+    assert.ok(rule.minSends >= 300);
+    assert.equal(rule.minVerifiedPercent, 10);
   }
 });
