@@ -18,6 +18,7 @@ import { createHttpClient } from './delivery/http-client.js';
 import type { NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, systemTimers, type Clock } from './domain/clock.js';
 import type { Store } from './domain/repositories.js';
+import { createSendGuards } from './flows/send-guards.js';
 import { createDeliveryTiming } from './flows/delivery-timing.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
@@ -122,6 +123,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },
     timers: systemTimers,
     deliveryTiming: createDeliveryTiming(systemTimers),
+    guards: createSendGuards(store, clock),
     logger,
     publicHost: new URL(base).host,
   };

@@ -132,8 +132,6 @@ export interface SendBlock {
 }
 
 export interface SendBlockRepository {
-  /** The active block of any of these subjects that ends last, or null. */
-  activeFor(subjects: string[], now: Date): Promise<SendBlock | null>;
   /**
    * Blocks the subject unless it is blocked already or an administrator lifted a block of it within `quietMs`
    * (their decision stands while the counts that caused it are still in the window). True when this call blocked it.

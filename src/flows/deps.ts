@@ -9,6 +9,7 @@ import type { Clock, Timers } from '../domain/clock.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { DeliveryTiming } from './delivery-timing.js';
+import type { SendGuards } from './send-guards.js';
 import type { SiteHooks } from './site-hooks.js';
 
 /** Everything the flows need, built once by the app. */
@@ -28,6 +29,8 @@ export interface FlowDeps {
   timers: Timers;
   /** How long this app's recent deliveries took, per site (createDeliveryTiming). */
   deliveryTiming: DeliveryTiming;
+  /** Throttled destinations and locked phones, as sends see them (createSendGuards). */
+  guards: SendGuards;
   logger: BaseLogger;
   /** Host name for the WebOTP line of the default text. */
   publicHost: string;

@@ -116,14 +116,16 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
   const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));
   if (spentUntil) throw tooManyAttempts(spentUntil, now);
-  if (site.guessBudget.lockAfterConsecutive > 0 && (await store.phoneLocks.status(input.phone.e164))?.lockedAt)
+  if (site.guessBudget.lockAfterConsecutive > 0 && (await deps.guards.isLocked(site.id, input.phone.e164)))
     throw new OtpgateError('phone_locked');
   if (exempt) return existing;
   const destinations = destinationsOf(site.pumpingDefence, input.phone);
-  const block = await store.sendBlocks.activeFor(
-    destinations.map((d) => d.subject),
-    now,
-  );
+  const block = destinations.length
+    ? await deps.guards.blockFor(
+        site.id,
+        destinations.map((d) => d.subject),
+      )
+    : null;
   if (block) throw sendRefused('prefix', Math.ceil((block.until.getTime() - now.getTime()) / 1000));
   // Counted for unknown hints too, so the answers for known and unknown numbers stay alike.
   const subject = { ip: input.meta.ip, phone: input.phone.e164, prefix: input.phone.prefix };
@@ -172,6 +174,7 @@ async function judgeConversion(
       const until = new Date(at + d.rule.throttleSeconds * 1000);
       const blocked = await store.sendBlocks.block({ subject: d.subject, blockedAt: now, until, ...counts }, d.rule.windowSeconds * 1000);
       if (!blocked) continue;
+      deps.guards.forget(site.id);
     }
     deps.logger.warn(
       { event: 'destination_throttled', siteId: site.id, destination: d.subject, mode: site.pumpingDefence.mode, ...counts },

@@ -102,6 +102,7 @@ async function recordFailure(deps: FlowDeps, site: Site, verification: Verificat
   if (limit === 0) return;
   const { locked, failures } = await deps.store.forSite(site.id).phoneLocks.countFailure(verification.phone, limit, now);
   if (locked) {
+    deps.guards.forget(site.id);
     deps.logger.warn({ event: 'phone_locked', siteId: site.id, failures }, 'phone locked after wrong codes in a row');
     await recordAudit(deps, site, { ...event, type: 'phone_locked', detail: { failures } }, now);
   }

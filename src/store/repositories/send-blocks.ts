@@ -15,19 +15,6 @@ const toBlock = (row: Selectable<SendBlocksTable>): SendBlock => ({
 /** One row per destination, reused: a new block replaces an ended one, so the table stays as small as the destinations. */
 export function createSendBlockRepository(db: Kysely<Database>, siteId: string): SendBlockRepository {
   return {
-    async activeFor(subjects, now) {
-      if (subjects.length === 0) return null;
-      const row = await db
-        .selectFrom('send_blocks')
-        .selectAll()
-        .where('site_id', '=', siteId)
-        .where('subject', 'in', subjects)
-        .where('until', '>', now.getTime())
-        .orderBy('until', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      return row ? toBlock(row) : null;
-    },
     async block(block, quietMs) {
       const now = block.blockedAt.getTime();
       // The guard runs on the locked row: of concurrent sends that all judge the destination, one blocks it.
