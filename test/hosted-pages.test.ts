@@ -128,6 +128,35 @@ describe('hosted pages', () => {
     assert.equal(forged.status, 403, "another browser's token does not match this browser's secret");
   });
 
+  test('a spent guess budget and a locked phone are told in words a person understands, not as a server error', async () => {
+    t = await startTestServer({
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], guessBudget: { perHour: 2, perDay: 30, lockAfterConsecutive: 3 } }],
+    });
+    await seedUser(t, '+14155550206');
+    const browser = createBrowser(t.url);
+    let page = await browser.submit(await browser.go(`${t.url}/demo/login`), '/demo/login', { country: 'US', phone: '4155550206' });
+    const code = t.lastCode('+14155550206');
+    for (let i = 0; i < 2; i++) page = await browser.submit(page, '/demo/login/verify', { code: wrongCode(code), action: 'verify' });
+    page = await browser.submit(page, '/demo/login/verify', { code, action: 'verify' });
+    assert.equal(page.status, 429);
+    assert.match(alertText(page.html)!, /^There is a problem Too many wrong codes for this number\. Try again in \d+ minutes?\.$/);
+    await t.close();
+
+    t = await startTestServer({
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], guessBudget: { perHour: 30, perDay: 30, lockAfterConsecutive: 2 } }],
+    });
+    await seedUser(t, '+14155550207');
+    page = await browser.submit(await browser.go(`${t.url}/demo/login`), '/demo/login', { country: 'US', phone: '4155550207' });
+    const second = t.lastCode('+14155550207');
+    for (let i = 0; i < 2; i++) page = await browser.submit(page, '/demo/login/verify', { code: wrongCode(second), action: 'verify' });
+    page = await browser.submit(page, '/demo/login/verify', { code: second, action: 'verify' });
+    assert.equal(page.status, 429);
+    assert.equal(
+      alertText(page.html),
+      'There is a problem Too many wrong codes in a row for this number, so it is locked. Please contact support.',
+    );
+  });
+
   test('wrong codes say how many attempts are left, then the code locks; a new code works', async () => {
     t = await startTestServer({}, { clock: createManualClock(new Date()) });
     await seedUser(t, '+14155550205');

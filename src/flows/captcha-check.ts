@@ -39,5 +39,5 @@ export async function checkCaptcha(
     throw new OtpgateError('captcha_invalid');
   }
   deps.logger.warn(fields, 'captcha provider unavailable; nothing sent');
-  throw new OtpgateError('service_unavailable', 'The captcha could not be checked; try again in a moment.');
+  throw new OtpgateError('service_unavailable', 'The captcha could not be checked; try again in a moment.', { reason: 'captcha' });
 }

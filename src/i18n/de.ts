@@ -99,6 +99,10 @@ export const de: Catalog = {
   'error.unknown_client': 'Die App, die Sie hierher geschickt hat, ist bei {site} nicht registriert.',
   'error.bad_redirect_uri': 'Die App, die Sie hierher geschickt hat, hat eine nicht registrierte Rücksprungadresse angegeben.',
   'error.bad_logout': 'Die App, die Sie hierher geschickt hat, hat eine ungültige Abmeldeanfrage gesendet.',
+  'error.too_many_attempts_one': 'Zu viele falsche Codes für diese Nummer. Versuchen Sie es in {count} Minute erneut.',
+  'error.too_many_attempts_other': 'Zu viele falsche Codes für diese Nummer. Versuchen Sie es in {count} Minuten erneut.',
+  'error.phone_locked': 'Zu viele falsche Codes hintereinander: Diese Nummer ist gesperrt. Bitte wenden Sie sich an den Support.',
+  'error.service_unavailable': 'Der Dienst ist kurz nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
   'error.server_error': 'Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es erneut.',
   'error.reference': 'Referenz: {id}',
 };

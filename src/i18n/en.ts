@@ -100,6 +100,10 @@ export const en = {
   'error.unknown_client': "The app that sent you here isn't registered with {site}.",
   'error.bad_redirect_uri': "The app that sent you here gave a return address that isn't registered.",
   'error.bad_logout': "The app that sent you here gave a sign-out request that isn't valid.",
+  'error.too_many_attempts_one': 'Too many wrong codes for this number. Try again in {count} minute.',
+  'error.too_many_attempts_other': 'Too many wrong codes for this number. Try again in {count} minutes.',
+  'error.phone_locked': 'Too many wrong codes in a row for this number, so it is locked. Please contact support.',
+  'error.service_unavailable': 'The service is briefly unavailable. Please try again in a moment.',
   'error.server_error': 'Something went wrong on our side. Please try again.',
   'error.reference': 'Reference: {id}',
 } as const satisfies Record<string, string>;

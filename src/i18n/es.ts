@@ -99,6 +99,10 @@ export const es: Catalog = {
   'error.unknown_client': 'La app que te ha traído aquí no está registrada en {site}.',
   'error.bad_redirect_uri': 'La app que te ha traído aquí ha dado una dirección de vuelta que no está registrada.',
   'error.bad_logout': 'La app que te ha traído aquí ha enviado una solicitud de cierre de sesión no válida.',
+  'error.too_many_attempts_one': 'Demasiados códigos incorrectos para este número. Inténtalo dentro de {count} minuto.',
+  'error.too_many_attempts_other': 'Demasiados códigos incorrectos para este número. Inténtalo dentro de {count} minutos.',
+  'error.phone_locked': 'Demasiados códigos incorrectos seguidos: este número está bloqueado. Ponte en contacto con soporte.',
+  'error.service_unavailable': 'El servicio no está disponible por un momento. Inténtalo de nuevo enseguida.',
   'error.server_error': 'Algo ha fallado por nuestra parte. Inténtalo de nuevo.',
   'error.reference': 'Referencia: {id}',
 };

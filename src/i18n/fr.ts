@@ -101,6 +101,10 @@ export const fr: Catalog = {
   'error.unknown_client': "L'application qui vous a envoyé ici n'est pas enregistrée auprès de {site}.",
   'error.bad_redirect_uri': "L'application qui vous a envoyé ici a donné une adresse de retour non enregistrée.",
   'error.bad_logout': "L'application qui vous a envoyé ici a fait une demande de déconnexion non valide.",
+  'error.too_many_attempts_one': 'Trop de codes erronés pour ce numéro. Réessayez dans {count} minute.',
+  'error.too_many_attempts_other': 'Trop de codes erronés pour ce numéro. Réessayez dans {count} minutes.',
+  'error.phone_locked': 'Trop de codes erronés d’affilée : ce numéro est bloqué. Veuillez contacter le support.',
+  'error.service_unavailable': 'Le service est momentanément indisponible. Veuillez réessayer dans un instant.',
   'error.server_error': 'Un problème est survenu de notre côté. Veuillez réessayer.',
   'error.reference': 'Référence : {id}',
 };

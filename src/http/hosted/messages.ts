@@ -26,7 +26,7 @@ const SIMPLE: Partial<Record<OtpgateError['code'], MessageKey>> = {
   captcha_required: 'error.captcha_required',
   captcha_invalid: 'error.captcha_invalid',
   // A 503 that reaches a page's message is the captcha provider's: a database outage (StoreUnavailable) goes to the error page.
-  service_unavailable: 'error.captcha_unavailable',
+  phone_locked: 'error.phone_locked',
 };
 
 /** What a person reads for an error, in their language, with the numbers that tell them what to do next. */
@@ -37,6 +37,10 @@ export function problemText(t: Translator, error: OtpgateError, context: 'defaul
     case 'too_many_requests':
       if (error.extra.limit === 'resend') return t.plural('error.resend_too_soon', num(error.extra.retry_after, 30));
       return t.plural('error.too_many_requests', Math.max(1, Math.ceil(num(error.extra.retry_after, 3600) / 60)));
+    case 'too_many_attempts':
+      return t.plural('error.too_many_attempts', Math.max(1, Math.ceil(num(error.extra.retry_after, 3600) / 60)));
+    case 'service_unavailable':
+      return t(error.extra.reason === 'captcha' ? 'error.captcha_unavailable' : 'error.service_unavailable');
     case 'phone_taken':
       return t(context === 'phone_change' ? 'error.phone_taken_other_account' : 'error.phone_taken');
     default: {
