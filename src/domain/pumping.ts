@@ -38,9 +38,13 @@ export function destinationsOf(defence: PumpingDefence, phone: Pick<ParsedPhone,
 /** Never full: these counters only measure (a send is refused by a throttle, not by them). */
 const UNLIMITED = 1e12;
 
+/**
+ * Sends are counted under the send limits' own key format (`prefix:+1415|60m`), so that with the default hour the
+ * monitor reads the prefix limit's counter instead of writing a second one; verified codes have keys of their own.
+ */
 const counter = (kind: 'sent' | 'verified', d: Destination): NamedCounter => ({
   name: 'prefix',
-  key: `${kind}:${d.subject}|${d.rule.windowSeconds}s`,
+  key: `${kind === 'sent' ? '' : 'verified:'}${d.subject}|${d.rule.windowSeconds / 60}m`,
   windowMs: d.rule.windowSeconds * 1000,
   limit: UNLIMITED,
 });

@@ -130,7 +130,9 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   // Counted for unknown hints too, so the answers for known and unknown numbers stay alike.
   const subject = { ip: input.meta.ip, phone: input.phone.e164, prefix: input.phone.prefix };
   const sent = sentCounters(destinations);
-  const counters = [...sendCounters(policy.sendLimits, subject), ...sent];
+  // A counter both a limit and the monitor count (the prefix's hour) is counted once, under the limit's cap.
+  const all = [...sendCounters(policy.sendLimits, subject), ...sent];
+  const counters = all.filter((c, i) => all.findIndex((other) => other.key === c.key) === i);
   const { ok, readings } = await store.sendCounters.reserve(counters, now);
   const at = now.getTime();
   if (!ok) {
@@ -140,7 +142,15 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   }
   warnNearSiteCap(deps, site, counters, readings, at);
   await auditFilledLimits(deps, site, input, counters, readings, now);
-  await judgeConversion(deps, site, input, destinations, readings.slice(counters.length - sent.length), now);
+  const readingOf = (key: string) => readings[counters.findIndex((c) => c.key === key)]!;
+  await judgeConversion(
+    deps,
+    site,
+    input,
+    destinations,
+    sent.map((c) => readingOf(c.key)),
+    now,
+  );
   return existing;
 }
 
