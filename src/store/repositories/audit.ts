@@ -40,7 +40,7 @@ export function createAuditRepository(db: Kysely<Database>, siteId: string): Aud
         created_at: event.createdAt.getTime(),
       };
       return new Promise<void>((resolve, reject) => {
-        pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error as Error)) });
+        pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error)) });
         if (pending.length === 1) setImmediate(() => void flush());
       });
     },
