@@ -40,7 +40,10 @@ export function createAuditRepository(db: Kysely<Database>, siteId: string): Aud
         created_at: event.createdAt.getTime(),
       };
       return new Promise<void>((resolve, reject) => {
-        pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        pending.push({
+          row,
+          done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error)))),
+        });
         if (pending.length === 1) setImmediate(() => void flush());
       });
     },
