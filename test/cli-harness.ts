@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { TEST_SECRETS } from './support/test-server.js';
 
 export interface CliResult {
   code: number;
@@ -25,48 +26,36 @@ export function removeCliFixtures(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** A fresh temp dir holding the config made for it as otpgate.json (removed by removeCliFixtures). */
+function writeConfig(configFor: (dir: string) => object): { dir: string; configPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+  made.push(dir);
+  const configPath = join(dir, 'otpgate.json');
+  writeFileSync(configPath, JSON.stringify({ server: { logLevel: 'silent', baseUrl: 'http://otpgate.test' }, ...configFor(dir) }));
+  return { dir, configPath };
+}
+
 /** A fresh temp dir with a JSON config; `files` are written beside it (handler modules). */
 export function cliFixture(
   config: { sites?: unknown[]; delivery?: Record<string, unknown> } = {},
   files: Record<string, string> = {},
 ): CliFixture {
-  const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
-  made.push(dir);
-  const configPath = join(dir, 'otpgate.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { logLevel: 'silent', baseUrl: 'http://otpgate.test' },
-      database: { url: `sqlite:${join(dir, 't.db')}` },
-      secrets: { hmac: [{ id: 't', secret: 'test-secret-test-secret-123' }] },
-      delivery: config.delivery ?? {},
-      sites: config.sites ?? [{ id: 'demo', name: 'Demo', handlers: ['console'] }],
-    }),
-  );
+  const { dir, configPath } = writeConfig((dir) => ({
+    database: { url: `sqlite:${join(dir, 't.db')}` },
+    secrets: { hmac: [{ id: 't', secret: 'test-secret-test-secret-123' }] },
+    delivery: config.delivery ?? {},
+    sites: config.sites ?? [{ id: 'demo', name: 'Demo', handlers: ['console'] }],
+  }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return { dir, configPath, run: (...args) => runCli(['-c', configPath, ...args]) };
 }
 
 /**
- * The CLI on a running test server's database (support/test-server.ts: the same secrets), configured with `sites`:
- * what an administrator runs beside a live server.
+ * The CLI on a running test server's database (with the test server's secrets), configured with `sites`: what an
+ * administrator runs beside a live server.
  */
 export function cliOnServer(databaseUrl: string, sites: unknown[]): (...args: string[]) => Promise<CliResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
-  made.push(dir);
-  const configPath = join(dir, 'otpgate.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { logLevel: 'silent', baseUrl: 'http://otpgate.test' },
-      database: { url: databaseUrl },
-      secrets: {
-        hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
-        keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
-      },
-      sites,
-    }),
-  );
+  const { configPath } = writeConfig(() => ({ database: { url: databaseUrl }, secrets: TEST_SECRETS, sites }));
   return (...args) => runCli(['-c', configPath, ...args]);
 }
 

@@ -7,6 +7,12 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { Logger } from 'pino';
 import { openTestPostgres, postgresAvailable, UNREACHABLE } from './postgres.js';
 
+/** The test server's secrets (signing keys sealed at rest, as production requires); the CLI beside it needs the same. */
+export const TEST_SECRETS = {
+  hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
+  keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
+};
+
 export interface SentMessage {
   phone: string;
   text: string;
@@ -43,11 +49,7 @@ async function startOn(
     // address of its own in X-Forwarded-For (support/people.ts) instead of switching the send limits off.
     server: { logLevel: 'silent', port: 0, baseUrl: 'http://otpgate.test', trustProxy: ['loopback'], ...(overrides.server ?? {}) },
     database: { url: database.url },
-    // Signing keys sealed at rest, as production requires.
-    secrets: {
-      hmac: [{ id: 't1', secret: 'test-secret-0123456789abcdef-0123456789' }],
-      keyEncryption: [{ id: 'kek1', secret: 'test-key-encryption-0123456789abcdef' }],
-    },
+    secrets: TEST_SECRETS,
     delivery: { backoffMs: 0, ...(overrides.delivery ?? {}) },
     ...overrides,
     sites: overrides.sites ?? [
