@@ -19,6 +19,7 @@ import type { NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, systemTimers, type Clock } from './domain/clock.js';
 import type { Store } from './domain/repositories.js';
 import { createSendGuards } from './flows/send-guards.js';
+import { createMetrics } from './observability/metrics.js';
 import { createDeliveryTiming } from './flows/delivery-timing.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
@@ -106,6 +107,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies };
   // Callouts to SMS providers share one keep-alive pool per app, closed with it.
   const httpClient = createHttpClient();
+  const metrics = createMetrics();
   const flowDeps: FlowDeps = {
     store,
     clock,
@@ -124,6 +126,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     timers: systemTimers,
     deliveryTiming: createDeliveryTiming(systemTimers),
     guards: createSendGuards(store, clock),
+    metrics,
     logger,
     publicHost: new URL(base).host,
   };
@@ -166,6 +169,10 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     lifecycle: { draining: false },
     readiness: { check: () => store.ping() },
     logger,
+    metrics: {
+      token: config.metrics.token,
+      render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    },
     settings: {
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,

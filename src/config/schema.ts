@@ -500,6 +500,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    metrics: z
+      .object({
+        token: z
+          .string()
+          .min(32, 'at least 32 characters')
+          .nullable()
+          .default(null)
+          .describe(
+            'Bearer token that GET /metrics (Prometheus text format) requires; null: no /metrics. ' +
+              'Use ${ENV_VAR} to keep it out of the file.',
+          ),
+      })
+      .strict()
+      .default({}),
     maintenance: z
       .object({
         purgeIntervalSeconds: z

@@ -12,7 +12,7 @@ import type { FlowDeps, RequestMeta, Site } from './deps.js';
  * the person "try again" is true, where "your captcha was wrong" would not be.
  */
 export async function checkCaptcha(
-  deps: Pick<FlowDeps, 'captcha' | 'logger' | 'store' | 'hasher' | 'clock'>,
+  deps: Pick<FlowDeps, 'captcha' | 'logger' | 'store' | 'hasher' | 'clock' | 'metrics'>,
   site: Site,
   endpoint: CaptchaEndpoint,
   proof: CaptchaProof,
@@ -34,6 +34,7 @@ export async function checkCaptcha(
   const fields = { siteId: site.id, endpoint, provider: settings.provider, reason: verdict.reason, requestId: meta.requestId ?? null };
   if (verdict.outcome === 'refused') {
     deps.logger.info(fields, 'captcha refused');
+    deps.metrics.captchaFailures.inc({ site: site.id, provider: settings.provider });
     const detail = { endpoint, provider: settings.provider, reason: verdict.reason };
     await recordAudit(deps, site, { type: 'captcha_failed', useCase: endpoint, meta, detail }, deps.clock.now());
     throw new OtpgateError('captcha_invalid');

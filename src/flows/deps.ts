@@ -9,6 +9,7 @@ import type { Clock, Timers } from '../domain/clock.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { DeliveryTiming } from './delivery-timing.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SendGuards } from './send-guards.js';
 import type { SiteHooks } from './site-hooks.js';
 
@@ -32,6 +33,8 @@ export interface FlowDeps {
   /** Throttled destinations and locked phones, as sends see them (createSendGuards). */
   guards: SendGuards;
   logger: BaseLogger;
+  /** This app's counters (observability/metrics.ts). */
+  metrics: Metrics;
   /** Host name for the WebOTP line of the default text. */
   publicHost: string;
 }

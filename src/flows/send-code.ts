@@ -1,7 +1,7 @@
 import { randomDigits, randomToken } from '../crypto/random.js';
 import { supportedLocale, type Notice } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
-import { OtpgateError } from '../domain/errors.js';
+import { isOtpgateError, OtpgateError } from '../domain/errors.js';
 import { countryAllowed, type ParsedPhone } from '../domain/phone.js';
 import { guessWindows, resendWaitSeconds, sendRefused, tooManyAttempts } from '../domain/policy.js';
 import { hasRoom, msUntilRoom, slidingCount, type CounterReading } from '../domain/rate-window.js';
@@ -51,9 +51,15 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
   // A test number gets its fixed code and nothing is sent; it is limited like any number unless the site exempts it.
   const testCode = site.testNumbers.codes[input.phone.e164];
   const exempt = testCode !== undefined && site.testNumbers.exemptFromLimits;
-  const resending = await reserveSend(deps, site, input, now, exempt);
+  const resending = await reserveSend(deps, site, input, now, exempt).catch((error: unknown) => {
+    if (isOtpgateError(error) && error.code === 'too_many_requests')
+      deps.metrics.sendRefusals.inc({ site: site.id, limit: String(error.extra.limit) });
+    throw error;
+  });
   const issued = await issueCode(deps, site, input, resending, now, testCode);
   const sent = { identifier: issued.identifier, expiresAt: issued.expiresAt };
+  const delivered = input.deliverable && testCode === undefined;
+  deps.metrics.codesSent.inc({ site: site.id, use_case: input.useCase, delivered: String(delivered) });
   await recordAudit(
     deps,
     site,
@@ -67,7 +73,7 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
       detail: {
         identifier: issued.identifier,
         resend: resending !== null,
-        delivered: input.deliverable && testCode === undefined,
+        delivered,
         ...(testCode !== undefined ? { testNumber: true } : {}),
         ...(input.notice ? { notice: input.notice } : {}),
       },
@@ -186,6 +192,7 @@ async function judgeConversion(
       if (!blocked) continue;
       deps.guards.forget(site.id);
     }
+    deps.metrics.destinationsJudged.inc({ site: site.id, kind: d.subject.split(':')[0] ?? '', mode: site.pumpingDefence.mode });
     deps.logger.warn(
       { event: 'destination_throttled', siteId: site.id, destination: d.subject, mode: site.pumpingDefence.mode, ...counts },
       'poor conversion: possible SMS pumping',
@@ -241,11 +248,13 @@ function warnNearSiteCap(deps: FlowDeps, site: Site, counters: NamedCounter[], r
     if (counter.name !== 'site') return;
     const before = slidingCount(readings[i]!, now, counter.windowMs);
     const mark = 0.8 * counter.limit;
-    if (before < mark && before + 1 >= mark)
+    if (before < mark && before + 1 >= mark) {
+      deps.metrics.siteCapNear.inc({ site: site.id, window: counter.key.split('|')[1] ?? '' });
       deps.logger.warn(
         { event: 'site_send_limit_near', siteId: site.id, window: counter.key.split('|')[1], limit: counter.limit },
         'site send limit 80 % reached',
       );
+    }
   });
 }
 

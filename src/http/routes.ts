@@ -2,6 +2,7 @@
  * The route table: every endpoint in one place. Paths under /:site are resolved to the site first
  * (unknown or disabled site: 404 site_not_found). Handlers stay thin: schema -> flow -> reply.
  */
+import { metricsHandler } from './metrics-endpoint.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OtpgateError } from '../domain/errors.js';
 import { accountHandlers, phoneInitSchema, verifySchema } from './account-endpoints.js';
@@ -43,6 +44,7 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     (request.body as Record<string, unknown> | undefined)?.response_type === 'code_credentials';
 
   server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/metrics', metricsHandler(services));
   server.get('/readyz', async (_request, reply) => {
     if (services.lifecycle.draining) throw new OtpgateError('service_unavailable', 'This instance is shutting down.');
     await services.readiness.check().catch((cause: unknown) => {

@@ -53,4 +53,11 @@ export interface HttpServices {
   readiness: Readiness;
   logger: Logger;
   settings: ServerSettings;
+  metrics: MetricsEndpoint;
+}
+
+/** GET /metrics: off without a token; with one, Prometheus text for a request that bears it. */
+export interface MetricsEndpoint {
+  token: string | null;
+  render(): Promise<{ contentType: string; body: string }>;
 }

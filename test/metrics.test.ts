@@ -1,0 +1,57 @@
+/**
+ * GET /metrics as Prometheus scrapes it: off unless a token is configured, refused without it, and, once
+ * scraped, counters that moved with what happened (a code sent, a send refused by a limit, the site cap's 80 %
+ * mark). Parsed with a Prometheus text-format parser, not matched by hand. Real HTTP, SQLite and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { person } from './support/people.js';
+import { postJson, startTestServer, type TestServer } from './support/test-server.js';
+
+const TOKEN = 'metrics-token-0123456789abcdef-0123456789';
+
+describe('metrics', () => {
+  let t: TestServer;
+  afterEach(() => t.close());
+
+  const scrape = (authorization?: string) => fetch(`${t.url}/metrics`, authorization ? { headers: { authorization } } : {});
+  const register = (phone: string) =>
+    postJson(
+      `${t.url}/demo/services/auth/headless/init/registration`,
+      { userdata: { mobilePhone: phone }, verificationmethod: 'sms' },
+      person(),
+    );
+
+  test('without a configured token there is no /metrics', async () => {
+    t = await startTestServer();
+    assert.equal((await scrape(`Bearer ${TOKEN}`)).status, 404);
+  });
+
+  test('a scrape needs the token; then sends, refusals and the site cap’s 80 % mark are counted, with no number in any label', async () => {
+    t = await startTestServer({
+      metrics: { token: TOKEN },
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], policy: { sendsPerSite: { perHour: 2, perDay: 0 } } }],
+    });
+    assert.equal((await scrape()).status, 401);
+    assert.equal((await scrape(`Bearer ${TOKEN.slice(0, -1)}x`)).status, 401);
+    assert.equal((await scrape(`Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`)).status, 401);
+
+    assert.equal((await register('+14155550301')).status, 200);
+    assert.equal((await register('+14155550302')).status, 200);
+    assert.equal((await register('+14155550303')).status, 429);
+
+    const response = await scrape(`Bearer ${TOKEN}`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const families = parsePrometheusTextFormat(text);
+    const value = (name: string, labels: Record<string, string>) =>
+      families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value;
+    assert.equal(value('otpgate_codes_sent_total', { site: 'demo', use_case: 'self_registration', delivered: 'true' }), '2');
+    assert.equal(value('otpgate_send_refusals_total', { site: 'demo', limit: 'site' }), '1');
+    assert.equal(value('otpgate_site_send_cap_near_total', { site: 'demo', window: '60m' }), '1');
+    assert.equal(families.find((f) => f.name === 'otpgate_codes_sent_total')?.type, 'COUNTER');
+    assert.ok(!text.includes('4155550'), 'no phone number in a label');
+  });
+});
