@@ -24,7 +24,8 @@ const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,200}$/);
 describe('fuzz: every headless and OAuth input (fast-check)', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer();
+    // With /metrics on, so its bearer check is fuzzed too.
+    t = await startTestServer({ metrics: { token: 'fuzz-metrics-token-0123456789abcdef' } });
   });
   after(() => t.close());
 
@@ -162,7 +163,7 @@ describe('fuzz: every headless and OAuth input (fast-check)', () => {
     );
   });
 
-  test('GET endpoints and headers: userinfo, discovery, JWKS, echo and the authorize page with any query and header', async () => {
+  test('GET endpoints and headers: userinfo, discovery, JWKS, echo, authorize page, /metrics with any query and header', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(
@@ -172,6 +173,7 @@ describe('fuzz: every headless and OAuth input (fast-check)', () => {
           '/demo/services/oauth2/echo',
           '/demo/services/oauth2/authorize',
           '/demo/services/oauth2/logout',
+          '/metrics',
         ),
         fc.dictionary(fc.string({ maxLength: 12 }), text, { maxKeys: 6 }),
         fc.record(
