@@ -34,6 +34,8 @@ describe('fuzz: every headless and OAuth input (fast-check)', () => {
       method: init.method ?? 'POST',
       headers: init.headers ?? {},
       body: init.body ?? null,
+      // A redirect to a client's registered URI (an OAuth error sent back to the app) is an answer, not a place to go.
+      redirect: 'manual',
     });
     const body = await response.text();
     assert.ok(response.status < 500, `${path}: ${response.status} ${body.slice(0, 300)}`);
