@@ -209,6 +209,30 @@ describe('captcha: score and action', () => {
   });
 });
 
+describe('captcha only when a limit is near (whenNearLimitPercent)', () => {
+  test('an address asks for its first codes without a captcha; past half its limit it needs one; others are untouched', async (c) => {
+    const t = await serverWith('turnstile', { whenNearLimitPercent: 50 });
+    c.after(() => t.close());
+    const register = (from: string, token: string | null) =>
+      postJson(
+        `${t.url}/demo/services/auth/headless/init/registration`,
+        { userdata: { mobilePhone: nextPhone() }, verificationmethod: 'sms', ...tokenFields('turnstile', token) },
+        { 'x-forwarded-for': from },
+      );
+    const asked = fake.calls.length;
+    // 10 per 10 minutes per address by default: half of it is 5 sends.
+    for (let i = 0; i < 5; i++) assert.equal((await register('198.51.100.20', null)).status, 200, `send ${i + 1} needs no captcha`);
+    assert.equal(fake.calls.length, asked, 'the provider was not asked');
+    const sixth = await register('198.51.100.20', null);
+    assert.equal(sixth.status, 400);
+    assert.equal(sixth.body.error, 'captcha_required');
+    assert.equal((await register('198.51.100.20', fake.issue('near-limit', { score: 0.9 }))).status, 200, 'with a good token it goes on');
+    assert.equal((await register('198.51.100.20', 'forged-near-limit')).body.error, 'captcha_invalid');
+    assert.equal((await register('203.0.113.77', null)).status, 200, 'another address and network: no captcha yet');
+    assert.equal(t.messages.length, 7);
+  });
+});
+
 describe('captcha: a provider that cannot answer fails closed', () => {
   const register = (t: TestServer, provider: CaptchaProvider, phone: string) =>
     postJson(`${t.url}/demo/services/auth/headless/init/registration`, {

@@ -38,6 +38,16 @@ const captchaObject = z
       .url()
       .optional()
       .describe("The provider's verify API (default: the provider's documented URL); for tests and proxies. Production requires https."),
+    whenNearLimitPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        'Ask for a captcha only once the client (its address or network) has used this share of a send limit; absent: always. ' +
+          'People who ask for a code now and then never see one; a script is stopped before the limit.',
+      ),
     endpoints: z
       .array(z.enum(CAPTCHA_ENDPOINTS))
       .default([...CAPTCHA_ENDPOINTS])

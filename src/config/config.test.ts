@@ -143,6 +143,7 @@ test('a site has no captcha unless configured; a configured one gets the provide
     action: null,
     verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
     endpoints: ['passwordless_login', 'self_registration'],
+    whenNearLimitPercent: null,
   });
 });
 

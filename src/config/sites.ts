@@ -160,6 +160,7 @@ function captchaSettingsOf(captcha: CaptchaOfSite | undefined): CaptchaSettings 
     action: captcha.action ?? null,
     verifyUrl: captcha.verifyUrl ?? CAPTCHA_VERIFY_URLS[captcha.provider],
     endpoints: captcha.endpoints,
+    whenNearLimitPercent: captcha.whenNearLimitPercent ?? null,
   };
 }
 

@@ -24,6 +24,8 @@ export interface CaptchaSettings {
   action: string | null;
   verifyUrl: string;
   endpoints: CaptchaEndpoint[];
+  /** Only once the client has used this share (%) of its address's or network's send limits; null: always. */
+  whenNearLimitPercent: number | null;
 }
 
 /**

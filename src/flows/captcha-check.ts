@@ -1,6 +1,8 @@
 import type { CaptchaVerdict } from '../captcha/verify-captcha.js';
 import type { CaptchaEndpoint, CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
+import { slidingCount } from '../domain/rate-window.js';
+import { sendCounters } from '../domain/send-limits.js';
 import { recordAudit } from './audit-trail.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
@@ -11,8 +13,10 @@ import type { FlowDeps, RequestMeta, Site } from './deps.js';
  * service_unavailable (503): failing closed keeps the SMS budget safe while the provider is down, and telling
  * the person "try again" is true, where "your captcha was wrong" would not be.
  */
+type CaptchaDeps = Pick<FlowDeps, 'captcha' | 'logger' | 'store' | 'hasher' | 'clock' | 'metrics'>;
+
 export async function checkCaptcha(
-  deps: Pick<FlowDeps, 'captcha' | 'logger' | 'store' | 'hasher' | 'clock' | 'metrics'>,
+  deps: CaptchaDeps,
   site: Site,
   endpoint: CaptchaEndpoint,
   proof: CaptchaProof,
@@ -20,6 +24,8 @@ export async function checkCaptcha(
 ): Promise<void> {
   const settings = site.captcha;
   if (!settings || !settings.endpoints.includes(endpoint) || 'server' in proof) return;
+  if (settings.whenNearLimitPercent !== null && !(await clientNearLimit(deps, site, endpoint, meta.ip, settings.whenNearLimitPercent)))
+    return;
   if (!proof.token) throw new OtpgateError('captcha_required');
   const { secret } = settings;
   const verdict: CaptchaVerdict = secret
@@ -41,4 +47,24 @@ export async function checkCaptcha(
   }
   deps.logger.warn(fields, 'captcha provider unavailable; nothing sent');
   throw new OtpgateError('service_unavailable', 'The captcha could not be checked; try again in a moment.', { reason: 'captcha' });
+}
+
+/**
+ * True once the client's address or network has used `percent` of any of its send-limit windows (the counts
+ * the send limits keep; nothing is counted here). Without an address (no HTTP request) a captcha is asked.
+ */
+async function clientNearLimit(
+  deps: CaptchaDeps,
+  site: Site,
+  useCase: CaptchaEndpoint,
+  ip: string | null,
+  percent: number,
+): Promise<boolean> {
+  if (!ip) return true;
+  const counters = sendCounters(site.policies[useCase].sendLimits, { ip, phone: '', prefix: null }).filter(
+    (c) => c.name === 'ip' || c.name === 'ip_range',
+  );
+  const now = deps.clock.now();
+  const readings = await deps.store.forSite(site.id).sendCounters.read(counters, now);
+  return counters.some((c, i) => (slidingCount(readings[i]!, now.getTime(), c.windowMs) + 1) * 100 > percent * c.limit);
 }
