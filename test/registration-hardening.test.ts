@@ -98,7 +98,7 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
     assert.ok(first.body.identifier);
   });
 
-  test('a login by phone then by username of one user does not answer resend_too_soon (no username-to-phone link)', async () => {
+  test('a login by phone then by username of one user is not told to wait for a resend (no username-to-phone link)', async () => {
     await seed('+14155550841', 'linked-user');
     await seed('+14155550842', 'other-user');
     const login = (username: string) =>
