@@ -54,7 +54,7 @@ export async function initPasswordlessLogin(
     payload: {},
     meta: input.meta,
     // A phone and a username of one user are two requests: a login by one followed by a login by the other must
-    // be told to wait for a resend, or the wait would tell that they belong together.
+    // not be told to wait for a resend, or the wait would tell that they belong together.
     requestKey: hashToken('login-hint', 'loginHint' in input ? hintKey(deps, site, hint) : `user:${hint}`),
   });
 }
