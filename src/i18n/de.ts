@@ -75,6 +75,8 @@ export const de: Catalog = {
   'error.verification_not_found': 'Dieser Code ist nicht mehr gültig. Bitte beginnen Sie von vorn.',
   'error.resend_too_soon_one': 'Sie können in {count} Sekunde einen neuen Code anfordern.',
   'error.resend_too_soon_other': 'Sie können in {count} Sekunden einen neuen Code anfordern.',
+  'error.resend_wait_minutes_one': 'Sie können in {count} Minute einen neuen Code anfordern.',
+  'error.resend_wait_minutes_other': 'Sie können in {count} Minuten einen neuen Code anfordern.',
   'error.too_many_requests_one': 'Es wurden zu viele Codes angefordert. Versuchen Sie es in {count} Minute erneut.',
   'error.too_many_requests_other': 'Es wurden zu viele Codes angefordert. Versuchen Sie es in {count} Minuten erneut.',
   'error.delivery_failed': 'Die SMS konnte nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal.',

@@ -77,6 +77,8 @@ export const en = {
   'error.verification_not_found': 'This code is no longer valid. Please start again.',
   'error.resend_too_soon_one': 'You can ask for a new code in {count} second.',
   'error.resend_too_soon_other': 'You can ask for a new code in {count} seconds.',
+  'error.resend_wait_minutes_one': 'You can ask for a new code in {count} minute.',
+  'error.resend_wait_minutes_other': 'You can ask for a new code in {count} minutes.',
   'error.too_many_requests_one': 'Too many codes were requested. Try again in {count} minute.',
   'error.too_many_requests_other': 'Too many codes were requested. Try again in {count} minutes.',
   'error.delivery_failed': "We couldn't send the text message. Please try again in a moment.",

@@ -76,6 +76,8 @@ export const es: Catalog = {
   'error.verification_not_found': 'Este código ya no es válido. Vuelve a empezar.',
   'error.resend_too_soon_one': 'Podrás pedir un código nuevo dentro de {count} segundo.',
   'error.resend_too_soon_other': 'Podrás pedir un código nuevo dentro de {count} segundos.',
+  'error.resend_wait_minutes_one': 'Podrás pedir un código nuevo dentro de {count} minuto.',
+  'error.resend_wait_minutes_other': 'Podrás pedir un código nuevo dentro de {count} minutos.',
   'error.too_many_requests_one': 'Se han pedido demasiados códigos. Inténtalo dentro de {count} minuto.',
   'error.too_many_requests_other': 'Se han pedido demasiados códigos. Inténtalo dentro de {count} minutos.',
   'error.delivery_failed': 'No hemos podido enviar el SMS. Inténtalo de nuevo en un momento.',

@@ -77,6 +77,8 @@ export const fr: Catalog = {
   'error.verification_not_found': "Ce code n'est plus valable. Veuillez recommencer.",
   'error.resend_too_soon_one': 'Vous pourrez demander un nouveau code dans {count} seconde.',
   'error.resend_too_soon_other': 'Vous pourrez demander un nouveau code dans {count} secondes.',
+  'error.resend_wait_minutes_one': 'Vous pourrez demander un nouveau code dans {count} minute.',
+  'error.resend_wait_minutes_other': 'Vous pourrez demander un nouveau code dans {count} minutes.',
   'error.too_many_requests_one': 'Trop de codes ont été demandés. Réessayez dans {count} minute.',
   'error.too_many_requests_other': 'Trop de codes ont été demandés. Réessayez dans {count} minutes.',
   'error.delivery_failed': "Nous n'avons pas pu envoyer le SMS. Réessayez dans un instant.",

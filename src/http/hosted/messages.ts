@@ -35,7 +35,11 @@ export function problemText(t: Translator, error: OtpgateError, context: 'defaul
     case 'invalid_code':
       return t.plural('error.invalid_code', num(error.extra.attempts_remaining, 1));
     case 'too_many_requests':
-      if (error.extra.limit === 'resend') return t.plural('error.resend_too_soon', num(error.extra.retry_after, 30));
+      if (error.extra.limit === 'resend') {
+        // Resend waits double up to minutes: "in 480 seconds" reads worse than "in 8 minutes".
+        const seconds = num(error.extra.retry_after, 30);
+        return seconds < 120 ? t.plural('error.resend_too_soon', seconds) : t.plural('error.resend_wait_minutes', Math.ceil(seconds / 60));
+      }
       return t.plural('error.too_many_requests', Math.max(1, Math.ceil(num(error.extra.retry_after, 3600) / 60)));
     case 'too_many_attempts':
       return t.plural('error.too_many_attempts', Math.max(1, Math.ceil(num(error.extra.retry_after, 3600) / 60)));
