@@ -107,7 +107,8 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies };
   // Callouts to SMS providers share one keep-alive pool per app, closed with it.
   const httpClient = createHttpClient();
-  const metrics = createMetrics();
+  // Node's own metrics only where something may scrape them (each set watches the event loop).
+  const metrics = createMetrics({ nodeDefaults: config.metrics.token !== null });
   const flowDeps: FlowDeps = {
     store,
     clock,
@@ -172,6 +173,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     metrics: {
       token: config.metrics.token,
       render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      requestDone: (route, method, status) => metrics.httpRequests.inc({ route, method, status: String(status) }),
     },
     settings: {
       bodyLimitBytes: config.server.bodyLimitBytes,

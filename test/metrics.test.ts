@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { person } from './support/people.js';
-import { postJson, startTestServer, type TestServer } from './support/test-server.js';
+import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef-0123456789';
 
@@ -53,5 +53,38 @@ describe('metrics', () => {
     assert.equal(value('otpgate_site_send_cap_near_total', { site: 'demo', window: '60m' }), '1');
     assert.equal(families.find((f) => f.name === 'otpgate_codes_sent_total')?.type, 'COUNTER');
     assert.ok(!text.includes('4155550'), 'no phone number in a label');
+  });
+
+  test('after one login the request, verification and delivery counters and the latency histogram have moved', async () => {
+    t = await startTestServer({ metrics: { token: TOKEN } });
+    const started = await register('+14155550311');
+    const authorize = (code: string) =>
+      postForm(
+        `${t.url}/demo/services/oauth2/authorize`,
+        { response_type: 'code_credentials', client_id: 'server-app', redirect_uri: 'http://app.test/callback' },
+        {
+          'Auth-Request-Type': 'user-registration',
+          'Auth-Verification-Type': 'sms',
+          Authorization: basic(String(started.body.identifier), code),
+        },
+      );
+    const code = t.lastCode('+14155550311');
+    assert.equal((await authorize(code === '000000' ? '111111' : '000000')).status, 400);
+    assert.equal((await authorize(code)).status, 302);
+
+    const text = await (await scrape(`Bearer ${TOKEN}`)).text();
+    const families = parsePrometheusTextFormat(text);
+    const family = (name: string) => families.find((f) => f.name === name);
+    const value = (name: string, labels: Record<string, string>) =>
+      family(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value;
+    const registration = { site: 'demo', use_case: 'self_registration' };
+    assert.equal(value('otpgate_verifications_total', { ...registration, outcome: 'invalid_code' }), '1');
+    assert.equal(value('otpgate_verifications_total', { ...registration, outcome: 'verified' }), '1');
+    assert.equal(value('otpgate_delivery_attempts_total', { site: 'demo', handler: 'console', result: 'SUCCESS' }), '1');
+    assert.equal(family('otpgate_delivery_attempt_seconds')?.type, 'HISTOGRAM');
+    assert.match(text, /otpgate_delivery_attempt_seconds_count\{site="demo",handler="console"\} 1/);
+    const route = '/:site/services/auth/headless/init/registration';
+    assert.equal(value('otpgate_http_requests_total', { route, method: 'POST', status: '200' }), '1');
+    assert.ok(family('nodejs_eventloop_lag_seconds'), "Node's own metrics are there too");
   });
 });

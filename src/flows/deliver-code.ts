@@ -11,7 +11,7 @@ export type DeliveryDeps = Pick<FlowDeps, 'chains' | 'credentials' | 'calloutFet
  * a failed delivery turned into the error the user sees (DESIGN §4.3).
  */
 export async function deliverCode(
-  deps: DeliveryDeps & Pick<FlowDeps, 'store' | 'deliveryTiming'>,
+  deps: DeliveryDeps & Pick<FlowDeps, 'store' | 'deliveryTiming' | 'metrics'>,
   site: Site,
   request: Omit<DeliveryRequest, 'attempt'>,
   retryAfterSeconds: number,
@@ -22,6 +22,10 @@ export async function deliverCode(
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
   await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts);
+  for (const attempt of report.attempts) {
+    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result });
+    deps.metrics.deliverySeconds.observe({ site: site.id, handler: attempt.handler }, attempt.latencyMs / 1000);
+  }
   if (report.result === 'SUCCESS') {
     deps.deliveryTiming.note(site.id, deps.timers.elapsedMs() - started);
     return;

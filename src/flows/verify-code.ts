@@ -1,4 +1,4 @@
-import { OtpgateError } from '../domain/errors.js';
+import { isOtpgateError, OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import { guessWindows, tooManyAttempts } from '../domain/policy.js';
 import { destinationsOf, verifiedCounters } from '../domain/pumping.js';
@@ -13,6 +13,23 @@ import type { FlowDeps, RequestMeta, Site } from './deps.js';
  * second guarded write pending -> verified: of any number of concurrent correct submissions, one wins.
  */
 export async function verifyCode(
+  deps: FlowDeps,
+  site: Site,
+  input: { identifier: string; code: string; useCase: UseCase; userId?: string; meta?: RequestMeta },
+): Promise<Verification> {
+  const outcome = (name: string) => deps.metrics.verifications.inc({ site: site.id, use_case: input.useCase, outcome: name });
+  try {
+    const verified = await checkCode(deps, site, input);
+    outcome('verified');
+    return verified;
+  } catch (error) {
+    // The error codes are a fixed registry, so they make bounded labels.
+    outcome(isOtpgateError(error) ? error.code : 'error');
+    throw error;
+  }
+}
+
+async function checkCode(
   deps: FlowDeps,
   site: Site,
   input: { identifier: string; code: string; useCase: UseCase; userId?: string; meta?: RequestMeta },

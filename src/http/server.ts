@@ -72,6 +72,8 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
       throw new OtpgateError('invalid_request', 'The request must not contain NUL characters.');
   });
   server.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the URL: a path holds whatever a client writes, and labels must stay few.
+    services.metrics.requestDone(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode);
     if (reply.statusCode >= 500)
       request.log.warn(
         { method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime },

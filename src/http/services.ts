@@ -60,4 +60,6 @@ export interface HttpServices {
 export interface MetricsEndpoint {
   token: string | null;
   render(): Promise<{ contentType: string; body: string }>;
+  /** Counts an answered request under its route pattern. */
+  requestDone(route: string, method: string, status: number): void;
 }

@@ -1,13 +1,21 @@
 /**
- * Prometheus metrics of one app (its own registry: two apps in one process count apart). The first metrics are
- * those of the abuse defences (issue 8): what was refused and why, what the site is paying for, and the spend
- * cap's warning. Label values are bounded: configured site ids, fixed limit names, use cases and providers,
- * never a phone number, address or user id.
+ * Prometheus metrics of one app (its own registry: two apps in one process count apart): requests, the
+ * verifications' outcomes, delivery attempts and their latency, and the abuse defences (what was refused and
+ * why, what the site is paying for, the spend cap's warning). Label values are bounded: route patterns,
+ * configured site ids and handler names, fixed outcome, limit, use case and provider names; never a phone
+ * number, an address or a user id.
  */
-import { Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
+  /** Requests answered, by route pattern (not the URL: a path can hold anything), method and status. */
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  /** Code submissions, by outcome: verified, or the error code (invalid_code, code_expired, verification_locked, ...). */
+  verifications: Counter<'site' | 'use_case' | 'outcome'>;
+  /** Delivery attempts by handler and result (SUCCESS, PROVIDER_ERROR, ...), and how long each took. */
+  deliveryAttempts: Counter<'site' | 'handler' | 'result'>;
+  deliverySeconds: Histogram<'site' | 'handler'>;
   /** Codes issued, by whether an SMS went out (an unknown login hint, a test number: no). */
   codesSent: Counter<'site' | 'use_case' | 'delivered'>;
   /** Sends refused by a send limit, by the limit's name (ip, ip_range, phone, prefix, site, resend). */
@@ -20,12 +28,32 @@ export interface Metrics {
   captchaFailures: Counter<'site' | 'provider'>;
 }
 
-export function createMetrics(): Metrics {
+/** `nodeDefaults`: also Node's own (event-loop lag, heap, CPU), when something scrapes them. */
+export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
   const registry = new Registry();
+  if (options.nodeDefaults) collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {
     registry,
+    httpRequests: counter('otpgate_http_requests_total', 'Requests answered, by route pattern, method and status.', [
+      'route',
+      'method',
+      'status',
+    ]),
+    verifications: counter('otpgate_verifications_total', 'Code submissions by outcome (verified, or the error code).', [
+      'site',
+      'use_case',
+      'outcome',
+    ]),
+    deliveryAttempts: counter('otpgate_delivery_attempts_total', 'Delivery attempts by handler and result.', ['site', 'handler', 'result']),
+    deliverySeconds: new Histogram({
+      name: 'otpgate_delivery_attempt_seconds',
+      help: 'How long one delivery attempt (a handler call) took.',
+      labelNames: ['site', 'handler'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
     codesSent: counter('otpgate_codes_sent_total', 'Codes issued; delivered="false" for unknown login hints and test numbers.', [
       'site',
       'use_case',
