@@ -4,6 +4,7 @@
  * mark). Parsed with a Prometheus text-format parser, not matched by hand. Real HTTP, SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { person } from './support/people.js';
@@ -86,5 +87,18 @@ describe('metrics', () => {
     const route = '/:site/services/auth/headless/init/registration';
     assert.equal(value('otpgate_http_requests_total', { route, method: 'POST', status: '200' }), '1');
     assert.ok(family('nodejs_eventloop_lag_seconds'), "Node's own metrics are there too");
+  });
+
+  test('every metric the Grafana dashboard (docs/grafana-dashboard.json) queries is one the server exports', async () => {
+    t = await startTestServer({ metrics: { token: TOKEN } });
+    const families = new Set(parsePrometheusTextFormat(await (await scrape(`Bearer ${TOKEN}`)).text()).map((f) => f.name));
+    const dashboard = JSON.parse(readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const queried = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((target) => [...target.expr.matchAll(/\b(?:otpgate|nodejs)_[a-z0-9_]+/g)].map((m) => m[0])),
+    );
+    assert.ok(queried.length >= 9);
+    for (const name of queried) assert.ok(families.has(name.replace(/_(bucket|count|sum)$/, '')), `${name} is exported`);
   });
 });
