@@ -81,7 +81,7 @@ describe('metrics', () => {
     const registration = { site: 'demo', use_case: 'self_registration' };
     assert.equal(value('otpgate_verifications_total', { ...registration, outcome: 'invalid_code' }), '1');
     assert.equal(value('otpgate_verifications_total', { ...registration, outcome: 'verified' }), '1');
-    assert.equal(value('otpgate_delivery_attempts_total', { site: 'demo', handler: 'console', result: 'SUCCESS' }), '1');
+    assert.equal(value('otpgate_delivery_attempts_total', { site: 'demo', handler: 'console', result: 'SUCCESS', country: 'US' }), '1');
     assert.equal(family('otpgate_delivery_attempt_seconds')?.type, 'HISTOGRAM');
     assert.match(text, /otpgate_delivery_attempt_seconds_count\{site="demo",handler="console"\} 1/);
     const route = '/:site/services/auth/headless/init/registration';

@@ -15,6 +15,8 @@ export async function deliverCode(
   site: Site,
   request: Omit<DeliveryRequest, 'attempt'>,
   retryAfterSeconds: number,
+  /** The destination's country (ISO 3166), for the metrics; null when unknown. */
+  country: string | null = null,
 ): Promise<void> {
   const chain = await deps.chains.chainFor(site).catch((error: unknown) => {
     throw new OtpgateError('delivery_failed', undefined, {}, { cause: error });
@@ -23,7 +25,7 @@ export async function deliverCode(
   const report = await dispatchAlong(deps, chain, request);
   await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts);
   for (const attempt of report.attempts) {
-    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result });
+    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result, country: country ?? 'unknown' });
     deps.metrics.deliverySeconds.observe({ site: site.id, handler: attempt.handler }, attempt.latencyMs / 1000);
   }
   if (report.result === 'SUCCESS') {

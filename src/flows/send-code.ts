@@ -98,7 +98,7 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
     meta: input.meta,
     ...(input.notice ? { notice: input.notice } : {}),
   });
-  await deliverCode(deps, site, request, policy.resendIntervalSeconds);
+  await deliverCode(deps, site, request, policy.resendIntervalSeconds, input.phone.country);
   return sent;
 }
 

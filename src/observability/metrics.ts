@@ -13,8 +13,8 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'method' | 'status'>;
   /** Code submissions, by outcome: verified, or the error code (invalid_code, code_expired, verification_locked, ...). */
   verifications: Counter<'site' | 'use_case' | 'outcome'>;
-  /** Delivery attempts by handler and result (SUCCESS, PROVIDER_ERROR, ...), and how long each took. */
-  deliveryAttempts: Counter<'site' | 'handler' | 'result'>;
+  /** Delivery attempts by handler, result (SUCCESS, PROVIDER_ERROR, ...) and country (ISO 3166), and how long each took. */
+  deliveryAttempts: Counter<'site' | 'handler' | 'result' | 'country'>;
   deliverySeconds: Histogram<'site' | 'handler'>;
   /** Codes issued, by whether an SMS went out (an unknown login hint, a test number: no). */
   codesSent: Counter<'site' | 'use_case' | 'delivered'>;
@@ -46,7 +46,12 @@ export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
       'use_case',
       'outcome',
     ]),
-    deliveryAttempts: counter('otpgate_delivery_attempts_total', 'Delivery attempts by handler and result.', ['site', 'handler', 'result']),
+    deliveryAttempts: counter('otpgate_delivery_attempts_total', 'Delivery attempts by handler, result and destination country.', [
+      'site',
+      'handler',
+      'result',
+      'country',
+    ]),
     deliverySeconds: new Histogram({
       name: 'otpgate_delivery_attempt_seconds',
       help: 'How long one delivery attempt (a handler call) took.',
