@@ -37,13 +37,14 @@ function writeConfig(configFor: (dir: string) => object): { dir: string; configP
 
 /** A fresh temp dir with a JSON config; `files` are written beside it (handler modules). */
 export function cliFixture(
-  config: { sites?: unknown[]; delivery?: Record<string, unknown> } = {},
+  config: { sites?: unknown[]; delivery?: Record<string, unknown>; namedCredentials?: Record<string, unknown> } = {},
   files: Record<string, string> = {},
 ): CliFixture {
   const { dir, configPath } = writeConfig((dir) => ({
     database: { url: `sqlite:${join(dir, 't.db')}` },
     secrets: { hmac: [{ id: 't', secret: 'test-secret-test-secret-123' }] },
     delivery: config.delivery ?? {},
+    namedCredentials: config.namedCredentials ?? {},
     sites: config.sites ?? [{ id: 'demo', name: 'Demo', handlers: ['console'] }],
   }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,6 +47,11 @@ interface AttemptRow {
 }
 
 const failingHandler = `export default { async sendOneTimePassword() { return { result: 'PROVIDER_ERROR', detail: 'upstream 503' }; } };\n`;
+/** Posts the message to the Sink named credential, the code in the query string (as GET-style provider APIs do). */
+const callingHandler = `export default { async sendOneTimePassword(request, context) {
+  const res = await context.callout('callout:Sink/messages?code=' + request.oneTimePassword, { method: 'POST', body: request.defaultText });
+  return res.status === 201 ? { result: 'SUCCESS', providerMessageId: (await res.json()).id } : 'PROVIDER_ERROR';
+} };\n`;
 
 describe('otpgate CLI', { concurrency: true }, () => {
   after(removeCliFixtures);
@@ -342,7 +348,10 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.match(result.stdout, /test message/);
       assert.match(
         result.stdout,
-        /\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\nconsole\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\n/,
+        new RegExp(
+          String.raw`\nhandler\s+attempt\s+result\s+latencyMs\s+providerMessageId\s+detail\s+callouts\n` +
+            String.raw`console\s+1\s+SUCCESS\s+\d+\s+console-\S+\s+-\s+-\n`,
+        ),
       );
       // The code (6 digits, the default policy) shows only where the console handler printed it: text and WebOTP line.
       const code = /#(\d{6})\n/.exec(result.stdout)?.[1];
@@ -383,8 +392,30 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.match(result.stderr, /PROVIDER_ERROR/);
       assert.match(
         result.stdout,
-        /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\n$/,
+        /\nfailing\s+1\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\s+-\nfailing\s+2\s+PROVIDER_ERROR\s+\d+\s+-\s+upstream 503\s+-\n$/,
       );
+    });
+
+    test("shows each attempt's callouts: method, URL without the query, status, latency", async () => {
+      const provider = createServer((_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"p-7"}'));
+      await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+      const port = (provider.address() as { port: number }).port;
+      try {
+        const cli = cliFixture(
+          {
+            namedCredentials: { Sink: { url: `http://127.0.0.1:${port}`, auth: { type: 'bearer', token: 'sink-token' } } },
+            sites: [{ id: 'demo', name: 'Demo', handlers: [{ type: 'module', path: './caller.mjs', credentials: ['Sink'] }] }],
+          },
+          { 'caller.mjs': callingHandler },
+        );
+        const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--json');
+        const [attempt] = json<(AttemptRow & { callouts: string[] })[]>({ ...result, stderr: '' });
+        assert.equal(attempt!.result, 'SUCCESS');
+        assert.equal(attempt!.callouts.length, 1);
+        assert.match(attempt!.callouts[0]!, new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/messages 201 \\d+ms$`));
+      } finally {
+        provider.close();
+      }
     });
 
     test('fails over to the next handler and reports every attempt', async () => {

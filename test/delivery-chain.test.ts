@@ -140,7 +140,8 @@ describe('delivery handlers and the chain', () => {
       'caller',
       `context.log.info('sending code ' + request.oneTimePassword, { text: request.defaultText });
        const body = JSON.stringify({ to: request.phoneNumber, text: request.defaultText });
-       const res = await context.callout('callout:Sink/messages', { method: 'POST', body });
+       const query = '?to=' + request.phoneNumber + '&code=' + request.oneTimePassword;
+       const res = await context.callout('callout:Sink/messages' + query, { method: 'POST', body });
        return { result: res.status === 201 ? 'SUCCESS' : 'PROVIDER_ERROR', providerMessageId: (await res.json()).id };`,
     );
     const lines: string[] = [];
@@ -160,6 +161,13 @@ describe('delivery handlers and the chain', () => {
     const log = lines.join('');
     assert.match(log, /sending code \[redacted\]/);
     assert.ok(!log.includes(code), 'code absent from every log line');
+    // The callout is recorded with the attempt (DESIGN §4.1): origin and path, method, status, latency; no query.
+    const [attempt] = await t.store.forSite('demo').deliveryAttempts.forVerification(String(response.body.identifier));
+    assert.equal(attempt!.callouts.length, 1);
+    const [callout] = attempt!.callouts;
+    assert.deepEqual({ ...callout, latencyMs: 0 }, { url: `http://127.0.0.1:${port}/messages`, method: 'POST', status: 201, latencyMs: 0 });
+    assert.ok(callout!.latencyMs >= 0);
+    assert.ok(!JSON.stringify(attempt).includes(code), 'nor in the attempt record');
   });
 
   test('production mode refuses the console handler at startup, unless explicitly allowed', async () => {

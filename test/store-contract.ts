@@ -127,6 +127,7 @@ function attempt(verificationId: string, n: number, overrides: Partial<DeliveryA
     latencyMs: 12,
     providerMessageId: `msg-${n}`,
     detail: null,
+    callouts: [{ url: 'https://api.example.com/sms', method: 'POST', status: 201, latencyMs: 9 }],
     createdAt: at(n),
     ...overrides,
   };
@@ -491,7 +492,11 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       test('insertMany then forVerification returns that verification’s attempts in insertion order', async (t) => {
         const attempts = (await fresh(t)).forSite('a').deliveryAttempts;
         await attempts.insertMany([]);
-        const first = [attempt('v1', 1, { result: 'PROVIDER_ERROR', detail: 'HTTP 503', providerMessageId: null }), attempt('v1', 2)];
+        const timedOut = [{ url: 'https://api.example.com/sms', method: 'POST', status: null, latencyMs: 5000 }];
+        const first = [
+          attempt('v1', 1, { result: 'PROVIDER_ERROR', detail: 'HTTP 503', providerMessageId: null, callouts: timedOut }),
+          attempt('v1', 2),
+        ];
         const second = [attempt('v1', 1, { handler: 'backup', createdAt: at(0) })];
         await attempts.insertMany(first);
         await attempts.insertMany([attempt('v2', 1)]);

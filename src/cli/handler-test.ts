@@ -35,6 +35,8 @@ export function registerHandler(program: Command): void {
             latencyMs: Math.round(a.latencyMs),
             providerMessageId: a.providerMessageId,
             detail: a.detail,
+            // Each HTTP call the handler made: what a support person checks first when a provider misbehaves.
+            callouts: a.callouts.map((c) => `${c.method} ${c.url} ${c.status ?? 'no-answer'} ${Math.round(c.latencyMs)}ms`),
           }));
           printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
           if (report.result !== 'SUCCESS')

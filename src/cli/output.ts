@@ -12,7 +12,13 @@ export function printRows(rows: Row[], options: { json?: boolean; empty: string 
     return;
   }
   const columns = Object.keys(first);
-  const cell = (value: Row[string]) => (value === null || value === '' ? '-' : Array.isArray(value) ? value.join(' ') : String(value));
+  // Nothing (null, '', an empty list) is shown as '-', so every column of every row has a value to read.
+  const cell = (value: Row[string]) =>
+    value === null || value === '' || (Array.isArray(value) && value.length === 0)
+      ? '-'
+      : Array.isArray(value)
+        ? value.join(' ')
+        : String(value);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? null).length)));
   const line = (values: string[]) =>
     values

@@ -1,12 +1,8 @@
+import type { CalloutRecord } from '../domain/repositories.js';
 import type { CalloutFetch } from './http-client.js';
 import { resolveCallout, type NamedCredentials } from './named-credentials.js';
 
-export interface CalloutRecord {
-  url: string;
-  method: string;
-  status: number | null;
-  latencyMs: number;
-}
+export type { CalloutRecord };
 
 /**
  * The `callout` a handler receives: fetch() bound to the named credentials and the delivery deadline.

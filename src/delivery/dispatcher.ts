@@ -1,5 +1,5 @@
 import type { Clock, Timers } from '../domain/clock.js';
-import type { DeliveryAttemptRecord } from '../domain/repositories.js';
+import type { CalloutRecord, DeliveryAttemptRecord } from '../domain/repositories.js';
 import { createCallout } from './callout.js';
 import {
   DELIVERY_RESULTS,
@@ -45,7 +45,7 @@ export interface DispatchReport {
 
 export type DispatchInput = DispatchServices & { chain: ChainLink[]; request: Omit<DeliveryRequest, 'attempt'> };
 
-type AttemptResult = DeliveryOutcome & { latencyMs: number; unknownCredential?: string };
+type AttemptResult = DeliveryOutcome & { latencyMs: number; callouts: CalloutRecord[]; unknownCredential?: string };
 
 const DEADLINE_PASSED = new Error('delivery deadline passed');
 const CALL_FINISHED = new Error('delivery attempt finished');
@@ -113,6 +113,7 @@ function toRecord(
     providerMessageId: outcome.providerMessageId ?? null,
     // Handlers write details; a careless one might echo the message, so the code is scrubbed here too.
     detail: outcome.detail ? redact(outcome.detail, request.oneTimePassword).slice(0, 300) : null,
+    callouts: outcome.callouts,
     createdAt: clock.now(),
   };
 }
@@ -134,7 +135,9 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
     () => {},
   );
   let unknownCredential: string | undefined;
-  const callout = createCallout(services.credentials, controller.signal, () => {}, services.fetch);
+  // Status and latency of every call, never a body (it holds the code); kept with the attempt.
+  const callouts: CalloutRecord[] = [];
+  const callout = createCallout(services.credentials, controller.signal, (entry) => callouts.push(entry), services.fetch);
   const bindings = { handler: link.name, identifier: request.identifier, attempt: request.attempt };
   const log = createSafeLog(services.logger, request.oneTimePassword, bindings);
   const context = {
@@ -161,7 +164,7 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
     controller.abort(CALL_FINISHED); // ends the timer and the handler's leftover callouts; a shared reason costs no stack trace
   }
   const latencyMs = timers.elapsedMs() - started;
-  if (unknownCredential === undefined || outcome.result === 'SUCCESS') return { ...outcome, latencyMs };
+  if (unknownCredential === undefined || outcome.result === 'SUCCESS') return { ...outcome, latencyMs, callouts };
   // An unknown credential is a configuration error, not a delivery failure. It is recorded as EXCEPTION: the
   // contract has no configuration result, and EXCEPTION is the one that says "failed inside the platform"
   // without blaming the provider (PROVIDER_ERROR) or the user's number (INVALID_PHONE_NUMBER, which would
@@ -171,6 +174,7 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
     result: 'EXCEPTION',
     detail: `configuration error: no named credential "${unknownCredential}" is configured`,
     latencyMs,
+    callouts,
     unknownCredential,
   };
 }

@@ -100,6 +100,16 @@ export interface GuessLogRepository {
   purgeBefore(before: Date): Promise<number>;
 }
 
+/** One HTTP call a handler made through `callout` (DESIGN §4.1): where, how it answered, how long it took. */
+export interface CalloutRecord {
+  /** Origin and path only: a query string may carry the code. */
+  url: string;
+  method: string;
+  /** The HTTP status, or null when no answer came (refused, timed out, aborted). */
+  status: number | null;
+  latencyMs: number;
+}
+
 export interface DeliveryAttemptRecord {
   verificationId: string;
   handler: string;
@@ -108,6 +118,8 @@ export interface DeliveryAttemptRecord {
   latencyMs: number;
   providerMessageId: string | null;
   detail: string | null;
+  /** The handler's callouts during this attempt, in order. */
+  callouts: CalloutRecord[];
   createdAt: Date;
 }
 

@@ -306,6 +306,15 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('phone_locks_phone').unique().on('phone_locks').columns(['site_id', 'phone']).execute();
       },
     },
+    // Every callout's status and latency with its delivery attempt (DESIGN §4.1; issue 11).
+    '0014_callout_records': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('delivery_attempts')
+          .addColumn('callouts', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
+    },
   };
 }
 

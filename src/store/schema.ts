@@ -98,6 +98,8 @@ export interface DeliveryAttemptsTable {
   latency_ms: number;
   provider_message_id: string | null;
   detail: string | null;
+  /** JSON: the attempt's callouts (url without query, method, status, latency). */
+  callouts: string;
   created_at: Millis;
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DeliveryAttemptRepository } from '../../domain/repositories.js';
+import type { CalloutRecord, DeliveryAttemptRepository } from '../../domain/repositories.js';
 import { toDate, type Database } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
@@ -19,6 +19,7 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
             latency_ms: Math.round(r.latencyMs),
             provider_message_id: r.providerMessageId,
             detail: r.detail,
+            callouts: JSON.stringify(r.callouts.map((c) => ({ ...c, latencyMs: Math.round(c.latencyMs) }))),
             created_at: r.createdAt.getTime(),
           })),
         )
@@ -41,6 +42,7 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
         latencyMs: Number(r.latency_ms),
         providerMessageId: r.provider_message_id,
         detail: r.detail,
+        callouts: JSON.parse(r.callouts) as CalloutRecord[],
         createdAt: toDate(r.created_at),
       }));
     },
