@@ -3,6 +3,7 @@
  * the configuration says so, and at send time recorded once (not retried) and logged as an error.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,58 @@ describe('named credentials a handler references', () => {
       assert.match(errors[0]!.msg, /configuration problem: delivery handler "caller" calls callout:Missing/);
     });
   }
+
+  test('a credential limited to some sites: another site declaring it is refused at startup, naming the path and the site', async () => {
+    const handler = { type: 'module' as const, path: handlerModule('sender', `return 'SUCCESS';`), credentials: ['Sink'] };
+    const problems = await startupProblems({
+      namedCredentials: { Sink: { ...sink.Sink, sites: ['shop'] } },
+      sites: [
+        { id: 'shop', name: 'Shop', handlers: [handler] },
+        { id: 'other', name: 'Other', handlers: [handler] },
+      ],
+    });
+    assert.deepEqual(problems, [
+      'sites.1.handlers.0.credentials.0: named credential "Sink" is not for site "other" (namedCredentials.Sink.sites)',
+    ]);
+  });
+
+  test("at send time, another site's callout to a limited credential is a configuration error; its own site calls it", async () => {
+    const calls: string[] = [];
+    const provider = createServer((req, res) => (calls.push(req.headers.authorization ?? ''), res.writeHead(201).end('{}')));
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const port = (provider.address() as { port: number }).port;
+    try {
+      // The name is only in the handler's code, so startup cannot see it: the callout itself is refused.
+      const path = handlerModule(
+        'caller',
+        `const r = await context.callout('callout:Sink/m', { method: 'POST' }); return r.status === 201 ? 'SUCCESS' : 'PROVIDER_ERROR';`,
+      );
+      t = await startTestServer({
+        namedCredentials: { Sink: { url: `http://127.0.0.1:${port}`, auth: { type: 'bearer', token: 'shop-account' }, sites: ['shop'] } },
+        sites: [
+          { id: 'shop', name: 'Shop', handlers: [path] },
+          { id: 'other', name: 'Other', handlers: [path, 'console'] },
+        ],
+        delivery: { retries: 2, backoffMs: 0 },
+      });
+      const register = (siteId: string, phone: string) =>
+        postJson(`${t!.url}/${siteId}/services/auth/headless/init/registration`, {
+          userdata: { mobilePhone: phone },
+          verificationmethod: 'sms',
+        });
+      const shop = await register('shop', '+14155550141');
+      assert.equal(shop.status, 200);
+      const other = await register('other', '+14155550142');
+      assert.equal(other.status, 200, 'the next handler delivered');
+      const rows = await t.store.forSite('other').deliveryAttempts.forVerification(String(other.body.identifier));
+      assert.deepEqual(
+        rows.map((a) => `${a.handler}:${a.attempt}:${a.result}`),
+        ['caller:1:EXCEPTION', 'console:1:SUCCESS'],
+      );
+      assert.equal(rows[0]!.detail, 'configuration error: named credential "Sink" is not for site "other" (its sites list leaves it out)');
+      assert.deepEqual(calls, ['Bearer shop-account'], "only the shop's own send reached the shop's account");
+    } finally {
+      provider.close();
+    }
+  });
 });

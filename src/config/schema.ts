@@ -538,7 +538,20 @@ export const configSchema = z
       .strict()
       .default({}),
     namedCredentials: z
-      .record(z.string().regex(CREDENTIAL_NAME), z.object({ url: z.string().url(), auth: credentialAuthSchema }).strict())
+      .record(
+        z.string().regex(CREDENTIAL_NAME),
+        z
+          .object({
+            url: z.string().url(),
+            auth: credentialAuthSchema,
+            sites: z
+              .array(z.string().regex(SITE_ID_PATTERN))
+              .min(1)
+              .optional()
+              .describe("The sites whose handlers may call it (absent: every site); another site's callout is refused."),
+          })
+          .strict(),
+      )
       .default({})
       .describe('Callout targets by name; write secrets as ${ENV_VAR}.'),
     defaults: z

@@ -10,13 +10,14 @@ export type { CalloutRecord };
  * the app's HTTP client (createHttpClient), so its connections close with the app.
  */
 export function createCallout(
+  siteId: string,
   credentials: NamedCredentials,
   signal: AbortSignal,
   record: (entry: CalloutRecord) => void,
   fetch: CalloutFetch,
 ): (url: string, init?: RequestInit) => Promise<Response> {
   return async (target, init = {}) => {
-    const { url, headers } = resolveCallout(target, credentials);
+    const { url, headers } = resolveCallout(target, credentials, siteId);
     const merged = new Headers(init.headers);
     // The credential wins over anything the handler set: the handler must not be able to leak or swap it.
     for (const [name, value] of Object.entries(headers)) merged.set(name, value);

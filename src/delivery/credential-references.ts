@@ -3,25 +3,34 @@ import { parseCalloutTarget } from './named-credentials.js';
 
 /** The parts of the configuration that name handlers and credentials (the config's shape, not its type). */
 export interface CredentialCheckInput {
-  namedCredentials: Readonly<Record<string, unknown>>;
+  namedCredentials: Readonly<Record<string, { sites?: readonly string[] | undefined }>>;
   delivery: { defaultHandler: HandlerSpec };
-  sites: readonly { handlers: readonly HandlerSpec[] }[];
+  sites: readonly { id: string; handlers: readonly HandlerSpec[] }[];
 }
 
 /**
- * Every credential a configured handler references and namedCredentials lacks, as `path: reason` problems for
- * a ConfigError. A handler references a credential by declaring it (`credentials: [NAME]`) or by an option
- * value `callout:NAME/...`; a name only inside the handler's code is found at its first callout instead.
- * Checked at startup because at send time the user can only be told "delivery failed".
+ * Every credential a configured handler references that namedCredentials lacks, or that is limited to other
+ * sites, as `path: reason` problems for a ConfigError. A handler references a credential by declaring it
+ * (`credentials: [NAME]`) or by an option value `callout:NAME/...`; a name only inside the handler's code is
+ * found at its first callout instead. Checked at startup because at send time the user can only be told
+ * "delivery failed".
  */
 export function unknownCredentialProblems(config: CredentialCheckInput): string[] {
-  const known = new Set(Object.keys(config.namedCredentials));
-  const handlers: [string, HandlerSpec][] = [['delivery.defaultHandler', config.delivery.defaultHandler]];
-  config.sites.forEach((site, i) => site.handlers.forEach((spec, j) => handlers.push([`sites.${i}.handlers.${j}`, spec])));
+  // The default chain serves every site that names no handlers of its own.
+  const defaultUsers = config.sites.filter((site) => site.handlers.length === 0).map((site) => site.id);
+  const handlers: [string, HandlerSpec, string[]][] = [['delivery.defaultHandler', config.delivery.defaultHandler, defaultUsers]];
+  config.sites.forEach((site, i) => site.handlers.forEach((spec, j) => handlers.push([`sites.${i}.handlers.${j}`, spec, [site.id]])));
   const problems: string[] = [];
-  for (const [path, spec] of handlers) {
+  for (const [path, spec, siteIds] of handlers) {
     for (const [where, name] of credentialReferences(spec)) {
-      if (!known.has(name)) problems.push(`${path}.${where}: no named credential "${name}" is configured in namedCredentials`);
+      const credential = config.namedCredentials[name];
+      if (!credential) {
+        problems.push(`${path}.${where}: no named credential "${name}" is configured in namedCredentials`);
+        continue;
+      }
+      const allowed = credential.sites;
+      for (const siteId of allowed ? siteIds.filter((id) => !allowed.includes(id)) : [])
+        problems.push(`${path}.${where}: named credential "${name}" is not for site "${siteId}" (namedCredentials.${name}.sites)`);
     }
   }
   return problems;

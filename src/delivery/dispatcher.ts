@@ -45,7 +45,7 @@ export interface DispatchReport {
 
 export type DispatchInput = DispatchServices & { chain: ChainLink[]; request: Omit<DeliveryRequest, 'attempt'> };
 
-type AttemptResult = DeliveryOutcome & { latencyMs: number; callouts: CalloutRecord[]; unknownCredential?: string };
+type AttemptResult = DeliveryOutcome & { latencyMs: number; callouts: CalloutRecord[]; unknownCredential?: UnknownNamedCredentialError };
 
 const DEADLINE_PASSED = new Error('delivery deadline passed');
 const CALL_FINISHED = new Error('delivery attempt finished');
@@ -118,10 +118,11 @@ function toRecord(
   };
 }
 
-function logUnknownCredential(logger: BaseLogger, link: ChainLink, identifier: string, credential: string): void {
+function logUnknownCredential(logger: BaseLogger, link: ChainLink, identifier: string, problem: UnknownNamedCredentialError): void {
+  const credential = problem.credentialName;
   logger.error(
     { handler: link.name, identifier, credential },
-    `configuration problem: delivery handler "${link.name}" calls callout:${credential}/..., but namedCredentials has no "${credential}"`,
+    `configuration problem: delivery handler "${link.name}" calls callout:${credential}/..., but ${problem.message}`,
   );
 }
 
@@ -134,17 +135,17 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
     () => controller.abort(DEADLINE_PASSED),
     () => {},
   );
-  let unknownCredential: string | undefined;
+  let unknownCredential: UnknownNamedCredentialError | undefined;
   // Status and latency of every call, never a body (it holds the code); kept with the attempt.
   const callouts: CalloutRecord[] = [];
-  const callout = createCallout(services.credentials, controller.signal, (entry) => callouts.push(entry), services.fetch);
+  const callout = createCallout(request.siteId, services.credentials, controller.signal, (entry) => callouts.push(entry), services.fetch);
   const bindings = { handler: link.name, identifier: request.identifier, attempt: request.attempt };
   const log = createSafeLog(services.logger, request.oneTimePassword, bindings);
   const context = {
     // Noted even when the handler catches the error and maps it to a result of its own.
     callout: (url: string, init?: RequestInit) =>
       callout(url, init).catch((error: unknown) => {
-        if (error instanceof UnknownNamedCredentialError) unknownCredential = error.credentialName;
+        if (error instanceof UnknownNamedCredentialError) unknownCredential = error;
         throw error;
       }),
     signal: controller.signal,
@@ -172,7 +173,7 @@ async function callOnce(link: ChainLink, request: DeliveryRequest, budgetMs: num
   // true. Unlike a transient EXCEPTION it is not retried (see dispatch), and the detail says what to fix.
   return {
     result: 'EXCEPTION',
-    detail: `configuration error: no named credential "${unknownCredential}" is configured`,
+    detail: `configuration error: ${unknownCredential.message}`,
     latencyMs,
     callouts,
     unknownCredential,

@@ -11,13 +11,23 @@ export type CredentialAuth =
 export interface NamedCredential {
   url: string;
   auth: CredentialAuth;
+  /** The sites whose handlers may call it; absent: every site. */
+  sites?: readonly string[] | undefined;
 }
 
 export type NamedCredentials = ReadonlyMap<string, NamedCredential>;
 
+/** A callout to a credential that does not exist, or not for the calling site: a configuration error either way. */
 export class UnknownNamedCredentialError extends Error {
-  constructor(readonly credentialName: string) {
-    super(`no named credential "${credentialName}" is configured`);
+  constructor(
+    readonly credentialName: string,
+    siteId?: string,
+  ) {
+    super(
+      siteId === undefined
+        ? `no named credential "${credentialName}" is configured`
+        : `named credential "${credentialName}" is not for site "${siteId}" (its sites list leaves it out)`,
+    );
   }
 }
 
@@ -31,13 +41,21 @@ export function parseCalloutTarget(target: string): { name: string; path: string
   return { name: cut === -1 ? rest : rest.slice(0, cut), path: cut === -1 ? '' : rest.slice(cut) };
 }
 
-/** Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds. */
-export function resolveCallout(target: string, credentials: NamedCredentials): { url: string; headers: Record<string, string> } {
+/**
+ * Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds, for a handler
+ * of `siteId`: a credential limited to other sites is refused, so one site's handler cannot spend another's account.
+ */
+export function resolveCallout(
+  target: string,
+  credentials: NamedCredentials,
+  siteId: string,
+): { url: string; headers: Record<string, string> } {
   const parsed = parseCalloutTarget(target);
   if (!parsed) return { url: target, headers: {} };
   const { name, path } = parsed;
   const credential = credentials.get(name);
   if (!credential) throw new UnknownNamedCredentialError(name);
+  if (credential.sites && !credential.sites.includes(siteId)) throw new UnknownNamedCredentialError(name, siteId);
   const base = credential.url.replace(/\/+$/, '');
   return { url: base + path, headers: authHeaders(credential.auth) };
 }

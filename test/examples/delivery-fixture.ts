@@ -47,6 +47,7 @@ export interface ContextFixture {
 export function deliveryContext(
   credentials: Record<string, NamedCredential>,
   signal: AbortSignal = AbortSignal.timeout(5_000),
+  siteId = 'demo',
 ): ContextFixture {
   const callouts: CalloutRecord[] = [];
   const logLines: string[] = [];
@@ -56,7 +57,7 @@ export function deliveryContext(
       void logLines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const log: DeliveryLog = { info: line('info'), warn: line('warn'), error: line('error') };
   const context: DeliveryContext = {
-    callout: createCallout(new Map(Object.entries(credentials)), signal, (entry) => callouts.push(entry), http.fetch),
+    callout: createCallout(siteId, new Map(Object.entries(credentials)), signal, (entry) => callouts.push(entry), http.fetch),
     signal,
     log,
   };
