@@ -128,6 +128,7 @@ function attempt(verificationId: string, n: number, overrides: Partial<DeliveryA
     providerMessageId: `msg-${n}`,
     detail: null,
     callouts: [{ url: 'https://api.example.com/sms', method: 'POST', status: 201, latencyMs: 9 }],
+    country: 'US',
     createdAt: at(n),
     ...overrides,
   };
@@ -503,6 +504,25 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await attempts.insertMany(second);
         assert.deepEqual(await attempts.forVerification('v1'), [...first, ...second]);
         assert.deepEqual(await attempts.forVerification('v3'), []);
+      });
+
+      test('list: newest first, narrowed by time, handler, result and country', async (t) => {
+        const store = await fresh(t);
+        const attempts = store.forSite('a').deliveryAttempts;
+        await attempts.insertMany([
+          attempt('v1', 1, { result: 'PROVIDER_ERROR', createdAt: at(MINUTE) }),
+          attempt('v1', 2, { handler: 'backup', createdAt: at(2 * MINUTE) }),
+          attempt('v2', 1, { country: 'GB', createdAt: at(3 * MINUTE) }),
+          attempt('v3', 1, { country: null, createdAt: at(4 * MINUTE) }),
+        ]);
+        const ids = (list: { verificationId: string; attempt: number }[]) => list.map((a) => `${a.verificationId}:${a.attempt}`);
+        assert.deepEqual(ids(await attempts.list({ limit: 10 })), ['v3:1', 'v2:1', 'v1:2', 'v1:1']);
+        assert.deepEqual(ids(await attempts.list({ limit: 2 })), ['v3:1', 'v2:1']);
+        assert.deepEqual(ids(await attempts.list({ since: at(2 * MINUTE), limit: 10 })), ['v3:1', 'v2:1', 'v1:2']);
+        assert.deepEqual(ids(await attempts.list({ handler: 'backup', limit: 10 })), ['v1:2']);
+        assert.deepEqual(ids(await attempts.list({ result: 'PROVIDER_ERROR', limit: 10 })), ['v1:1']);
+        assert.deepEqual(ids(await attempts.list({ country: 'GB', limit: 10 })), ['v2:1']);
+        assert.deepEqual(await store.forSite('b').deliveryAttempts.list({ limit: 10 }), [], "another site's attempts are not listed");
       });
     });
 

@@ -14,6 +14,7 @@ import { registerPurge } from './purge.js';
 import { registerBlocks } from './blocks.js';
 import { registerPhone } from './phone.js';
 import { registerAudit } from './audit.js';
+import { registerDeliveries } from './deliveries.js';
 import { registerExportImport } from './export-import.js';
 
 const program = new Command()
@@ -34,6 +35,7 @@ registerPurge(program);
 registerBlocks(program);
 registerPhone(program);
 registerAudit(program);
+registerDeliveries(program);
 registerExportImport(program);
 
 try {

@@ -114,6 +114,8 @@ function toRecord(
     // Handlers write details; a careless one might echo the message, so the code is scrubbed here too.
     detail: outcome.detail ? redact(outcome.detail, request.oneTimePassword).slice(0, 300) : null,
     callouts: outcome.callouts,
+    // The dispatcher sees only the number; the send step, which parsed it, fills the country in.
+    country: null,
     createdAt: clock.now(),
   };
 }

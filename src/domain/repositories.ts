@@ -120,12 +120,16 @@ export interface DeliveryAttemptRecord {
   detail: string | null;
   /** The handler's callouts during this attempt, in order. */
   callouts: CalloutRecord[];
+  /** The destination's country (ISO 3166), when known. */
+  country: string | null;
   createdAt: Date;
 }
 
 export interface DeliveryAttemptRepository {
   insertMany(records: DeliveryAttemptRecord[]): Promise<void>;
   forVerification(verificationId: string): Promise<DeliveryAttemptRecord[]>;
+  /** Recent attempts, newest first, narrowed by what is given. */
+  list(query: { since?: Date; handler?: string; result?: string; country?: string; limit: number }): Promise<DeliveryAttemptRecord[]>;
   /** Deletes attempts recorded before `before` (past the retention period). */
   purgeBefore(before: Date): Promise<number>;
 }

@@ -23,7 +23,7 @@ export async function deliverCode(
   });
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
-  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts);
+  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));
   for (const attempt of report.attempts) {
     deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result, country: country ?? 'unknown' });
     deps.metrics.deliverySeconds.observe({ site: site.id, handler: attempt.handler }, attempt.latencyMs / 1000);

@@ -315,6 +315,13 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Each attempt's destination country, and recent attempts by site and time for `otpgate deliveries` (issue 11).
+    '0015_delivery_listing': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('delivery_attempts').addColumn('country', 'text').execute();
+        await db.schema.createIndex('delivery_attempts_recent').on('delivery_attempts').columns(['site_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

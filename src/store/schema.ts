@@ -100,6 +100,7 @@ export interface DeliveryAttemptsTable {
   detail: string | null;
   /** JSON: the attempt's callouts (url without query, method, status, latency). */
   callouts: string;
+  country: string | null;
   created_at: Millis;
 }
 

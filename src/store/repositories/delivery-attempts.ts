@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { CalloutRecord, DeliveryAttemptRepository } from '../../domain/repositories.js';
-import { toDate, type Database } from '../schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { CalloutRecord, DeliveryAttemptRecord, DeliveryAttemptRepository } from '../../domain/repositories.js';
+import { toDate, type Database, type DeliveryAttemptsTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
 export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: string): DeliveryAttemptRepository {
@@ -20,6 +20,7 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
             provider_message_id: r.providerMessageId,
             detail: r.detail,
             callouts: JSON.stringify(r.callouts.map((c) => ({ ...c, latencyMs: Math.round(c.latencyMs) }))),
+            country: r.country,
             created_at: r.createdAt.getTime(),
           })),
         )
@@ -34,17 +35,28 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
         .where('verification_id', '=', verificationId)
         .orderBy('id')
         .execute();
-      return rows.map((r) => ({
-        verificationId: r.verification_id,
-        handler: r.handler,
-        attempt: Number(r.attempt),
-        result: r.result,
-        latencyMs: Number(r.latency_ms),
-        providerMessageId: r.provider_message_id,
-        detail: r.detail,
-        callouts: JSON.parse(r.callouts) as CalloutRecord[],
-        createdAt: toDate(r.created_at),
-      }));
+      return rows.map(toRecord);
+    },
+    async list({ since, handler, result, country, limit }) {
+      let query = db.selectFrom('delivery_attempts').selectAll().where('site_id', '=', siteId);
+      if (since) query = query.where('created_at', '>=', since.getTime());
+      if (handler) query = query.where('handler', '=', handler);
+      if (result) query = query.where('result', '=', result);
+      if (country) query = query.where('country', '=', country);
+      return (await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()).map(toRecord);
     },
   };
 }
+
+const toRecord = (r: Selectable<DeliveryAttemptsTable>): DeliveryAttemptRecord => ({
+  verificationId: r.verification_id,
+  handler: r.handler,
+  attempt: Number(r.attempt),
+  result: r.result,
+  latencyMs: Number(r.latency_ms),
+  providerMessageId: r.provider_message_id,
+  detail: r.detail,
+  callouts: JSON.parse(r.callouts) as CalloutRecord[],
+  country: r.country,
+  createdAt: toDate(r.created_at),
+});
