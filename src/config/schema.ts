@@ -90,6 +90,13 @@ export const policySchema = z
 
 const policyOverrideSchema = policySchema.partial().strict();
 
+/** Routing: the destinations a handler serves, by country or calling-code prefix; absent: every destination. */
+const destinations = z
+  .array(z.string().regex(/^(?:[A-Z]{2}|\+\d{1,7})$/, 'a country (IN) or a calling-code prefix (+91, +1415)'))
+  .min(1)
+  .optional()
+  .describe('Only these destinations: countries (IN) or number prefixes (+91, +1415); absent: all. Others skip this handler.');
+
 const moduleHandlerSchema = z
   .object({
     type: z.literal('module'),
@@ -108,6 +115,7 @@ const moduleHandlerSchema = z
       .array(z.string().regex(CREDENTIAL_NAME))
       .optional()
       .describe('Named credentials the handler calls (`callout:NAME/...`); startup fails when one is missing from namedCredentials.'),
+    destinations,
   })
   .strict();
 
@@ -118,7 +126,7 @@ const handlerSchema = z.union([
     .min(1)
     .refine((s) => s !== 'console')
     .transform((path) => ({ type: 'module' as const, path })),
-  z.object({ type: z.literal('console'), name: z.string().optional() }).strict(),
+  z.object({ type: z.literal('console'), name: z.string().optional(), destinations }).strict(),
   moduleHandlerSchema,
 ]);
 

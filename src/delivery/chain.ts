@@ -43,9 +43,23 @@ export function createChainResolver(settings: ChainSettings) {
   return {
     async chainFor(site: Site): Promise<ChainLink[]> {
       const specs = site.handlers.length > 0 ? site.handlers : [settings.defaultHandler];
-      return Promise.all(specs.map(resolveLink));
+      // One loaded handler may serve several links with different routes: the route belongs to the link.
+      return Promise.all(specs.map(async (spec) => withRoute(await resolveLink(spec), spec.destinations)));
     },
   };
 }
 
 export type ChainResolver = ReturnType<typeof createChainResolver>;
+
+const withRoute = (link: ChainLink, destinations: readonly string[] | undefined): ChainLink =>
+  destinations ? { ...link, destinations } : link;
+
+/**
+ * The links that serve a destination, in chain order: a link with `destinations` serves the numbers of those
+ * countries or starting with those prefixes, a link without serves every number.
+ */
+export function routeChain(chain: ChainLink[], phone: string, country: string | null): ChainLink[] {
+  return chain.filter(
+    (link) => !link.destinations || link.destinations.some((d) => (d.startsWith('+') ? phone.startsWith(d) : d === country)),
+  );
+}

@@ -15,6 +15,8 @@ import { createSafeLog, redact, type BaseLogger } from './safe-log.js';
 export interface ChainLink {
   name: string;
   handler: OneTimePasswordDeliveryHandler;
+  /** Countries (IN) and number prefixes (+91) this link serves; absent: every destination. */
+  destinations?: readonly string[];
 }
 
 /** The `delivery` settings of the config: one send's time budget, retries per handler and the first backoff. */

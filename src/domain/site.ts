@@ -8,8 +8,8 @@ export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** One link of a site's delivery chain (primary first). */
 export type HandlerSpec =
-  | { type: 'console'; name?: string }
-  | { type: 'module'; name?: string; path: string; options?: Record<string, unknown>; credentials?: string[] };
+  | { type: 'console'; name?: string; destinations?: string[] }
+  | { type: 'module'; name?: string; path: string; options?: Record<string, unknown>; credentials?: string[]; destinations?: string[] };
 
 export interface SiteBranding {
   logoUrl?: string;

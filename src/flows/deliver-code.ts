@@ -1,4 +1,5 @@
 import type { DeliveryRequest, DeliveryResult } from '../delivery/contract.js';
+import { routeChain } from '../delivery/chain.js';
 import { dispatch, type ChainLink, type DispatchReport } from '../delivery/dispatcher.js';
 import { OtpgateError, type ErrorCode } from '../domain/errors.js';
 import type { FlowDeps, Site } from './deps.js';
@@ -18,9 +19,15 @@ export async function deliverCode(
   /** The destination's country (ISO 3166), for the metrics; null when unknown. */
   country: string | null = null,
 ): Promise<void> {
-  const chain = await deps.chains.chainFor(site).catch((error: unknown) => {
+  const whole = await deps.chains.chainFor(site).catch((error: unknown) => {
     throw new OtpgateError('delivery_failed', undefined, {}, { cause: error });
   });
+  const chain = routeChain(whole, request.phoneNumber, country);
+  if (chain.length === 0) {
+    // A configuration gap, not the user's fault and not a provider's: say so where an operator looks.
+    deps.logger.error({ siteId: site.id, country }, 'configuration problem: no delivery handler serves this destination');
+    throw new OtpgateError('delivery_failed', undefined, { retry_after: retryAfterSeconds });
+  }
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
   await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));

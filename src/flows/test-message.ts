@@ -1,9 +1,10 @@
+import { routeChain } from '../delivery/chain.js';
 import { randomDigits, randomToken } from '../crypto/random.js';
 import { supportedLocale } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import type { DispatchReport } from '../delivery/dispatcher.js';
 import { OtpgateError } from '../domain/errors.js';
-import type { PhoneNumber } from '../domain/phone.js';
+import { parsePhone, type PhoneNumber } from '../domain/phone.js';
 import { dispatchAlong, type DeliveryDeps } from './deliver-code.js';
 import type { FlowDeps, Site } from './deps.js';
 
@@ -18,11 +19,15 @@ export async function sendTestMessage(
   site: Site,
   phone: PhoneNumber,
 ): Promise<DispatchReport> {
-  const chain = await deps.chains.chainFor(site).catch((error: unknown) => {
+  const whole = await deps.chains.chainFor(site).catch((error: unknown) => {
     // An admin is asking, so the loader's reason (file not found, no sendOneTimePassword...) is what helps.
     const reason = error instanceof Error ? error.message : String(error);
     throw new OtpgateError('delivery_failed', `The delivery chain did not load: ${reason}`);
   });
+  // The same routing as a real send: the links that serve this destination.
+  const chain = routeChain(whole, phone, parsePhone(phone)?.country ?? null);
+  if (chain.length === 0)
+    throw new OtpgateError('delivery_failed', `No handler of site ${site.id} serves ${phone} (see their destinations).`);
   // A real code of the real length, so the provider sees a message like the ones users get. It is never
   // printed: it is random, matches no verification, and only a handler may show it.
   const policy = site.policies[USE_CASE];
