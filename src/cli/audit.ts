@@ -3,6 +3,7 @@ import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import { auditPhoneHash } from '../flows/audit-trail.js';
 import { withServices } from './config-option.js';
+import { limitOf, sinceOf } from './list-filters.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -23,12 +24,8 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (options: { site: string; since?: string; type?: string; phone?: string; limit: string; json?: boolean }, command: Command) => {
-        const limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
-          throw new OtpgateError('invalid_request', `--limit must be a whole number from 1 to 100000, not "${options.limit}".`);
-        const since = options.since === undefined ? undefined : new Date(options.since);
-        if (since && Number.isNaN(since.getTime()))
-          throw new OtpgateError('invalid_request', `--since must be a date or time such as 2026-12-01T10:00:00Z, not "${options.since}".`);
+        const limit = limitOf(options.limit, 100_000);
+        const since = sinceOf(options.since);
         if (options.type !== undefined && !/^[a-z_]{1,64}$/.test(options.type))
           throw new OtpgateError('invalid_request', `--type must be an event type such as code_sent, not "${options.type}".`);
         await withServices(command, async ({ store, siteDirectory, flowDeps }) => {

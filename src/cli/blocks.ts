@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OtpgateError } from '../domain/errors.js';
 import { withServices } from './config-option.js';
+import { countryOf } from './list-filters.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -73,8 +74,5 @@ function destinationOf(options: { prefix?: string; country?: string }): string {
       throw new OtpgateError('invalid_request', `--prefix must look like +1201, not "${options.prefix}".`);
     return `prefix:${options.prefix}`;
   }
-  const country = options.country!.toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country))
-    throw new OtpgateError('invalid_request', `--country must be two letters such as US, not "${options.country}".`);
-  return `country:${country}`;
+  return `country:${countryOf(options.country)!}`;
 }

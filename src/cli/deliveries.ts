@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DELIVERY_RESULTS } from '../delivery/contract.js';
 import { OtpgateError } from '../domain/errors.js';
 import { withServices } from './config-option.js';
+import { countryOf, limitOf, sinceOf } from './list-filters.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -47,15 +48,9 @@ export function registerDeliveries(program: Command): void {
 }
 
 function queryOf(options: { handler?: string; country?: string; result?: string; since?: string; limit: string }) {
-  const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-    throw new OtpgateError('invalid_request', `--limit must be a whole number from 1 to 10000, not "${options.limit}".`);
-  const since = options.since === undefined ? undefined : new Date(options.since);
-  if (since && Number.isNaN(since.getTime()))
-    throw new OtpgateError('invalid_request', `--since must be a date or time such as 2026-12-01T10:00:00Z, not "${options.since}".`);
-  const country = options.country?.toUpperCase();
-  if (country !== undefined && !/^[A-Z]{2}$/.test(country))
-    throw new OtpgateError('invalid_request', `--country must be two letters such as US, not "${options.country}".`);
+  const limit = limitOf(options.limit, 10_000);
+  const since = sinceOf(options.since);
+  const country = countryOf(options.country);
   if (options.result !== undefined && !(DELIVERY_RESULTS as readonly string[]).includes(options.result))
     throw new OtpgateError('invalid_request', `--result must be one of ${DELIVERY_RESULTS.join(', ')}, not "${options.result}".`);
   return {

@@ -1,0 +1,28 @@
+import { OtpgateError } from '../domain/errors.js';
+
+/**
+ * The filters the listing commands share (`audit`, `deliveries`, `blocks`), read the same way everywhere: a
+ * value that cannot be read is `invalid_request` naming the option and what it should look like.
+ */
+export function limitOf(value: string, max: number): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new OtpgateError('invalid_request', `--limit must be a whole number from 1 to ${max}, not "${value}".`);
+  return limit;
+}
+
+export function sinceOf(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const since = new Date(value);
+  if (Number.isNaN(since.getTime()))
+    throw new OtpgateError('invalid_request', `--since must be a date or time such as 2026-12-01T10:00:00Z, not "${value}".`);
+  return since;
+}
+
+/** An ISO 3166 country, upper-cased (`us` reads as US). */
+export function countryOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const country = value.toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw new OtpgateError('invalid_request', `--country must be two letters such as US, not "${value}".`);
+  return country;
+}
