@@ -5,7 +5,7 @@
  * leaving every other destination alone.
  */
 import type { ParsedPhone } from './phone.js';
-import type { NamedCounter } from './send-limits.js';
+import { namedCounter, type NamedCounter } from './send-limits.js';
 
 export interface ConversionRule {
   /** Sends in the window before a destination is judged; 0 turns the rule off. */
@@ -42,12 +42,8 @@ const UNLIMITED = 1e12;
  * Sends are counted under the send limits' own key format (`prefix:+1415|60m`), so that with the default hour the
  * monitor reads the prefix limit's counter instead of writing a second one; verified codes have keys of their own.
  */
-const counter = (kind: 'sent' | 'verified', d: Destination): NamedCounter => ({
-  name: 'prefix',
-  key: `${kind === 'sent' ? '' : 'verified:'}${d.subject}|${d.rule.windowSeconds / 60}m`,
-  windowMs: d.rule.windowSeconds * 1000,
-  limit: UNLIMITED,
-});
+const counter = (kind: 'sent' | 'verified', d: Destination): NamedCounter =>
+  namedCounter('prefix', `${kind === 'sent' ? '' : 'verified:'}${d.subject}`, d.rule.windowSeconds * 1000, UNLIMITED);
 
 export const sentCounters = (destinations: Destination[]): NamedCounter[] => destinations.map((d) => counter('sent', d));
 export const verifiedCounters = (destinations: Destination[]): NamedCounter[] => destinations.map((d) => counter('verified', d));

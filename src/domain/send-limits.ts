@@ -32,6 +32,9 @@ export type LimitName = 'ip' | 'ip_range' | 'phone' | 'prefix' | 'site' | 'resen
 
 export interface NamedCounter extends RateCounter {
   name: Exclude<LimitName, 'resend'>;
+  /** What is counted (`ip:203.0.113.7`, `site`) and over which window (`10m`): the two halves of the key. */
+  subject: string;
+  window: string;
 }
 
 const MINUTE_MS = 60_000;
@@ -49,23 +52,29 @@ export interface SendSubject {
 }
 
 export function sendCounters(limits: SendLimits, subject: SendSubject): NamedCounter[] {
-  const network = subject.ip ? clientNetwork(subject.ip) : null;
   return [
-    ...(network ? countersOf('ip', `ip:${network.client}`, limits.ip) : []),
-    ...(network ? countersOf('ip_range', `net:${network.range}`, limits.ipRange) : []),
+    ...clientCounters(limits, subject.ip),
     ...countersOf('phone', `phone:${subject.phone}`, limits.phone),
     ...(subject.prefix ? countersOf('prefix', `prefix:${subject.prefix}`, limits.prefix) : []),
     ...countersOf('site', 'site', limits.site),
   ];
 }
 
+/** The counters of the client alone (its address and its network); none without an address. */
+export function clientCounters(limits: SendLimits, ip: string | null): NamedCounter[] {
+  const network = ip ? clientNetwork(ip) : null;
+  if (!network) return [];
+  return [...countersOf('ip', `ip:${network.client}`, limits.ip), ...countersOf('ip_range', `net:${network.range}`, limits.ipRange)];
+}
+
 function countersOf(name: NamedCounter['name'], subject: string, windows: LimitWindows): NamedCounter[] {
-  return WINDOWS.filter(([field]) => windows[field] > 0).map(([field, windowMs]) => ({
-    name,
-    key: `${subject}|${windowMs / MINUTE_MS}m`,
-    windowMs,
-    limit: windows[field],
-  }));
+  return WINDOWS.filter(([field]) => windows[field] > 0).map(([field, windowMs]) => namedCounter(name, subject, windowMs, windows[field]));
+}
+
+/** A counter under its key `subject|<minutes>m`, the one format the store, the monitor and the audit log share. */
+export function namedCounter(name: NamedCounter['name'], subject: string, windowMs: number, limit: number): NamedCounter {
+  const window = `${windowMs / MINUTE_MS}m`;
+  return { name, subject, window, key: `${subject}|${window}`, windowMs, limit };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CaptchaVerdict } from '../captcha/verify-captcha.js';
 import type { CaptchaEndpoint, CaptchaProof } from '../domain/captcha.js';
 import { OtpgateError } from '../domain/errors.js';
 import { slidingCount } from '../domain/rate-window.js';
-import { sendCounters } from '../domain/send-limits.js';
+import { clientCounters } from '../domain/send-limits.js';
 import { recordAudit } from './audit-trail.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
@@ -61,9 +61,7 @@ async function clientNearLimit(
   percent: number,
 ): Promise<boolean> {
   if (!ip) return true;
-  const counters = sendCounters(site.policies[useCase].sendLimits, { ip, phone: '', prefix: null }).filter(
-    (c) => c.name === 'ip' || c.name === 'ip_range',
-  );
+  const counters = clientCounters(site.policies[useCase].sendLimits, ip);
   const now = deps.clock.now();
   const readings = await deps.store.forSite(site.id).sendCounters.read(counters, now);
   return counters.some((c, i) => (slidingCount(readings[i]!, now.getTime(), c.windowMs) + 1) * 100 > percent * c.limit);

@@ -1,3 +1,4 @@
+import { auditPhoneHash, recordAudit } from './audit-trail.js';
 import { randomToken } from '../crypto/random.js';
 import { supportedLocale } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
@@ -87,17 +88,19 @@ async function afterPhoneChange(
   const store = deps.store.forSite(site.id);
   await store.grants.revokeUserTokens(user.id, now, changedBy.tokenFamily);
   await store.sessions.revokeUser(user.id, now, changedBy.sessionHash);
-  await store.audit.record({
-    type: 'phone_changed',
-    useCase: 'phone_registration',
-    userId: user.id,
-    phoneHash: deps.hasher.hash('audit-phone', oldPhone).hash,
-    ip: meta.ip,
-    userAgent: meta.userAgent,
-    requestId: meta.requestId ?? null,
-    detail: { newPhoneHash: deps.hasher.hash('audit-phone', user.phone ?? '').hash, by: changedBy.tokenFamily ? 'token' : 'session' },
-    createdAt: now,
-  });
+  await recordAudit(
+    deps,
+    site,
+    {
+      type: 'phone_changed',
+      useCase: 'phone_registration',
+      userId: user.id,
+      phone: oldPhone,
+      meta,
+      detail: { newPhoneHash: auditPhoneHash(deps, user.phone ?? ''), by: changedBy.tokenFamily ? 'token' : 'session' },
+    },
+    now,
+  );
   // The change is done; a notice that cannot be delivered must not undo it or fail the request.
   const notice = buildDeliveryRequest({
     site,
