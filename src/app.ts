@@ -118,6 +118,16 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       allowConsoleInProduction: config.delivery.allowConsoleInProduction,
       defaultHandler: config.delivery.defaultHandler,
       ...(options.consoleWrite ? { consoleWrite: options.consoleWrite } : {}),
+      elapsedMs: systemTimers.elapsedMs,
+      onBreakerChange: (site, handler, state) => {
+        metrics.breakerChanges.inc({ site, handler, state });
+        if (state === 'open')
+          logger.warn(
+            { siteId: site, handler },
+            `delivery handler "${handler}" keeps failing: circuit open, skipped until a probe succeeds`,
+          );
+        else logger.info({ siteId: site, handler }, `delivery handler "${handler}" answers again: circuit closed`);
+      },
     }),
     hooks: createSiteHooks(),
     credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),

@@ -97,10 +97,41 @@ const destinations = z
   .optional()
   .describe('Only these destinations: countries (IN) or number prefixes (+91, +1415); absent: all. Others skip this handler.');
 
+/** What every handler of a chain may set, whatever its kind: routing, its own timeout, its circuit breaker. */
+export const linkOptions = {
+  name: z.string().min(1).optional().describe('Name shown in attempt logs and metrics (default: the kind or the file name).'),
+  destinations,
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .optional()
+    .describe('Longest wait for one attempt of this handler (within delivery.deadlineMs; default: its fair share of what is left).'),
+  breaker: z
+    .union([
+      z.literal(false),
+      z
+        .object({
+          failures: z.number().int().min(1).max(1000).default(5).describe('Failed attempts in a row that open the circuit.'),
+          openSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(3600)
+            .default(30)
+            .describe('How long an open circuit skips the handler before one probe.'),
+        })
+        .strict(),
+    ])
+    .optional()
+    .describe('Circuit breaker per site and instance (default: 5 failures, 30 s open); false turns it off.'),
+};
+
 const moduleHandlerSchema = z
   .object({
     type: z.literal('module'),
-    name: z.string().min(1).optional().describe('Name shown in attempt logs (default: the file name).'),
+    ...linkOptions,
     path: z
       .string()
       .min(1)
@@ -115,7 +146,6 @@ const moduleHandlerSchema = z
       .array(z.string().regex(CREDENTIAL_NAME))
       .optional()
       .describe('Named credentials the handler calls (`callout:NAME/...`); startup fails when one is missing from namedCredentials.'),
-    destinations,
   })
   .strict();
 
@@ -126,7 +156,7 @@ const handlerSchema = z.union([
     .min(1)
     .refine((s) => s !== 'console')
     .transform((path) => ({ type: 'module' as const, path })),
-  z.object({ type: z.literal('console'), name: z.string().optional(), destinations }).strict(),
+  z.object({ type: z.literal('console'), ...linkOptions }).strict(),
   moduleHandlerSchema,
 ]);
 

@@ -1,5 +1,6 @@
 import type { HandlerSpec, Site } from '../domain/site.js';
 import { createConsoleHandler } from './builtin/console-handler.js';
+import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type CircuitBreaker } from './circuit-breaker.js';
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
 import type { ChainLink } from './dispatcher.js';
 import { loadModuleExport, moduleName } from './module-loader.js';
@@ -10,6 +11,10 @@ export interface ChainSettings {
   defaultHandler: HandlerSpec;
   /** Where the console handler writes (tests capture it). */
   consoleWrite?: (line: string) => void;
+  /** Monotonic milliseconds for the circuit breakers (Timers.elapsedMs). */
+  elapsedMs: () => number;
+  /** Told when a handler's circuit opens or closes. */
+  onBreakerChange?: (siteId: string, handler: string, state: 'open' | 'closed') => void;
 }
 
 const isHandler = (v: unknown): v is OneTimePasswordDeliveryHandler =>
@@ -40,19 +45,40 @@ export function createChainResolver(settings: ChainSettings) {
     }
     return link;
   };
+  // One breaker per site and link, kept for the life of the app (the chain is resolved on every send).
+  const breakers = new Map<string, CircuitBreaker>();
+  const breakerFor = (siteId: string, index: number, name: string, spec: HandlerSpec): CircuitBreaker | undefined => {
+    if (spec.breaker === false) return undefined;
+    const key = `${siteId}\n${index}\n${name}`;
+    let breaker = breakers.get(key);
+    if (!breaker) {
+      const listener: BreakerListener = (state) => settings.onBreakerChange?.(siteId, name, state);
+      breaker = createCircuitBreaker(spec.breaker ?? DEFAULT_BREAKER, settings.elapsedMs, listener);
+      breakers.set(key, breaker);
+    }
+    return breaker;
+  };
   return {
     async chainFor(site: Site): Promise<ChainLink[]> {
       const specs = site.handlers.length > 0 ? site.handlers : [settings.defaultHandler];
-      // One loaded handler may serve several links with different routes: the route belongs to the link.
-      return Promise.all(specs.map(async (spec) => withRoute(await resolveLink(spec), spec.destinations)));
+      // One loaded handler may serve several links with different routes: route, timeout and breaker belong to the link.
+      return Promise.all(
+        specs.map(async (spec, index) => {
+          const link = await resolveLink(spec);
+          const breaker = breakerFor(site.id, index, link.name, spec);
+          return {
+            ...link,
+            ...(spec.destinations ? { destinations: spec.destinations } : {}),
+            ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+            ...(breaker ? { breaker } : {}),
+          };
+        }),
+      );
     },
   };
 }
 
 export type ChainResolver = ReturnType<typeof createChainResolver>;
-
-const withRoute = (link: ChainLink, destinations: readonly string[] | undefined): ChainLink =>
-  destinations ? { ...link, destinations } : link;
 
 /**
  * The links that serve a destination, in chain order: a link with `destinations` serves the numbers of those

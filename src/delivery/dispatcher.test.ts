@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Sleep } from '../domain/clock.js';
 import type { DeliveryContext, DeliveryOutcome, DeliveryRequest, DeliveryResult } from './contract.js';
+import { createCircuitBreaker } from './circuit-breaker.js';
 import { dispatch, type ChainLink, type DeliverySettings } from './dispatcher.js';
 import type { BaseLogger } from './safe-log.js';
 
@@ -325,4 +326,55 @@ test('a result that is not one of the contract values is EXCEPTION', async () =>
   const report = await run(fakeTime(), [scripted('a', ['DELIVERED' as DeliveryResult])], { retries: 0 });
   assert.deepEqual(attemptsOf(report), ['a:1:EXCEPTION']);
   assert.equal(report.attempts[0]!.detail, 'handler returned no valid result');
+});
+
+test("a handler's own timeoutMs caps its attempt below its share of the deadline", async () => {
+  const time = fakeTime();
+  const slow = scripted('slow', [
+    async (_r, context) => {
+      time.expire(context.signal);
+      return new Promise<DeliveryResult>(() => {});
+    },
+  ]);
+  const b = scripted('b', ['SUCCESS']);
+  const report = await run(time, [{ ...slow, timeoutMs: 1_500 }, b], { retries: 0 });
+  assert.deepEqual(attemptsOf(report), ['slow:1:EXCEPTION', 'b:1:SUCCESS']);
+  // Two handlers share 10 s, 5 s each, but the first asked for 1.5 s; the second gets all that is left.
+  assert.deepEqual(
+    [slow, b].map((h) => time.deadlineOf(h.calls[0]!.signal)),
+    [1_500, 8_500],
+  );
+});
+
+test('an open circuit skips its handler without a call or an attempt record; the probe after openSeconds closes it', async () => {
+  const time = fakeTime();
+  const breaker = createCircuitBreaker({ failures: 2, openSeconds: 30 }, time.timers.elapsedMs);
+  let down = true;
+  const a = { ...scripted('a', [async () => (down ? 'PROVIDER_ERROR' : 'SUCCESS')]), breaker };
+  const b = scripted('b', ['SUCCESS']);
+  // The first send: a fails twice (one retry), the circuit opens, b delivers.
+  assert.deepEqual(attemptsOf(await run(time, [a, b], { retries: 1 })), ['a:1:PROVIDER_ERROR', 'a:2:PROVIDER_ERROR', 'b:1:SUCCESS']);
+  assert.equal(breaker.state(), 'open');
+  // While open, a is not called at all.
+  assert.deepEqual(attemptsOf(await run(time, [a, b], { retries: 1 })), ['b:1:SUCCESS']);
+  assert.equal(a.calls.length, 2);
+  // After 30 s one probe goes to a; it still fails, so the circuit opens again and b delivers.
+  time.advance(30_000);
+  assert.deepEqual(attemptsOf(await run(time, [a, b], { retries: 1 })), ['a:1:PROVIDER_ERROR', 'b:1:SUCCESS']);
+  assert.equal(breaker.state(), 'open');
+  // The provider is back: the next probe succeeds and a serves again.
+  down = false;
+  time.advance(30_000);
+  assert.deepEqual(attemptsOf(await run(time, [a, b])), ['a:1:SUCCESS']);
+  assert.equal(breaker.state(), 'closed');
+});
+
+test('an answer that blames the number, not the provider, does not count against the circuit', async () => {
+  const time = fakeTime();
+  const breaker = createCircuitBreaker({ failures: 1, openSeconds: 30 }, time.timers.elapsedMs);
+  const a = { ...scripted('a', ['INVALID_PHONE_NUMBER']), breaker };
+  await run(time, [a]);
+  await run(time, [a]);
+  assert.equal(breaker.state(), 'closed');
+  assert.equal(a.calls.length, 2);
 });

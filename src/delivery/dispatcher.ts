@@ -1,6 +1,7 @@
 import type { Clock, Timers } from '../domain/clock.js';
 import type { CalloutRecord, DeliveryAttemptRecord } from '../domain/repositories.js';
 import { createCallout } from './callout.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import {
   DELIVERY_RESULTS,
   type DeliveryOutcome,
@@ -17,6 +18,10 @@ export interface ChainLink {
   handler: OneTimePasswordDeliveryHandler;
   /** Countries (IN) and number prefixes (+91) this link serves; absent: every destination. */
   destinations?: readonly string[];
+  /** Longest wait for one attempt; absent: the link's fair share of the deadline. */
+  timeoutMs?: number;
+  /** Skips the link while its provider is known to be down. */
+  breaker?: CircuitBreaker;
 }
 
 /** The `delivery` settings of the config: one send's time budget, retries per handler and the first backoff. */
@@ -72,10 +77,13 @@ export async function dispatch(input: DispatchInput): Promise<DispatchReport> {
   for (const [index, link] of chain.entries()) {
     const share = () => remaining() / (chain.length - index);
     for (let attempt = 1; attempt <= settings.retries + 1; attempt++) {
-      const budget = share();
+      const budget = Math.min(share(), link.timeoutMs ?? Infinity);
       if (budget <= 0) break;
+      // An open circuit skips the link without a call (and without an attempt record: nothing was tried).
+      if (link.breaker && !link.breaker.allow()) break;
       const outcome = await callOnce(link, { ...request, attempt }, budget, input);
       attempts.push(toRecord(link, request, attempt, outcome, input.clock));
+      noteForBreaker(link.breaker, outcome.result);
       last = outcome.result;
       if (outcome.result === 'SUCCESS') return { result: 'SUCCESS', providerMessageId: outcome.providerMessageId ?? null, attempts };
       if (outcome.result === 'INVALID_PHONE_NUMBER') return { result: last, providerMessageId: null, attempts };
@@ -92,6 +100,13 @@ export async function dispatch(input: DispatchInput): Promise<DispatchReport> {
     if (remaining() <= 0) break;
   }
   return { result: last, providerMessageId: null, attempts };
+}
+
+/** A provider that answered is alive, whatever it answered; errors, exceptions and timeouts count against it. */
+function noteForBreaker(breaker: CircuitBreaker | undefined, result: DeliveryResult): void {
+  if (!breaker) return;
+  if (RETRYABLE.has(result)) breaker.failed();
+  else breaker.succeeded();
 }
 
 /** Exponential, with jitter in [50%, 100%) so the retries of many sends do not arrive at the provider together. */

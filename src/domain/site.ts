@@ -7,9 +7,19 @@ import type { SessionPolicy } from './session.js';
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** One link of a site's delivery chain (primary first). */
-export type HandlerSpec =
-  | { type: 'console'; name?: string; destinations?: string[] }
-  | { type: 'module'; name?: string; path: string; options?: Record<string, unknown>; credentials?: string[]; destinations?: string[] };
+/** What every handler of a chain may set, whatever its kind. */
+export interface LinkOptions {
+  name?: string;
+  /** Countries (IN) and number prefixes (+91) served; absent: every destination. */
+  destinations?: string[];
+  /** Longest wait for one attempt, within the send's deadline. */
+  timeoutMs?: number;
+  /** Circuit breaker settings; false: none; absent: the defaults. */
+  breaker?: false | { failures: number; openSeconds: number };
+}
+
+export type HandlerSpec = LinkOptions &
+  ({ type: 'console' } | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] });
 
 export interface SiteBranding {
   logoUrl?: string;

@@ -26,6 +26,7 @@ export interface Metrics {
   destinationsJudged: Counter<'site' | 'kind' | 'mode'>;
   /** Captcha tokens the provider refused. */
   captchaFailures: Counter<'site' | 'provider'>;
+  breakerChanges: Counter<'site' | 'handler' | 'state'>;
 }
 
 /** `nodeDefaults`: also Node's own (event-loop lag, heap, CPU), when something scrapes them. */
@@ -75,5 +76,10 @@ export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
       ['site', 'kind', 'mode'],
     ),
     captchaFailures: counter('otpgate_captcha_failures_total', 'Captcha tokens the provider refused.', ['site', 'provider']),
+    breakerChanges: counter('otpgate_delivery_circuit_changes_total', "A handler's circuit breaker opening or closing (per instance).", [
+      'site',
+      'handler',
+      'state',
+    ]),
   };
 }
