@@ -1,3 +1,4 @@
+import { CHANNELS } from '../domain/channel.js';
 /**
  * The one configuration schema: types, defaults, bounds and the descriptions that
  * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
@@ -100,6 +101,10 @@ const destinations = z
 /** What every handler of a chain may set, whatever its kind: routing, its own timeout, its circuit breaker. */
 export const linkOptions = {
   name: z.string().min(1).optional().describe('Name shown in attempt logs and metrics (default: the kind or the file name).'),
+  channel: z
+    .enum(CHANNELS)
+    .default('sms')
+    .describe('What it sends: sms, or a second channel (voice, whatsapp) the user is offered when SMS fails.'),
   destinations,
   timeoutMs: z
     .number()

@@ -1,3 +1,4 @@
+import type { Channel } from '../domain/channel.js';
 import type { HandlerSpec, Site } from '../domain/site.js';
 import { createConsoleHandler } from './builtin/console-handler.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type CircuitBreaker } from './circuit-breaker.js';
@@ -69,6 +70,7 @@ export function createChainResolver(settings: ChainSettings) {
           return {
             ...link,
             ...(spec.destinations ? { destinations: spec.destinations } : {}),
+            ...(spec.channel && spec.channel !== 'sms' ? { channel: spec.channel } : {}),
             ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
             ...(breaker ? { breaker } : {}),
           };
@@ -84,8 +86,15 @@ export type ChainResolver = ReturnType<typeof createChainResolver>;
  * The links that serve a destination, in chain order: a link with `destinations` serves the numbers of those
  * countries or starting with those prefixes, a link without serves every number.
  */
-export function routeChain(chain: ChainLink[], phone: string, country: string | null): ChainLink[] {
-  return chain.filter(
-    (link) => !link.destinations || link.destinations.some((d) => (d.startsWith('+') ? phone.startsWith(d) : d === country)),
-  );
+export function routeChain(chain: ChainLink[], phone: string, country: string | null, channel: Channel = 'sms'): ChainLink[] {
+  return chain.filter((link) => (link.channel ?? 'sms') === channel && serves(link, phone, country));
 }
+
+/** The channels other than `channel` that some link of the chain would use for this number, in chain order. */
+export function otherChannels(chain: ChainLink[], phone: string, country: string | null, channel: Channel): Channel[] {
+  const others = chain.filter((link) => (link.channel ?? 'sms') !== channel && serves(link, phone, country)).map((l) => l.channel ?? 'sms');
+  return [...new Set(others)];
+}
+
+const serves = (link: ChainLink, phone: string, country: string | null) =>
+  !link.destinations || link.destinations.some((d) => (d.startsWith('+') ? phone.startsWith(d) : d === country));

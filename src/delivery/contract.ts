@@ -35,8 +35,9 @@ export interface DeliveryOutcome {
   detail?: string;
 }
 
+import type { Channel } from '../domain/channel.js';
 import type { UseCase } from '../domain/use-case.js';
-export type { UseCase };
+export type { Channel, UseCase };
 
 export interface DeliveryRequest {
   /** The user's id; for self-registration, the id the user will get once the code is verified. */
@@ -56,7 +57,8 @@ export interface DeliveryRequest {
   /** 1 for the first try of this handler for this send, 2 for its first retry, ... */
   attempt: number;
   expiresAt: Date;
-  channel: 'sms';
+  /** sms, or the second channel (voice, whatsapp) the user chose after SMS failed; a handler serves one channel. */
+  channel: Channel;
   ip: string | null;
   userAgent: string | null;
 }

@@ -1,3 +1,4 @@
+import type { Channel } from '../domain/channel.js';
 import type { PhoneNumber } from '../domain/phone.js';
 import type { Site } from '../domain/site.js';
 import type { UseCase } from '../domain/use-case.js';
@@ -24,6 +25,8 @@ export interface DeliveryRequestInput {
   textPrefix?: string;
   /** A message without a code: oneTimePassword is '' and defaultText is the notice, to be sent as it is. */
   notice?: Notice;
+  /** Absent: sms. */
+  channel?: Channel;
 }
 
 /**
@@ -46,7 +49,7 @@ export function buildDeliveryRequest(input: DeliveryRequestInput): Omit<Delivery
     locale,
     identifier: input.identifier,
     expiresAt: input.expiresAt,
-    channel: 'sms',
+    channel: input.channel ?? 'sms',
     ip: input.meta.ip,
     userAgent: input.meta.userAgent,
   };

@@ -2,6 +2,7 @@ import type { Clock, Timers } from '../domain/clock.js';
 import type { CalloutRecord, DeliveryAttemptRecord } from '../domain/repositories.js';
 import { createCallout } from './callout.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { Channel } from '../domain/channel.js';
 import {
   DELIVERY_RESULTS,
   type DeliveryOutcome,
@@ -18,6 +19,8 @@ export interface ChainLink {
   handler: OneTimePasswordDeliveryHandler;
   /** Countries (IN) and number prefixes (+91) this link serves; absent: every destination. */
   destinations?: readonly string[];
+  /** What it sends; absent: sms. */
+  channel?: Channel;
   /** Longest wait for one attempt; absent: the link's fair share of the deadline. */
   timeoutMs?: number;
   /** Skips the link while its provider is known to be down. */

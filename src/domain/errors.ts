@@ -64,7 +64,7 @@ export class OtpgateError extends Error {
     /** Replaces the registry's message when the caller can say something more useful. */
     description?: string,
     /** Extra fields that are safe to show (e.g. retry_after, attempts_remaining). */
-    readonly extra: Record<string, string | number> = {},
+    readonly extra: Record<string, string | number | readonly string[]> = {},
     options?: { cause?: unknown },
   ) {
     super(description ?? ERRORS[code].message, options);

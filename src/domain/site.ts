@@ -1,3 +1,4 @@
+import type { Channel } from './channel.js';
 import type { CaptchaSettings } from './captcha.js';
 import type { SitePolicies } from './policy.js';
 import type { PumpingDefence } from './pumping.js';
@@ -10,6 +11,8 @@ export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** What every handler of a chain may set, whatever its kind. */
 export interface LinkOptions {
   name?: string;
+  /** What the handler sends; absent: sms. */
+  channel?: Channel;
   /** Countries (IN) and number prefixes (+91) served; absent: every destination. */
   destinations?: string[];
   /** Longest wait for one attempt, within the send's deadline. */

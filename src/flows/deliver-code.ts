@@ -1,6 +1,7 @@
 import type { DeliveryRequest, DeliveryResult } from '../delivery/contract.js';
-import { routeChain } from '../delivery/chain.js';
+import { otherChannels, routeChain } from '../delivery/chain.js';
 import { dispatch, type ChainLink, type DispatchReport } from '../delivery/dispatcher.js';
+import type { Channel } from '../domain/channel.js';
 import { OtpgateError, type ErrorCode } from '../domain/errors.js';
 import type { FlowDeps, Site } from './deps.js';
 
@@ -22,11 +23,17 @@ export async function deliverCode(
   const whole = await deps.chains.chainFor(site).catch((error: unknown) => {
     throw new OtpgateError('delivery_failed', undefined, {}, { cause: error });
   });
-  const chain = routeChain(whole, request.phoneNumber, country);
+  const chain = routeChain(whole, request.phoneNumber, country, request.channel);
+  // Where SMS fails, the user may be offered another way (a call, WhatsApp) that the site's chain has for this number.
+  const alternatives = otherChannels(whole, request.phoneNumber, country, request.channel);
+  const offer: Record<string, readonly string[]> = alternatives.length > 0 ? { alternatives } : {};
   if (chain.length === 0) {
     // A configuration gap, not the user's fault and not a provider's: say so where an operator looks.
-    deps.logger.error({ siteId: site.id, country }, 'configuration problem: no delivery handler serves this destination');
-    throw new OtpgateError('delivery_failed', undefined, { retry_after: retryAfterSeconds });
+    deps.logger.error(
+      { siteId: site.id, country, channel: request.channel },
+      'configuration problem: no delivery handler serves this destination',
+    );
+    throw new OtpgateError('delivery_failed', undefined, { retry_after: retryAfterSeconds, ...offer });
   }
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
@@ -39,8 +46,8 @@ export async function deliverCode(
     deps.deliveryTiming.note(site.id, deps.timers.elapsedMs() - started);
     return;
   }
-  // A wrong number stays wrong: "retry later" would only invite the same send again.
-  const retry: Record<string, number> = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds };
+  // A wrong number stays wrong on every channel.
+  const retry = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds, ...offer };
   throw new OtpgateError(userErrorFor(report.result), undefined, retry);
 }
 
@@ -70,4 +77,17 @@ function userErrorFor(result: Exclude<DeliveryResult, 'SUCCESS'>): ErrorCode {
     case 'EXCEPTION':
       return 'delivery_failed';
   }
+}
+
+/** Whether any handler of the site's chain sends by `channel` (whatever destinations it serves). */
+export async function siteHasChannel(deps: Pick<FlowDeps, 'chains'>, site: Site, channel: Channel): Promise<boolean> {
+  const chain = await deps.chains.chainFor(site).catch(() => []);
+  return chain.some((link) => (link.channel ?? 'sms') === channel);
+}
+
+/** Whether the last delivery of a verification failed (its last attempt was not a success). */
+export async function lastDeliveryFailed(deps: Pick<FlowDeps, 'store'>, site: Site, verificationId: string): Promise<boolean> {
+  const attempts = await deps.store.forSite(site.id).deliveryAttempts.forVerification(verificationId);
+  const last = attempts.at(-1);
+  return last !== undefined && last.result !== 'SUCCESS';
 }

@@ -1,4 +1,5 @@
 import type { CaptchaProof } from '../domain/captcha.js';
+import type { Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
@@ -16,7 +17,12 @@ import { verifyCode } from './verify-code.js';
 export async function initPasswordlessLogin(
   deps: FlowDeps,
   site: Site,
-  input: ({ loginHint: string } | { userId: string }) & { customData?: Record<string, unknown>; captcha: CaptchaProof; meta: RequestMeta },
+  input: ({ loginHint: string } | { userId: string }) & {
+    customData?: Record<string, unknown>;
+    captcha: CaptchaProof;
+    meta: RequestMeta;
+    channel?: Channel;
+  },
 ): Promise<{ identifier: string }> {
   if (!site.passwordlessLoginEnabled) throw new OtpgateError('passwordless_disabled');
   const hint = 'loginHint' in input ? input.loginHint.trim() : input.userId;
@@ -53,6 +59,7 @@ export async function initPasswordlessLogin(
     locale: usable?.locale ?? null,
     payload: {},
     meta: input.meta,
+    ...(input.channel ? { channel: input.channel } : {}),
     // A phone and a username of one user are two requests: a login by one followed by a login by the other must
     // not be told to wait for a resend, or the wait would tell that they belong together.
     requestKey: hashToken('login-hint', 'loginHint' in input ? hintKey(deps, site, hint) : `user:${hint}`),

@@ -1,3 +1,4 @@
+import type { Channel } from '../domain/channel.js';
 import { randomUUID } from 'node:crypto';
 import { hashToken } from '../crypto/code-hasher.js';
 import type { CaptchaProof } from '../domain/captcha.js';
@@ -27,6 +28,7 @@ export async function initSelfRegistration(
     locale?: string | null;
     captcha: CaptchaProof;
     meta: RequestMeta;
+    channel?: Channel;
   },
 ): Promise<{ identifier: string; email: string | null }> {
   if (!site.registrationEnabled) throw new OtpgateError('registration_disabled');
@@ -48,6 +50,7 @@ export async function initSelfRegistration(
       payload: { existingUserId: owner.id },
       meta: input.meta,
       requestKey: requestKeyOf(userdata, customdata),
+      ...(input.channel ? { channel: input.channel } : {}),
       ...(site.registrationExistingAccount === 'notice' ? { notice: 'account_exists' as const } : {}),
     });
     return answer(sent.identifier);
@@ -62,6 +65,7 @@ export async function initSelfRegistration(
     payload: { userId, userdata: { ...userdata, mobilePhone: phone.e164 }, customdata },
     meta: input.meta,
     requestKey: requestKeyOf(userdata, customdata),
+    ...(input.channel ? { channel: input.channel } : {}),
   });
   return answer(sent.identifier);
 }

@@ -11,7 +11,8 @@ import { sendCounters } from '../domain/send-limits.js';
 import { auditFilledLimits, judgeConversion, warnNearSiteCap } from './send-signals.js';
 import type { UseCase } from '../domain/use-case.js';
 import type { Verification } from '../domain/verification.js';
-import { deliverCode } from './deliver-code.js';
+import type { Channel } from '../domain/channel.js';
+import { deliverCode, lastDeliveryFailed, siteHasChannel } from './deliver-code.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
 
 export interface SendCodeInput {
@@ -32,6 +33,8 @@ export interface SendCodeInput {
   requestKey?: string;
   /** Send this notice instead of the code (the code is still stored, and never sent). */
   notice?: Notice;
+  /** How the code goes out; absent: sms. Another channel needs handlers marked with it. */
+  channel?: Channel;
 }
 
 /** A code that was stored (as a hash) and may now be delivered. */
@@ -52,6 +55,9 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
   // A test number gets its fixed code and nothing is sent; it is limited like any number unless the site exempts it.
   const testCode = site.testNumbers.codes[input.phone.e164];
   const exempt = testCode !== undefined && site.testNumbers.exemptFromLimits;
+  // Asked of the site, not of the number: the answer must not differ between known and unknown login hints.
+  if (input.channel && input.channel !== 'sms' && !(await siteHasChannel(deps, site, input.channel)))
+    throw new OtpgateError('unsupported_verification_method', `This site does not send codes by ${input.channel}.`);
   const resending = await reserveSend(deps, site, input, now, exempt).catch((error: unknown) => {
     if (isOtpgateError(error) && error.code === 'too_many_requests')
       deps.metrics.sendRefusals.inc({ site: site.id, limit: String(error.extra.limit) });
@@ -98,6 +104,7 @@ export async function sendCode(deps: FlowDeps, site: Site, input: SendCodeInput)
     publicHost: deps.publicHost,
     meta: input.meta,
     ...(input.notice ? { notice: input.notice } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
   });
   await deliverCode(deps, site, request, policy.resendIntervalSeconds, input.phone.country);
   return sent;
@@ -118,7 +125,9 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   const existing = await store.verifications.findResendable(query);
   if (existing && !exempt) {
     const wait = existing.lastSentAt.getTime() + resendWaitSeconds(policy, existing.sends) * 1000 - now.getTime();
-    if (wait > 0) throw sendRefused('resend', Math.ceil(wait / 1000));
+    // The way out offered when SMS fails (a call, WhatsApp) is taken at once: the failed message never arrived.
+    const switching = input.channel !== undefined && input.channel !== 'sms' && (await lastDeliveryFailed(deps, site, existing.id));
+    if (wait > 0 && !switching) throw sendRefused('resend', Math.ceil(wait / 1000));
   }
   // A phone whose guess budget is spent gets no new code either: a new verification must not buy new guesses.
   const spentUntil = await store.guessLog.spentUntil(input.phone.e164, now, guessWindows(site.guessBudget));

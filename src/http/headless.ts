@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CaptchaProof } from '../domain/captcha.js';
+import { isChannel, type Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { RegistrationUserData } from '../flows/site-hooks.js';
 import { metaOf, preferredLanguage } from './request-meta.js';
@@ -78,9 +79,12 @@ export const registrationSchema = {
   },
 } as const;
 
-function requireSms(value: string | undefined): void {
+/** `sms`, what Salesforce clients send; `voice` or `whatsapp` where the site has such a handler (offered when SMS fails). */
+function channelOf(value: string | undefined): Channel {
   if (!value) throw new OtpgateError('invalid_request', 'verificationmethod is required ("sms").');
-  if (value.toLowerCase() !== 'sms') throw new OtpgateError('unsupported_verification_method');
+  const channel = value.toLowerCase();
+  if (!isChannel(channel)) throw new OtpgateError('unsupported_verification_method');
+  return channel;
 }
 
 export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
@@ -91,9 +95,10 @@ export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
       }>,
       reply: FastifyReply,
     ) {
-      requireSms(request.body.verificationmethod);
+      const channel = channelOf(request.body.verificationmethod);
       const { identifier } = await useCases.initPasswordlessLogin(request.site, {
         loginHint: request.body.username,
+        channel,
         customData: request.body.customdata ?? {},
         captcha: captchaProofOf(request.body),
         meta: metaOf(request),
@@ -112,10 +117,11 @@ export function headlessHandlers({ useCases }: Pick<HttpServices, 'useCases'>) {
       }>,
       reply: FastifyReply,
     ) {
-      requireSms(request.body.verificationmethod ?? request.body.verificationMethod);
+      const channel = channelOf(request.body.verificationmethod ?? request.body.verificationMethod);
       const { locale, ...userdata } = request.body.userdata;
       const result = await useCases.initSelfRegistration(request.site, {
         userdata,
+        channel,
         customdata: request.body.customdata ?? {},
         locale: (typeof locale === 'string' ? locale : null) ?? preferredLanguage(request),
         captcha: captchaProofOf(request.body),

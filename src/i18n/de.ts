@@ -8,6 +8,8 @@ export const de: Catalog = {
   'login.title': 'Bei {site} anmelden',
   'login.intro': 'Geben Sie Ihre Mobilnummer ein. Wir senden Ihnen einen Code per SMS.',
   'login.submit': 'Code senden',
+  'login.byVoice': 'Stattdessen anrufen und den Code ansagen',
+  'login.byWhatsapp': 'Code stattdessen per WhatsApp senden',
   'login.register': 'Neu hier?',
   'login.registerLink': 'Konto erstellen',
   'login.signedOut': 'Sie sind abgemeldet.',

@@ -10,6 +10,8 @@ export const en = {
   'login.title': 'Sign in to {site}',
   'login.intro': "Enter your mobile number and we'll text you a code.",
   'login.submit': 'Send code',
+  'login.byVoice': 'Call me with the code instead',
+  'login.byWhatsapp': 'Send the code by WhatsApp instead',
   'login.register': 'New here?',
   'login.registerLink': 'Create an account',
   'login.signedOut': "You're signed out.",

@@ -8,6 +8,8 @@ export const es: Catalog = {
   'login.title': 'Inicia sesión en {site}',
   'login.intro': 'Escribe tu número de móvil y te enviaremos un código por SMS.',
   'login.submit': 'Enviar código',
+  'login.byVoice': 'Llámame para darme el código',
+  'login.byWhatsapp': 'Envíame el código por WhatsApp',
   'login.register': '¿Eres nuevo?',
   'login.registerLink': 'Crea una cuenta',
   'login.signedOut': 'Has cerrado la sesión.',

@@ -8,6 +8,8 @@ export const fr: Catalog = {
   'login.title': 'Connexion à {site}',
   'login.intro': 'Saisissez votre numéro de mobile : nous vous enverrons un code par SMS.',
   'login.submit': 'Envoyer le code',
+  'login.byVoice': "M'appeler pour me donner le code",
+  'login.byWhatsapp': 'Envoyer le code par WhatsApp',
   'login.register': 'Nouveau ?',
   'login.registerLink': 'Créer un compte',
   'login.signedOut': 'Vous êtes déconnecté.',

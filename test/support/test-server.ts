@@ -17,6 +17,8 @@ export interface SentMessage {
   phone: string;
   text: string;
   code: string;
+  /** sms, voice or whatsapp: what the console handler that printed it was marked with. */
+  channel: string;
 }
 
 /**
@@ -80,10 +82,10 @@ async function startOn(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     consoleWrite: (line) => {
-      const phone = /SMS to (\+\d+)/.exec(line)?.[1];
+      const [, channel, phone] = /(SMS|VOICE|WHATSAPP) to (\+\d+)/.exec(line) ?? [];
       const code = /#(\d+)\s*$/.exec(line.trim())?.[1];
       // A notice (a message without a code) is captured too, with code ''.
-      if (phone) messages.push({ phone, text: line, code: code ?? '' });
+      if (phone) messages.push({ phone, text: line, code: code ?? '', channel: channel!.toLowerCase() });
     },
   });
   const app: Otpgate = otpgateOf(services);

@@ -7,7 +7,8 @@ import type { OneTimePasswordDeliveryHandler } from '../contract.js';
 export function createConsoleHandler(write: (line: string) => void = (line) => process.stdout.write(line)): OneTimePasswordDeliveryHandler {
   return {
     async sendOneTimePassword(request) {
-      const heading = `[otpgate console handler] SMS to ${request.phoneNumber} (site ${request.siteId}, ${request.useCase}):`;
+      const to = `${request.channel.toUpperCase()} to ${request.phoneNumber}`;
+      const heading = `[otpgate console handler] ${to} (site ${request.siteId}, ${request.useCase}):`;
       write(`\n${heading}\n${request.defaultText}\n\n`);
       return { result: 'SUCCESS', providerMessageId: `console-${request.identifier.slice(0, 8)}-${request.attempt}` };
     },

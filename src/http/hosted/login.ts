@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
+import { isChannel } from '../../domain/channel.js';
 import { parsePhone } from '../../domain/phone.js';
 import type { Translator } from '../../i18n/index.js';
 import { displayPhone, type Message } from '../pages/components.js';
@@ -76,8 +77,10 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
+        const channel = field(bodyOf(request), 'channel');
         const { identifier } = await services.useCases.initPasswordlessLogin(site, {
           loginHint: phone.e164,
+          ...(isChannel(channel) ? { channel } : {}),
           captcha: captchaProofOfForm(site, bodyOf(request)),
           meta: metaOf(request),
         });
@@ -89,7 +92,9 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
         );
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
-        return send(request, reply, ERRORS[error.code].status, loginPage(ctx, form, errorMessage(ctx.t, error)));
+        const alternatives = error.extra.alternatives;
+        const offered = Array.isArray(alternatives) ? { alternatives: alternatives.filter(isChannel) } : {};
+        return send(request, reply, ERRORS[error.code].status, loginPage(ctx, { ...form, ...offered }, errorMessage(ctx.t, error)));
       }
     },
 

@@ -1,8 +1,7 @@
 import type { OtpgateError } from '../../domain/errors.js';
 import type { MessageKey, Translator } from '../../i18n/index.js';
 
-const num = (value: string | number | undefined, fallback: number) =>
-  typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+const num = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
 const SIMPLE: Partial<Record<OtpgateError['code'], MessageKey>> = {
   code_expired: 'error.code_expired',

@@ -1,3 +1,4 @@
+import type { Channel } from '../../domain/channel.js';
 import { captchaWidget, type CaptchaWidget } from './captcha-widget.js';
 import { alert, csrfField, hiddenFields, phoneFields, type Message } from './components.js';
 import { html, type Html } from './html.js';
@@ -9,7 +10,11 @@ export interface LoginForm {
   returnTo: string | null;
   /** The site's captcha when it guards passwordless login. */
   captcha?: CaptchaWidget | null;
+  /** Other ways to get the code, offered after the SMS could not be sent. */
+  alternatives?: readonly Channel[];
 }
+
+const OFFER = { voice: 'login.byVoice', whatsapp: 'login.byWhatsapp' } as const;
 
 /** /{site}/login: the phone number, then a code by SMS. */
 export function loginPage(ctx: PageContext, form: LoginForm, message: Message = null): Html {
@@ -26,7 +31,12 @@ ${csrfField(ctx)}${hiddenFields({ return_to: form.returnTo })}
 ${phoneFields(ctx, { ...phone, label: t('phone.number'), error: message?.kind === 'error', autofocus: true, useCase })}
 ${captchaWidget(form.captcha)}
 <button type="submit">${t('login.submit')}</button>
+${(form.alternatives ?? []).map((c) => (c === 'sms' ? '' : offerButton(c, t(OFFER[c]))))}
 </form>
 <p class="alt">${t('login.register')} <a href="${registerHref}">${t('login.registerLink')}</a></p>`,
   });
 }
+
+/** Another way to get the code: the same form, sent again with the channel the button names. */
+const offerButton = (channel: Channel, label: string): Html =>
+  html`<button type="submit" name="channel" value="${channel}" class="secondary">${label}</button>`;
