@@ -103,8 +103,8 @@ export const linkOptions = {
   name: z.string().min(1).optional().describe('Name shown in attempt logs and metrics (default: the kind or the file name).'),
   channel: z
     .enum(CHANNELS)
-    .default('sms')
-    .describe('What it sends: sms, or a second channel (voice, whatsapp) the user is offered when SMS fails.'),
+    .optional()
+    .describe('What it sends: sms (the default), or a second channel (voice, whatsapp) the user is offered when SMS fails.'),
   destinations,
   timeoutMs: z
     .number()
