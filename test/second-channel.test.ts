@@ -129,6 +129,8 @@ describe('a second channel when SMS fails', () => {
     const verify = await browser.submit(failed, '/demo/login', { country: 'US', phone: '+14155550165', channel: 'voice' });
     assert.equal(verify.status, 200, verify.html);
     assert.equal(t.messages.at(-1)!.channel, 'voice');
+    assert.match(verify.html, /We&#39;re calling|We're calling/);
+    assert.match(verify.html, /you hear on the call/);
     const signedIn = await browser.submit(verify, '/demo/login/verify', { code: t.lastCode('+14155550165'), action: 'verify' });
     assert.equal(new URL(signedIn.url).pathname, '/demo/account', signedIn.html.slice(0, 500));
   });

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isOtpgateError, OtpgateError } from '../../domain/errors.js';
-import { isChannel } from '../../domain/channel.js';
+import { isChannel, type Channel } from '../../domain/channel.js';
 import { parsePhone } from '../../domain/phone.js';
 import type { Translator } from '../../i18n/index.js';
 import { displayPhone, type Message } from '../pages/components.js';
@@ -11,7 +11,7 @@ import { verifyPage, type VerifyStep } from '../pages/verify-page.js';
 import { metaOf } from '../request-meta.js';
 import { captchaProofOfForm, captchaWidgetFor } from './captcha-form.js';
 import { submitCode } from './code-step.js';
-import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendPage } from './context.js';
+import { bodyOf, defaultCountry, field, pageContext, queryParam, seeOther, sendPage, type FormBody } from './context.js';
 import { problemText } from './messages.js';
 import { safeReturnTo, withReturnTo } from './return-to.js';
 import { currentSession, signIn } from './session-cookie.js';
@@ -30,11 +30,13 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
   function step(
     ctx: PageContext,
     request: FastifyRequest,
-    input: { identifier: string; phone: string; returnTo: string | null },
+    input: { identifier: string; phone: string; returnTo: string | null; channel?: Channel | undefined },
   ): VerifyStep {
     return {
       action: `${ctx.base}/login/verify`,
-      hidden: { identifier: input.identifier, phone: input.phone, return_to: input.returnTo },
+      // The channel rides along so a resend goes the way the first code did.
+      hidden: { identifier: input.identifier, phone: input.phone, return_to: input.returnTo, channel: input.channel },
+      ...(input.channel ? { channel: input.channel } : {}),
       phone: input.phone,
       codeLength: request.site.policies.passwordless_login.codeLength,
       restartHref: withReturnTo(`${ctx.base}/login`, input.returnTo),
@@ -77,10 +79,10 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       try {
         const phone = parsePhone(form.phone, form.country);
         if (!phone) throw new OtpgateError('invalid_phone_number');
-        const channel = field(bodyOf(request), 'channel');
+        const channel = channelField(bodyOf(request));
         const { identifier } = await services.useCases.initPasswordlessLogin(site, {
           loginHint: phone.e164,
-          ...(isChannel(channel) ? { channel } : {}),
+          ...(channel ? { channel } : {}),
           captcha: captchaProofOfForm(site, bodyOf(request)),
           meta: metaOf(request),
         });
@@ -88,7 +90,7 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
           request,
           reply,
           200,
-          verifyPage(ctx, step(ctx, request, { identifier, phone: phone.e164, returnTo: form.returnTo }), null),
+          verifyPage(ctx, step(ctx, request, { identifier, phone: phone.e164, returnTo: form.returnTo, channel }), null),
         );
       } catch (error) {
         if (!isOtpgateError(error)) throw error;
@@ -105,11 +107,13 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       const returnTo = safeReturnTo(site, field(body, 'return_to'));
       const phone = parsePhone(field(body, 'phone'))?.e164 ?? '';
       let identifier = field(body, 'identifier');
+      const channel = channelField(body);
       return submitCode({
         action: field(body, 'action'),
         resend: () =>
           services.useCases.initPasswordlessLogin(site, {
             loginHint: phone,
+            ...(channel ? { channel } : {}),
             captcha: captchaProofOfForm(site, body),
             meta: metaOf(request),
           }),
@@ -127,7 +131,7 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
             request,
             reply,
             problem ? ERRORS[problem.code].status : 200,
-            verifyPage(ctx, step(ctx, request, { identifier, phone, returnTo }), message),
+            verifyPage(ctx, step(ctx, request, { identifier, phone, returnTo, channel }), message),
           );
         },
         restart: (problem) => {
@@ -142,4 +146,10 @@ export function loginHandlers(services: Pick<HttpServices, 'useCases' | 'session
       });
     },
   };
+}
+
+/** The channel a form asks for; anything else (absent, unknown) is sms. */
+function channelField(body: FormBody | undefined): Channel | undefined {
+  const value = field(body, 'channel');
+  return isChannel(value) && value !== 'sms' ? value : undefined;
 }

@@ -1,3 +1,4 @@
+import type { Channel } from '../../domain/channel.js';
 import { captchaWidget, type CaptchaWidget } from './captcha-widget.js';
 import { alert, csrfField, displayPhone, hiddenFields, type Message } from './components.js';
 import { html, type Html } from './html.js';
@@ -17,7 +18,12 @@ export interface VerifyStep {
   registerHref?: string;
   /** A resend starts the guarded endpoint again, so it needs the captcha too (else it would be a way around it). */
   captcha?: CaptchaWidget | null;
+  /** How the code went out (absent: sms): the page says where to find it. */
+  channel?: Channel;
 }
+
+const SENT = { sms: 'verify.sent', voice: 'verify.sentVoice', whatsapp: 'verify.sentWhatsapp' } as const;
+const HINT = { sms: 'verify.codeHint', voice: 'verify.codeHintVoice', whatsapp: 'verify.codeHintWhatsapp' } as const;
 
 /** The verification form: one-time-code autofill, numeric keyboard, resend in the same form. */
 export function verifyPage(ctx: PageContext, step: VerifyStep, message: Message): Html {
@@ -28,11 +34,11 @@ export function verifyPage(ctx: PageContext, step: VerifyStep, message: Message)
   const flags = html` required autofocus aria-describedby="code-hint${error ? ' problem' : ''}"${invalid}`;
   return layout(ctx, {
     title: t('verify.title'),
-    body: html`${alert(ctx, message ?? { kind: 'notice', text: t('verify.sent', { phone }) })}
+    body: html`${alert(ctx, message ?? { kind: 'notice', text: t(SENT[step.channel ?? 'sms'], { phone }) })}
 <form method="post" action="${step.action}">
 ${csrfField(ctx)}${hiddenFields(step.hidden)}
 <label for="code">${t('verify.code')}</label>
-<p class="hint" id="code-hint">${t('verify.codeHint', { length: step.codeLength })}</p>
+<p class="hint" id="code-hint">${t(HINT[step.channel ?? 'sms'], { length: step.codeLength })}</p>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]*" maxlength="10"${flags}>
 <button type="submit" name="action" value="verify">${t('verify.submit')}</button>
 ${step.captcha ? html`<p class="hint">${t('verify.captchaForResend')}</p>${captchaWidget(step.captcha)}` : null}
