@@ -382,6 +382,20 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.match(result.stderr, /otpgate console handler/);
     });
 
+    test('--channel tests the handlers of a second channel; a bad channel is a clear error', async () => {
+      const cli = cliFixture({
+        sites: [{ id: 'demo', name: 'Demo', handlers: ['console', { type: 'console', name: 'voice', channel: 'voice' }] }],
+      });
+      const result = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--channel', 'voice');
+      assertOk(result);
+      assert.match(result.stdout, /\[otpgate console handler\] VOICE to \+14155550101/);
+      assert.match(result.stdout, /\nvoice\s+1\s+SUCCESS/);
+      const none = await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--channel', 'whatsapp');
+      assertFails(none, 'delivery_failed');
+      assert.match(none.stderr, /No whatsapp handler/);
+      assertFails(await cli.run('handler', 'test', '--site', 'demo', '--phone', '+14155550101', '--channel', 'fax'), 'invalid_request');
+    });
+
     test('a failing handler: every retry is shown and the exit status is 1', async () => {
       const cli = cliFixture(
         { delivery: { retries: 1, backoffMs: 0 }, sites: [{ id: 'flaky', name: 'Flaky', handlers: ['./failing.mjs'] }] },

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CHANNELS, isChannel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import { sendTestMessage } from '../flows/test-message.js';
@@ -17,8 +18,9 @@ export function registerHandler(program: Command): void {
     .description("send a real test message through a site's chain and show every attempt")
     .requiredOption('--site <id>', 'site id')
     .requiredOption('--phone <number>', 'mobile number to send the test message to')
+    .option('--channel <channel>', `the handlers of this channel (${CHANNELS.join(', ')})`, 'sms')
     .option('--json', 'print the attempts as JSON')
-    .action(async (options: { site: string; phone: string; json?: boolean }, command: Command) => {
+    .action(async (options: { site: string; phone: string; channel: string; json?: boolean }, command: Command) => {
       await withServices(
         command,
         async ({ flowDeps, siteDirectory }) => {
@@ -26,7 +28,10 @@ export function registerHandler(program: Command): void {
           const phone = parsePhone(options.phone, site.defaultCountry ?? undefined);
           if (!phone)
             throw new OtpgateError('invalid_phone_number', `"${options.phone}" is not a valid mobile number; write it as +14155550101.`);
-          const report = await sendTestMessage(flowDeps, site, phone.e164);
+          const channel = options.channel.toLowerCase();
+          if (!isChannel(channel))
+            throw new OtpgateError('invalid_request', `--channel must be one of ${CHANNELS.join(', ')} (got "${options.channel}").`);
+          const report = await sendTestMessage(flowDeps, site, phone.e164, channel);
 
           const rows = report.attempts.map((a) => ({
             handler: a.handler,

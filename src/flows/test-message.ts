@@ -3,6 +3,7 @@ import { randomDigits, randomToken } from '../crypto/random.js';
 import { supportedLocale } from '../delivery/default-text.js';
 import { buildDeliveryRequest } from '../delivery/delivery-request.js';
 import type { DispatchReport } from '../delivery/dispatcher.js';
+import type { Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type PhoneNumber } from '../domain/phone.js';
 import { dispatchAlong, type DeliveryDeps } from './deliver-code.js';
@@ -18,6 +19,7 @@ export async function sendTestMessage(
   deps: DeliveryDeps & Pick<FlowDeps, 'publicHost'>,
   site: Site,
   phone: PhoneNumber,
+  channel: Channel = 'sms',
 ): Promise<DispatchReport> {
   const whole = await deps.chains.chainFor(site).catch((error: unknown) => {
     // An admin is asking, so the loader's reason (file not found, no sendOneTimePassword...) is what helps.
@@ -25,9 +27,12 @@ export async function sendTestMessage(
     throw new OtpgateError('delivery_failed', `The delivery chain did not load: ${reason}`);
   });
   // The same routing as a real send: the links that serve this destination.
-  const chain = routeChain(whole, phone, parsePhone(phone)?.country ?? null);
+  const chain = routeChain(whole, phone, parsePhone(phone)?.country ?? null, channel);
   if (chain.length === 0)
-    throw new OtpgateError('delivery_failed', `No handler of site ${site.id} serves ${phone} (see their destinations).`);
+    throw new OtpgateError(
+      'delivery_failed',
+      `No ${channel} handler of site ${site.id} serves ${phone} (see their destinations and channel).`,
+    );
   // A real code of the real length, so the provider sees a message like the ones users get. It is never
   // printed: it is random, matches no verification, and only a handler may show it.
   const policy = site.policies[USE_CASE];
@@ -45,6 +50,7 @@ export async function sendTestMessage(
     publicHost: deps.publicHost,
     meta: { ip: null, userAgent: null },
     textPrefix: '[otpgate test message, no action needed]',
+    channel,
   });
   return dispatchAlong(deps, chain, request);
 }
