@@ -1,0 +1,196 @@
+/**
+ * The OpenAPI document (/openapi.json) against the running server: it is valid OpenAPI 3.1, it lists every route the
+ * router has and nothing else, and real requests and replies are what it says they are.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { pkcePair } from './support/pkce.js';
+import { contractOf, documentedRoutes, serverRoutes, type OpenApiDocument } from './support/openapi.js';
+import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
+import { seedUser } from './support/hosted-flows.js';
+
+/** Routes the router has on purpose without an entry in the document, and why. */
+const HIDDEN: Record<string, string> = {
+  'GET /openapi.json': 'the document itself',
+  'GET /docs': 'swagger-ui, the page that shows the document',
+  'GET /docs/json': 'swagger-ui: the document again, for its page',
+  'GET /docs/yaml': 'swagger-ui: the document as YAML',
+  'GET /docs/static/index.html': 'swagger-ui: redirects to /docs',
+  'GET /docs/static/swagger-initializer.js': 'swagger-ui: its start script',
+  'GET /docs*': 'swagger-ui: its scripts, styles and images (@fastify/static)',
+};
+
+describe('the OpenAPI document', () => {
+  let t: TestServer;
+  let document: OpenApiDocument;
+  before(async () => {
+    t = await startTestServer();
+    const response = await fetch(`${t.url}/openapi.json`);
+    assert.equal(response.status, 200);
+    document = (await response.json()) as OpenApiDocument;
+  });
+  after(() => t.close());
+
+  const site = () => `${t.url}/demo`;
+
+  test('is valid OpenAPI 3.1, with the version of package.json and the security schemes', async () => {
+    const result = await new Validator().validate(document);
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+    assert.equal(document.openapi, '3.1.0');
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+    assert.equal((document.info as { version: string }).version, version);
+    const schemes = (document.components as { securitySchemes: Record<string, unknown> }).securitySchemes;
+    assert.deepEqual(Object.keys(schemes).sort(), ['accessToken', 'adminToken', 'clientSecretBasic', 'headlessCode', 'metricsToken']);
+  });
+
+  test('describes every route of the server, and no route the server does not have', async () => {
+    const routes = serverRoutes(await t.app.server());
+    const documented = documentedRoutes(document);
+    const missing = [...routes].filter((route) => !documented.has(route) && !(route in HIDDEN));
+    assert.deepEqual(missing, [], 'routes missing from the document');
+    const extra = [...documented].filter((route) => !routes.has(route));
+    assert.deepEqual(extra, [], 'documented routes the server does not have');
+    const stale = Object.keys(HIDDEN).filter((route) => !routes.has(route) || documented.has(route));
+    assert.deepEqual(stale, [], 'HIDDEN lists routes that are gone or documented after all');
+    // A few that must be there, so that an empty router cannot pass the comparison.
+    for (const route of [
+      'POST /{site}/services/auth/headless/init/passwordless/login',
+      'POST /{site}/services/oauth2/token',
+      'GET /{site}/.well-known/openid-configuration',
+      'GET /{site}/login',
+      'GET /healthz',
+    ])
+      assert.ok(documented.has(route), route);
+  });
+
+  test('a headless login, the token exchange and the OAuth endpoints answer what the document says', async () => {
+    const contract = contractOf(document);
+    const phone = '+14155550181';
+    await seedUser(t, phone);
+    const login = '/{site}/services/auth/headless/init/passwordless/login';
+    const initBody = { username: phone, verificationmethod: 'sms' };
+    assert.equal(contract.request('POST', login, initBody), null);
+    const init = await postJson(`${site()}/services/auth/headless/init/passwordless/login`, initBody);
+    assert.equal(init.status, 200, JSON.stringify(init.body));
+    assert.equal(contract.response('POST', login, 200, init.body), null);
+
+    const pkce = pkcePair();
+    const authorizeForm = {
+      response_type: 'code_credentials',
+      client_id: 'public-app',
+      redirect_uri: `http://otpgate.test/demo/services/oauth2/echo`,
+      code_challenge: pkce.challenge,
+      scope: 'openid api refresh_token',
+    };
+    const form = 'application/x-www-form-urlencoded';
+    assert.equal(contract.request('POST', '/{site}/services/oauth2/authorize', authorizeForm, form), null);
+    const authorized = await postForm(`${site()}/services/oauth2/authorize`, authorizeForm, {
+      'Auth-Request-Type': 'passwordless-login',
+      'Auth-Verification-Type': 'sms',
+      Authorization: basic(String(init.body.identifier), t.lastCode(phone)),
+    });
+    assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
+    assert.equal(contract.response('POST', '/{site}/services/oauth2/authorize', 200, authorized.body), null);
+
+    const tokenForm = {
+      grant_type: 'authorization_code',
+      code: String(authorized.body.code),
+      client_id: 'public-app',
+      redirect_uri: authorizeForm.redirect_uri,
+      code_verifier: pkce.verifier,
+    };
+    assert.equal(contract.request('POST', '/{site}/services/oauth2/token', tokenForm, form), null);
+    const tokens = await postForm(`${site()}/services/oauth2/token`, tokenForm);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(contract.response('POST', '/{site}/services/oauth2/token', 200, tokens.body), null);
+    assert.ok(tokens.body.id_token && tokens.body.refresh_token, 'the reply keeps the fields the schema lists');
+
+    const bearer = { authorization: `Bearer ${String(tokens.body.access_token)}` };
+    const userinfo = await fetch(`${site()}/services/oauth2/userinfo`, { headers: bearer });
+    const claims = await userinfo.json();
+    assert.equal(userinfo.status, 200);
+    assert.equal(contract.response('GET', '/{site}/services/oauth2/userinfo', 200, claims), null);
+    assert.equal((claims as { phone_number: string }).phone_number, phone);
+
+    const step = await postJson(`${site()}/services/auth/headless/init/verification`, {}, bearer);
+    assert.equal(step.status, 200, JSON.stringify(step.body));
+    assert.equal(contract.response('POST', '/{site}/services/auth/headless/init/verification', 200, step.body), null);
+
+    const revoked = await postForm(`${site()}/services/oauth2/revoke`, {
+      token: tokens.body.refresh_token as string,
+      client_id: 'public-app',
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal(contract.response('POST', '/{site}/services/oauth2/revoke', 200, revoked.body), null);
+    const gone = await fetch(`${site()}/services/oauth2/userinfo`, { headers: bearer });
+    assert.equal(gone.status, 401);
+    assert.equal(contract.response('GET', '/{site}/services/oauth2/userinfo', 401, await gone.json()), null);
+
+    for (const [path, documentedPath] of [
+      ['/demo/.well-known/openid-configuration', '/{site}/.well-known/openid-configuration'],
+      ['/demo/id/keys', '/{site}/id/keys'],
+      ['/healthz', '/healthz'],
+      ['/readyz', '/readyz'],
+    ] as const) {
+      const response = await fetch(`${t.url}${path}`);
+      assert.equal(response.status, 200, path);
+      const body = (await response.json()) as { keys?: object[] };
+      assert.equal(contract.response('GET', documentedPath, 200, body), null, path);
+      if (body.keys) assert.ok(Object.keys(body.keys[0]!).length > 3, 'each key keeps its fields');
+    }
+  });
+
+  test('a request the documented schema refuses is refused by the route, with the documented error body', async () => {
+    const contract = contractOf(document);
+    const form = 'application/x-www-form-urlencoded';
+    const cases = [
+      {
+        method: 'POST',
+        path: '/{site}/services/auth/headless/init/registration',
+        url: `${site()}/services/auth/headless/init/registration`,
+        body: { userdata: { firstName: 'Ada' }, verificationmethod: 'sms' },
+        send: postJson,
+      },
+      {
+        method: 'POST',
+        path: '/{site}/services/auth/headless/init/passwordless/login',
+        url: `${site()}/services/auth/headless/init/passwordless/login`,
+        body: { username: 42, verificationmethod: 'sms' },
+        send: postJson,
+      },
+      {
+        method: 'POST',
+        path: '/{site}/services/oauth2/token',
+        url: `${site()}/services/oauth2/token`,
+        body: { grant_type: 'authorization_code', code: 'x'.repeat(2049), client_id: 'public-app' },
+        send: postForm,
+        contentType: form,
+      },
+    ];
+    for (const { method, path, url, body, send, contentType } of cases) {
+      assert.notEqual(contract.request(method, path, body, contentType), null, `the document refuses ${JSON.stringify(body).slice(0, 80)}`);
+      const answer = await send(url, body as never);
+      assert.equal(answer.status, 400, path);
+      assert.equal(answer.body.error, 'invalid_request', path);
+      assert.equal(contract.response(method, path, 400, answer.body), null, path);
+    }
+  });
+
+  test('/docs shows the interactive docs under a CSP of their own; the hosted pages keep theirs', async () => {
+    const docs = await fetch(`${t.url}/docs`);
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger-ui-bundle\.js/);
+    const csp = docs.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /https:|unsafe-eval|\*/, 'nothing from elsewhere');
+    const script = await fetch(`${t.url}/docs/static/swagger-ui-bundle.js`);
+    assert.equal(script.status, 200, 'swagger-ui is served from here, not a CDN');
+    await script.arrayBuffer();
+
+    const page = await fetch(`${site()}/login`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /^default-src 'none';/);
+    assert.doesNotMatch(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  });
+});
