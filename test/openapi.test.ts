@@ -141,6 +141,51 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  test('registration, the echo endpoint and a hosted page answer what the document says', async () => {
+    const contract = contractOf(document);
+    const registration = '/{site}/services/auth/headless/init/registration';
+    const body = { userdata: { firstName: 'Ada', username: 'ada-openapi', mobilePhone: '+14155550182' }, verificationmethod: 'sms' };
+    assert.equal(contract.request('POST', registration, body), null);
+    const init = await postJson(`${site()}/services/auth/headless/init/registration`, body);
+    assert.equal(init.status, 200, JSON.stringify(init.body));
+    assert.equal(init.body.email, null);
+    assert.equal(contract.response('POST', registration, 200, init.body), null);
+
+    const echo = await fetch(`${site()}/services/oauth2/echo?code=c1&state=s1&sfdc_community_id=demo&sfdc_community_url=u`);
+    assert.equal(echo.status, 200);
+    assert.equal(contract.response('GET', '/{site}/services/oauth2/echo', 200, await echo.json()), null);
+    const noCode = await fetch(`${site()}/services/oauth2/echo`);
+    assert.equal(noCode.status, 400);
+    assert.equal(contract.response('GET', '/{site}/services/oauth2/echo', 400, await noCode.json()), null);
+
+    const page = await fetch(`${site()}/login`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(contract.response('GET', '/{site}/login', 200, await page.text(), 'text/html'), null);
+  });
+
+  test('what a handler checks itself is in the document too (documentedOnly)', () => {
+    type Parameter = { in: string; name: string; required?: boolean };
+    const parameters = (method: string, path: string) => (document.paths[path]![method]!.parameters ?? []) as Parameter[];
+    const authorizeQuery = parameters('get', '/{site}/services/oauth2/authorize').filter((p) => p.in === 'query');
+    assert.deepEqual(
+      authorizeQuery.filter((p) => p.required).map((p) => p.name),
+      ['client_id', 'redirect_uri'],
+    );
+    assert.ok(authorizeQuery.some((p) => p.name === 'code_challenge'));
+    const headless = parameters('post', '/{site}/services/oauth2/authorize').filter((p) => p.in === 'header');
+    assert.deepEqual(headless.map((p) => p.name).sort(), ['auth-request-type', 'auth-verification-type']);
+    assert.ok(parameters('get', '/{site}/services/oauth2/logout').some((p) => p.name === 'post_logout_redirect_uri'));
+    // Every per-site path names its site parameter.
+    for (const [path, operations] of Object.entries(document.paths))
+      if (path.includes('{site}'))
+        for (const method of Object.keys(operations))
+          assert.ok(
+            parameters(method, path).some((p) => p.in === 'path' && p.name === 'site'),
+            `${method} ${path}`,
+          );
+  });
+
   test('a request the documented schema refuses is refused by the route, with the documented error body', async () => {
     const contract = contractOf(document);
     const form = 'application/x-www-form-urlencoded';
