@@ -60,6 +60,10 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     getToken: (request) => (request.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined,
   });
   server.decorateRequest('site', null as unknown as Site);
+  // Response schemas document replies (test/openapi.test.ts checks real replies against them); they do not write
+  // them. fast-json-stringify would compile a serialiser per route and status (resident memory at startup, against
+  // the production build's 150 MB budget) and silently drop any field a schema does not list.
+  server.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Before any route: the document is collected from the routes as they are added.
   await registerApiDocs(server, { baseUrl: urls.base });
 

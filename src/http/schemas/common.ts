@@ -1,9 +1,9 @@
 /**
  * Pieces every route schema shares: the error body, page and redirect answers, tags and security scheme names.
  *
- * A route's `schema` is read twice: Fastify validates requests with its body/querystring/params/headers (and
- * serialises replies with its response schemas), and @fastify/swagger turns the same object into the OpenAPI
- * document (http/api-docs.ts). Whatever a schema says is therefore what the route does.
+ * A route's `schema` is read twice: Fastify validates requests with its body/querystring/params/headers, and
+ * @fastify/swagger turns the same object into the OpenAPI document (http/api-docs.ts). Response schemas document the
+ * replies (they do not filter them, see http/server.ts); test/openapi.test.ts checks real replies against them.
  */
 import { ERRORS } from '../../domain/errors.js';
 import { SITE_ID_PATTERN } from '../../domain/site.js';
