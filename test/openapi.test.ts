@@ -17,11 +17,13 @@ const HIDDEN: Record<string, string> = {
   'GET /docs/{asset}': 'the docs page’s script and styles',
 };
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef-0123456789';
+
 describe('the OpenAPI document', () => {
   let t: TestServer;
   let document: OpenApiDocument;
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ metrics: { token: METRICS_TOKEN } });
     const response = await fetch(`${t.url}/openapi.json`);
     assert.equal(response.status, 200);
     document = (await response.json()) as OpenApiDocument;
@@ -58,6 +60,20 @@ describe('the OpenAPI document', () => {
       'GET /healthz',
     ])
       assert.ok(documented.has(route), route);
+  });
+
+  test('every operation has a tag, a summary and its replies (a route comes with its schema: src/http/schemas/)', () => {
+    const incomplete: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(operations)) {
+        const tags = operation.tags as string[] | undefined;
+        // @fastify/swagger's stand-in for a route without response schemas.
+        const undocumented = Object.values(operation.responses).some(
+          (r) => (r as { description?: string }).description === 'Default Response',
+        );
+        if (!tags?.length || !operation.summary || undocumented) incomplete.push(`${method.toUpperCase()} ${path}`);
+      }
+    assert.deepEqual(incomplete, [], 'operations without tags, summary or response schemas');
   });
 
   test('a headless login, the token exchange and the OAuth endpoints answer what the document says', async () => {
@@ -137,7 +153,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('registration, the echo endpoint and a hosted page answer what the document says', async () => {
+  test('registration, the echo endpoint, a hosted page and the metrics answer what the document says', async () => {
     const contract = contractOf(document);
     const registration = '/{site}/services/auth/headless/init/registration';
     const body = { userdata: { firstName: 'Ada', username: 'ada-openapi', mobilePhone: '+14155550182' }, verificationmethod: 'sms' };
@@ -158,6 +174,14 @@ describe('the OpenAPI document', () => {
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.equal(contract.response('GET', '/{site}/login', 200, await page.text(), 'text/html'), null);
+
+    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.equal(contract.response('GET', '/metrics', 200, await metrics.text(), 'text/plain'), null);
+    const refused = await fetch(`${t.url}/metrics`);
+    assert.equal(refused.status, 401);
+    assert.equal(contract.response('GET', '/metrics', 401, await refused.json()), null);
   });
 
   test('what a handler checks itself is in the document too (documentedOnly)', () => {

@@ -6,8 +6,8 @@
  * says. The one addition is `schema.documentedOnly`: request parts a handler checks itself, because Fastify's
  * validation would replace the handler's error answer (a repeated OAuth parameter gets the handler's page or
  * RFC 6749 error, not a schema message). Fastify never sees that key; the `transform` below moves it into the
- * document. Routes under /admin/api without tags or security get the admin ones here, so the admin routes only
- * declare their request and reply schemas.
+ * document. Routes under /admin/api without tags or security get the admin API's here, and the console's pages
+ * under /admin its tag, so the admin routes need declare only their summary and request and reply schemas.
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
@@ -41,6 +41,7 @@ export async function registerApiDocs(server: FastifyInstance, options: { baseUr
         { name: TAGS.pages, description: 'The hosted sign-in, registration and account pages (HTML).' },
         { name: TAGS.operations, description: 'Health, readiness and Prometheus metrics.' },
         { name: TAGS.admin, description: 'Administration (token-protected, audited).' },
+        { name: TAGS.console, description: 'The admin console’s pages (HTML, its own sign-in).' },
       ],
       components: {
         securitySchemes: {
@@ -78,6 +79,6 @@ function documentedSchema(schema: FastifySchema | undefined, url: string): Fasti
   if (url.startsWith('/admin/api')) {
     merged.tags ??= [TAGS.admin];
     merged.security ??= [{ [SECURITY.adminToken]: [] }];
-  }
+  } else if (url === '/admin' || url.startsWith('/admin/')) merged.tags ??= [TAGS.console];
   return merged;
 }

@@ -16,6 +16,7 @@ export const TAGS = {
   pages: 'Hosted pages',
   operations: 'Operations',
   admin: 'Admin API',
+  console: 'Admin console',
 } as const;
 
 /** Security scheme names (declared in http/api-docs.ts); a route lists the ones it accepts. */
