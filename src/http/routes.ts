@@ -48,7 +48,7 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     /^basic /i.test(request.headers.authorization ?? '') ||
     (request.body as Record<string, unknown> | undefined)?.response_type === 'code_credentials';
 
-  // Each route's schema (schemas/*.ts) validates its input, shapes its JSON reply and is its entry in /openapi.json.
+  // Each route's schema (schemas/*.ts) validates its input, documents its replies and is its entry in /openapi.json.
   server.get('/healthz', { schema: healthRoute }, async () => ({ status: 'ok' }));
   server.get('/metrics', { schema: metricsRoute }, metricsHandler(services));
   server.get('/readyz', { schema: readinessRoute }, async (_request, reply) => {
