@@ -3,21 +3,25 @@
  * (unknown or disabled site: 404 site_not_found). Handlers stay thin: schema -> flow -> reply.
  */
 import { metricsHandler } from './metrics-endpoint.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { OtpgateError } from '../domain/errors.js';
-import { accountHandlers, phoneInitSchema, verifySchema } from './account-endpoints.js';
-import { headlessHandlers, passwordlessLoginSchema, registrationSchema } from './headless.js';
+import { accountHandlers } from './account-endpoints.js';
+import { headlessHandlers } from './headless.js';
 import { accountHandlers as accountPages } from './hosted/account.js';
 import { loginHandlers } from './hosted/login.js';
 import { logoutHandlers } from './hosted/logout.js';
 import { pageErrorHandler } from './hosted/page-errors.js';
 import { registerHandlers } from './hosted/register.js';
 import { secondFactorHandlers } from './hosted/second-factor.js';
-import { formBodySchema, oauthHandlers } from './oauth-endpoints.js';
+import { oauthHandlers } from './oauth-endpoints.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
 import type { HttpServices } from './services.js';
+import * as api from './schemas/headless-api.js';
+import { formRoute, pageRoute } from './schemas/hosted-pages.js';
+import * as oauthApi from './schemas/oauth-api.js';
+import { healthRoute, metricsRoute, readinessRoute } from './schemas/operations.js';
 
 export function registerRoutes(server: FastifyInstance, services: HttpServices): void {
   const headless = headlessHandlers(services);
@@ -34,8 +38,9 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
   // after the body is parsed (preHandler, not onRequest).
   const pageError = pageErrorHandler(services);
-  const page = { errorHandler: pageError };
-  const form = { errorHandler: pageError, preHandler: server.csrfProtection, schema: pageFormSchema };
+  const asPage = (schema: FastifySchema) => ({ errorHandler: pageError, schema });
+  const page = (summary: string) => asPage(pageRoute(summary));
+  const form = (summary: string) => ({ errorHandler: pageError, preHandler: server.csrfProtection, schema: formRoute(summary) });
   // One authorize URL, two protocols: Salesforce's headless flow announces itself with its headers.
   const isHeadless = (request: FastifyRequest) =>
     request.headers['auth-request-type'] !== undefined ||
@@ -43,9 +48,10 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     /^basic /i.test(request.headers.authorization ?? '') ||
     (request.body as Record<string, unknown> | undefined)?.response_type === 'code_credentials';
 
-  server.get('/healthz', async () => ({ status: 'ok' }));
-  server.get('/metrics', metricsHandler(services));
-  server.get('/readyz', async (_request, reply) => {
+  // Each route's schema (schemas/*.ts) validates its input, documents its replies and is its entry in /openapi.json.
+  server.get('/healthz', { schema: healthRoute }, async () => ({ status: 'ok' }));
+  server.get('/metrics', { schema: metricsRoute }, metricsHandler(services));
+  server.get('/readyz', { schema: readinessRoute }, async (_request, reply) => {
     if (services.lifecycle.draining) throw new OtpgateError('service_unavailable', 'This instance is shutting down.');
     await services.readiness.check().catch((cause: unknown) => {
       throw new OtpgateError('service_unavailable', 'The database does not answer.', {}, { cause });
@@ -55,14 +61,14 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 
   // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
   // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.
-  server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: passwordlessLoginSchema }, headless.passwordlessLogin);
-  server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema }, headless.registration);
+  server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: api.passwordlessLoginRoute }, headless.passwordlessLogin);
+  server.post(`${s}/services/auth/headless/init/registration`, { schema: api.registrationRoute }, headless.registration);
 
   // OAuth 2.0 / OpenID Connect
   server.post<{ Body: Record<string, string> | undefined; Querystring: Record<string, string> }>(
     `${s}/services/oauth2/authorize`,
     {
-      schema: formBodySchema,
+      schema: oauthApi.authorizePostRoute,
       // Both send the reply synchronously; nothing is returned (a reply is a thenable, and this hook is typed void).
       errorHandler: (error, request, reply) => {
         if (isHeadless(request)) replyError(request, reply, error);
@@ -71,49 +77,38 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     },
     (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
   );
-  server.get(`${s}/services/oauth2/authorize`, page, oidcAuthorize);
-  server.get(`${s}/services/oauth2/logout`, page, endSession);
-  server.post(`${s}/services/oauth2/logout`, { ...page, schema: formBodySchema }, endSession);
-  server.get(`${s}/services/oauth2/echo`, oauth.echo);
-  server.post(`${s}/services/oauth2/token`, { schema: formBodySchema }, oauth.token);
-  server.get(`${s}/services/oauth2/userinfo`, oauth.userinfo);
-  server.post(`${s}/services/oauth2/userinfo`, oauth.userinfo);
-  server.post(`${s}/services/oauth2/revoke`, { schema: formBodySchema }, oauth.revoke);
-  server.get(`${s}/id/keys`, oauth.jwks);
-  server.get(`${s}/.well-known/openid-configuration`, oauth.discovery);
+  server.get(`${s}/services/oauth2/authorize`, asPage(oauthApi.authorizeGetRoute), oidcAuthorize);
+  server.get(`${s}/services/oauth2/logout`, asPage(oauthApi.endSessionGetRoute), endSession);
+  server.post(`${s}/services/oauth2/logout`, asPage(oauthApi.endSessionPostRoute), endSession);
+  server.get(`${s}/services/oauth2/echo`, { schema: oauthApi.echoRoute }, oauth.echo);
+  server.post(`${s}/services/oauth2/token`, { schema: oauthApi.tokenRoute }, oauth.token);
+  server.get(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/revoke`, { schema: oauthApi.revokeRoute }, oauth.revoke);
+  server.get(`${s}/id/keys`, { schema: oauthApi.jwksRoute }, oauth.jwks);
+  server.get(`${s}/.well-known/openid-configuration`, { schema: oauthApi.discoveryRoute }, oauth.discovery);
 
   // Signed-in user (Bearer access token): second factor and phone change
-  server.post(`${s}/services/auth/headless/init/verification`, account.initVerification);
-  server.post(`${s}/services/auth/headless/verify/verification`, { schema: verifySchema }, account.verifyVerification);
-  server.post(`${s}/services/auth/headless/init/phone`, { schema: phoneInitSchema }, account.initPhone);
-  server.post(`${s}/services/auth/headless/verify/phone`, { schema: verifySchema }, account.verifyPhone);
+  server.post(`${s}/services/auth/headless/init/verification`, { schema: api.initVerificationRoute }, account.initVerification);
+  server.post(`${s}/services/auth/headless/verify/verification`, { schema: api.verifyVerificationRoute }, account.verifyVerification);
+  server.post(`${s}/services/auth/headless/init/phone`, { schema: api.initPhoneRoute }, account.initPhone);
+  server.post(`${s}/services/auth/headless/verify/phone`, { schema: api.verifyPhoneRoute }, account.verifyPhone);
 
   // Hosted pages (HTML, no script needed)
-  server.get(s, page, (request, reply) => reply.redirect(`/${request.site.id}/account`, 303));
-  server.get(`${s}/login`, page, login.form);
-  server.post(`${s}/login`, form, login.start);
-  server.post(`${s}/login/verify`, form, login.verify);
-  server.get(`${s}/register`, page, register.form);
-  server.post(`${s}/register`, form, register.start);
-  server.post(`${s}/register/verify`, form, register.verify);
-  server.get(`${s}/account`, page, myAccount.show);
-  server.post(`${s}/account/phone`, form, myAccount.startPhoneChange);
-  server.post(`${s}/account/phone/verify`, form, myAccount.verifyPhoneChange);
-  server.get(`${s}/account/confirm`, page, secondFactor.show);
-  server.post(`${s}/account/confirm`, form, secondFactor.send);
-  server.post(`${s}/account/confirm/verify`, form, secondFactor.verify);
-  server.get(`${s}/logout`, page, logout.confirm);
-  server.post(`${s}/logout`, form, logout.signOut);
-  server.post(`${s}/logout/everywhere`, form, logout.everywhere);
+  server.get(s, page('The site’s root: on to the account page'), (request, reply) => reply.redirect(`/${request.site.id}/account`, 303));
+  server.get(`${s}/login`, page('Sign-in page: phone number'), login.form);
+  server.post(`${s}/login`, form('Send a sign-in code'), login.start);
+  server.post(`${s}/login/verify`, form('Check the sign-in code'), login.verify);
+  server.get(`${s}/register`, page('Registration page'), register.form);
+  server.post(`${s}/register`, form('Send a registration code'), register.start);
+  server.post(`${s}/register/verify`, form('Check the registration code'), register.verify);
+  server.get(`${s}/account`, page('The signed-in user’s account page'), myAccount.show);
+  server.post(`${s}/account/phone`, form('Send a code to a new phone number'), myAccount.startPhoneChange);
+  server.post(`${s}/account/phone/verify`, form('Check the new phone’s code'), myAccount.verifyPhoneChange);
+  server.get(`${s}/account/confirm`, page('Second factor: confirm with a code'), secondFactor.show);
+  server.post(`${s}/account/confirm`, form('Send a second-factor code'), secondFactor.send);
+  server.post(`${s}/account/confirm/verify`, form('Check the second-factor code'), secondFactor.verify);
+  server.get(`${s}/logout`, page('Sign-out confirmation page'), logout.confirm);
+  server.post(`${s}/logout`, form('Sign out of this browser'), logout.signOut);
+  server.post(`${s}/logout/everywhere`, form('Sign out everywhere'), logout.everywhere);
 }
-
-/** Form fields of the hosted pages: strings only; return addresses may be long authorize requests. */
-/** A captcha widget's token field may outgrow the other fields (hCaptcha's tokens run to several KB). */
-const captchaField = { type: 'string', maxLength: 8192 } as const;
-const pageFormSchema = {
-  body: {
-    type: 'object',
-    properties: { 'g-recaptcha-response': captchaField, 'h-captcha-response': captchaField, 'cf-turnstile-response': captchaField },
-    additionalProperties: { type: 'string', maxLength: 4096 },
-  },
-} as const;

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
+import { registerApiDocs } from './api-docs.js';
 import { replyError } from './reply-error.js';
 import { fromTrustedProxy, proxyTrust } from './client-address.js';
 import { createRequestIds } from './request-id.js';
@@ -59,6 +60,12 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     getToken: (request) => (request.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined,
   });
   server.decorateRequest('site', null as unknown as Site);
+  // Response schemas document replies (test/openapi.test.ts checks real replies against them); they do not write
+  // them. fast-json-stringify would compile a serialiser per route and status (resident memory at startup, against
+  // the production build's 150 MB budget) and silently drop any field a schema does not list.
+  server.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before any route: the document is collected from the routes as they are added.
+  await registerApiDocs(server, { baseUrl: urls.base });
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
