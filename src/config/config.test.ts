@@ -322,6 +322,13 @@ test('missing secrets, bad site ids and unknown use cases are refused', () => {
     badId.error.issues.map((i) => [i.path.join('.'), i.message]),
     [['sites.0.id', 'lowercase letters, digits and dashes']],
   );
+  // The server's own paths (/docs, /metrics, /admin, ...) would hide a site of that id.
+  const reserved = parse({ sites: [{ id: 'docs', name: 'Docs' }] });
+  assert.ok(!reserved.success);
+  assert.deepEqual(
+    reserved.error.issues.map((i) => [i.path.join('.'), i.message]),
+    [['sites.0.id', '"docs" is a path of the server itself; choose another site id']],
+  );
   const badUseCase = parse({ sites: [{ id: 'a', name: 'A', useCasePolicies: { login: {} } as never }] });
   assert.ok(!badUseCase.success);
   assert.equal(badUseCase.error.issues[0]?.path.join('.'), 'sites.0.useCasePolicies');

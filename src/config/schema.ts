@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { parsePhone } from '../domain/phone.js';
-import { SITE_ID_PATTERN } from '../domain/site.js';
+import { RESERVED_SITE_IDS, SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { captchaSchema } from './captcha-schema.js';
 
@@ -202,6 +202,10 @@ export const siteSchema = z
     id: z
       .string()
       .regex(SITE_ID_PATTERN, 'lowercase letters, digits and dashes')
+      .refine(
+        (id) => !RESERVED_SITE_IDS.includes(id),
+        (id) => ({ message: `"${id}" is a path of the server itself; choose another site id` }),
+      )
       .describe('Site id, also its URL path prefix (/{id}/services/...).'),
     name: z.string().min(1).max(200).describe('Shown in messages and pages.'),
     enabled: z.boolean().default(true),

@@ -7,6 +7,9 @@ import type { SessionPolicy } from './session.js';
 /** A site id is also its URL path prefix, so it is restricted to what is safe and unambiguous in a path. */
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** First path segments the deployment itself answers (docs, health, metrics, admin, receipts): no site may take one. */
+export const RESERVED_SITE_IDS: readonly string[] = ['docs', 'healthz', 'readyz', 'metrics', 'admin', 'receipts', 'api', 'static'];
+
 /** One link of a site's delivery chain (primary first). */
 /** What every handler of a chain may set, whatever its kind. */
 export interface LinkOptions {

@@ -41,6 +41,11 @@ export const errorBody = {
     error_description: { type: 'string', description: 'A sentence for people; may change, unlike the code.' },
     request_id: { type: 'string', description: 'The X-Request-Id of this answer, for support and logs.' },
     retry_after: { type: 'number', description: 'Seconds to wait before trying again (also a Retry-After header).' },
+    alternatives: {
+      type: 'array',
+      items: { type: 'string', enum: ['sms', 'voice', 'whatsapp'] },
+      description: 'delivery_failed: other channels the site can send this number a code by (repeat the init with one).',
+    },
   },
   additionalProperties: { type: ['string', 'number'] },
 } as const;
