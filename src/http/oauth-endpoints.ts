@@ -6,7 +6,8 @@ import { LOCALES } from '../i18n/index.js';
 import { checkHeadlessRequest } from '../oauth/authorization-request.js';
 import { readOAuthParams } from '../oauth/params.js';
 import { SUPPORTED_SCOPES } from '../oauth/tokens.js';
-import { parseBasicCredential, parseBearer } from './basic-credential.js';
+import { parseBasicCredential } from './basic-credential.js';
+import { bearerToken } from './bearer.js';
 import { clientCredentials } from './client-auth.js';
 import { metaOf } from './request-meta.js';
 import type { HttpServices } from './services.js';
@@ -56,7 +57,9 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
       const result: Record<string, string> = { code, sfdc_community_url: urls.site(site), sfdc_community_id: site.id };
       if (checked.state) result.state = checked.state;
       reply.header('cache-control', 'no-store');
-      if (checked.redirectUri === echoUrl(site)) return reply.send(result);
+      // The echo address answers JSON; so does a native app's own scheme (myapp://…): the Salesforce Mobile SDKs
+      // read the code from a 2xx JSON answer, and no HTTP client can follow a redirect to such an address anyway.
+      if (checked.redirectUri === echoUrl(site) || !/^https?:/i.test(checked.redirectUri)) return reply.send(result);
       const location = new URL(checked.redirectUri);
       for (const [k, v] of Object.entries(result)) location.searchParams.set(k, v);
       return reply.redirect(location.toString(), 302);
@@ -75,11 +78,14 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
       const client = await clients.authenticate(site, clientCredentials(request, params));
       const grantType = params.grant_type;
       let response;
-      if (grantType === 'authorization_code') {
+      // hybrid_auth_code and hybrid_refresh are the Salesforce Mobile SDKs' defaults (useHybridAuthentication): the
+      // same grants, whose Salesforce answer adds web session cookies (sid, lightning_sid, ...) for the app's web
+      // views. otpgate has no such sessions, and the SDKs read those fields only when present: the answer is the same.
+      if (grantType === 'authorization_code' || grantType === 'hybrid_auth_code') {
         const code = params.code;
         if (!code) throw new OtpgateError('invalid_request', 'code is required.');
         response = await tokens.exchangeCode(site, { client, code, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier });
-      } else if (grantType === 'refresh_token') {
+      } else if (grantType === 'refresh_token' || grantType === 'hybrid_refresh') {
         const refreshToken = params.refresh_token;
         if (!refreshToken) throw new OtpgateError('invalid_request', 'refresh_token is required.');
         const scope = params.scope;
@@ -91,9 +97,7 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
     },
 
     async userinfo(request: FastifyRequest, reply: FastifyReply) {
-      const bearer = parseBearer(request.headers.authorization);
-      if (!bearer) throw new OtpgateError('invalid_token');
-      const { token, user } = await tokens.authenticate(request.site, bearer);
+      const { token, user } = await tokens.authenticate(request.site, bearerToken(request, { parameter: false }));
       return reply.header('cache-control', 'no-store').send(tokens.userClaims(user, token.scope.split(' ')));
     },
 

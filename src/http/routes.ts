@@ -14,6 +14,7 @@ import { pageErrorHandler } from './hosted/page-errors.js';
 import { registerHandlers } from './hosted/register.js';
 import { secondFactorHandlers } from './hosted/second-factor.js';
 import { formBodySchema, oauthHandlers } from './oauth-endpoints.js';
+import { identityHandler } from './identity-endpoint.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
@@ -30,6 +31,7 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   const logout = logoutHandlers(services);
   const oidcAuthorize = oidcAuthorizeHandler(services);
   const endSession = endSessionHandler(services);
+  const identity = identityHandler(services);
   const s = '/:site';
   // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
   // after the body is parsed (preHandler, not onRequest).
@@ -80,6 +82,9 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   server.post(`${s}/services/oauth2/userinfo`, oauth.userinfo);
   server.post(`${s}/services/oauth2/revoke`, { schema: formBodySchema }, oauth.revoke);
   server.get(`${s}/id/keys`, oauth.jwks);
+  // Salesforce's identity URL (the token response's id); the organization id is the site's (oauth/identity.ts).
+  server.get(`${s}/id/:organizationId/:userId`, identity);
+  server.post(`${s}/id/:organizationId/:userId`, { schema: formBodySchema }, identity);
   server.get(`${s}/.well-known/openid-configuration`, oauth.discovery);
 
   // Signed-in user (Bearer access token): second factor and phone change
