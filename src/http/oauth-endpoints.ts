@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OtpgateError } from '../domain/errors.js';
+import { isOtpgateError, OtpgateError } from '../domain/errors.js';
 import type { Site } from '../domain/site.js';
 import { authorizeHeadless, type HeadlessRequestType } from '../flows/headless-authorize.js';
 import { LOCALES } from '../i18n/index.js';
 import { checkHeadlessRequest } from '../oauth/authorization-request.js';
-import { readOAuthParams } from '../oauth/params.js';
+import { readOAuthParams, type OAuthParams } from '../oauth/params.js';
 import { SUPPORTED_SCOPES } from '../oauth/tokens.js';
 import { parseBasicCredential } from './basic-credential.js';
 import { bearerToken } from './bearer.js';
@@ -25,6 +25,20 @@ const REQUEST_TYPES = new Set<string>(['passwordless-login', 'user-registration'
 export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients' | 'tokens' | 'keyring' | 'urls'>) {
   const { clients, tokens, keyring, urls } = services;
   const echoUrl = (site: Site) => `${urls.site(site)}/services/oauth2/echo`;
+
+  /**
+   * client_secret_basic / client_secret_post / none. RFC 6749 §5.2: a client that tried the Authorization header
+   * and failed is answered 401 with that scheme's challenge.
+   */
+  async function authenticateClient(request: FastifyRequest, reply: FastifyReply, params: OAuthParams) {
+    try {
+      return await clients.authenticate(request.site, clientCredentials(request, params));
+    } catch (error) {
+      if (isOtpgateError(error) && error.code === 'invalid_client' && /^basic\b/i.test(request.headers.authorization ?? ''))
+        reply.header('www-authenticate', 'Basic realm="otpgate", charset="UTF-8"');
+      throw error;
+    }
+  }
 
   return {
     async authorize(request: FastifyRequest<{ Body: Params | undefined; Querystring: Params }>, reply: FastifyReply) {
@@ -75,7 +89,7 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
     async token(request: FastifyRequest<{ Body: Params | undefined }>, reply: FastifyReply) {
       const site = request.site;
       const params = readOAuthParams(request.body);
-      const client = await clients.authenticate(site, clientCredentials(request, params));
+      const client = await authenticateClient(request, reply, params);
       const grantType = params.grant_type;
       let response;
       // hybrid_auth_code and hybrid_refresh are the Salesforce Mobile SDKs' defaults (useHybridAuthentication): the
@@ -103,7 +117,7 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
 
     async revoke(request: FastifyRequest<{ Body: Params | undefined }>, reply: FastifyReply) {
       const params = readOAuthParams(request.body);
-      const client = await clients.authenticate(request.site, clientCredentials(request, params));
+      const client = await authenticateClient(request, reply, params);
       const token = params.token;
       if (!token) throw new OtpgateError('invalid_request', 'token is required.');
       await tokens.revoke(request.site, client, token);
@@ -114,47 +128,62 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
       return reply.header('cache-control', 'public, max-age=300').send(await keyring.jwks(request.site.id));
     },
 
+    /** OpenID Connect Discovery 1.0. */
     async discovery(request: FastifyRequest, reply: FastifyReply) {
-      const issuer = urls.site(request.site);
-      return reply.header('cache-control', 'public, max-age=300').send({
-        issuer,
-        authorization_endpoint: `${issuer}/services/oauth2/authorize`,
-        token_endpoint: `${issuer}/services/oauth2/token`,
-        userinfo_endpoint: `${issuer}/services/oauth2/userinfo`,
-        revocation_endpoint: `${issuer}/services/oauth2/revoke`,
-        end_session_endpoint: `${issuer}/services/oauth2/logout`,
-        jwks_uri: `${issuer}/id/keys`,
-        // code: browser apps through the hosted pages; code_credentials: Salesforce's headless flow.
-        response_types_supported: ['code', 'code_credentials'],
-        response_modes_supported: ['query'],
-        prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
-        authorization_response_iss_parameter_supported: true,
-        request_parameter_supported: false,
-        request_uri_parameter_supported: false,
-        claims_parameter_supported: false,
-        ui_locales_supported: [...LOCALES],
-        grant_types_supported: ['authorization_code', 'refresh_token'],
-        subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['ES256'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-        code_challenge_methods_supported: ['S256'],
-        scopes_supported: SUPPORTED_SCOPES,
-        claims_supported: [
-          ...['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'],
-          ...[
-            'name',
-            'given_name',
-            'family_name',
-            'preferred_username',
-            'email',
-            'email_verified',
-            'phone_number',
-            'phone_number_verified',
-            'locale',
-            'updated_at',
-          ],
-        ],
-      });
+      return reply.header('cache-control', 'public, max-age=300').send(metadata(urls.site(request.site)));
     },
+
+    /** RFC 8414 at `/.well-known/oauth-authorization-server/{site}` (the issuer's path inserted, §3): the same document. */
+    async authorizationServerMetadata(request: FastifyRequest, reply: FastifyReply) {
+      return reply.header('cache-control', 'public, max-age=300').send(metadata(urls.site(request.site)));
+    },
+  };
+}
+
+/**
+ * What a site's authorization server implements, and nothing it ignores: OIDC Discovery 1.0 §3 and RFC 8414 §2.
+ * Salesforce's headless `code_credentials` is no OAuth response type of the authorize endpoint's browser side, and
+ * its hybrid grants are aliases of the two listed ones, so neither is listed (docs/clients.md).
+ */
+function metadata(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/services/oauth2/authorize`,
+    token_endpoint: `${issuer}/services/oauth2/token`,
+    userinfo_endpoint: `${issuer}/services/oauth2/userinfo`,
+    revocation_endpoint: `${issuer}/services/oauth2/revoke`,
+    end_session_endpoint: `${issuer}/services/oauth2/logout`,
+    jwks_uri: `${issuer}/id/keys`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    prompt_values_supported: ['none', 'login', 'create'],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+    ui_locales_supported: [...LOCALES],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: SUPPORTED_SCOPES,
+    claims_supported: [
+      ...['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'],
+      ...[
+        'user_id',
+        'preferred_username',
+        'name',
+        'given_name',
+        'family_name',
+        'email',
+        'email_verified',
+        'phone_number',
+        'phone_number_verified',
+        'locale',
+        'updated_at',
+      ],
+    ],
   };
 }

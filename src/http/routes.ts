@@ -86,6 +86,8 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   server.get(`${s}/id/:organizationId/:userId`, identity);
   server.post(`${s}/id/:organizationId/:userId`, { schema: formBodySchema }, identity);
   server.get(`${s}/.well-known/openid-configuration`, oauth.discovery);
+  // RFC 8414 §3: the well-known segment goes before the issuer's path (the site).
+  server.get('/.well-known/oauth-authorization-server/:site', oauth.authorizationServerMetadata);
 
   // Signed-in user (Bearer access token): second factor and phone change
   server.post(`${s}/services/auth/headless/init/verification`, account.initVerification);
