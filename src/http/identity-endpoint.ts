@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OtpgateError } from '../domain/errors.js';
 import { identityResponse, organizationIdOf } from '../oauth/identity.js';
 import { bearerToken } from './bearer.js';
+import { callingClient } from './cors.js';
 import type { HttpServices } from './services.js';
 
 type IdentityRequest = FastifyRequest<{
@@ -21,6 +22,7 @@ export function identityHandler({ tokens, urls }: Pick<HttpServices, 'tokens' | 
     const accessToken = bearerToken(request, { parameter: true });
     if (format !== undefined && format !== 'json') throw new OtpgateError('invalid_request', 'format must be json.');
     const { token, user } = await tokens.authenticate(site, accessToken);
+    callingClient(request, token.clientId);
     const { organizationId, userId } = request.params;
     if (organizationId !== organizationIdOf(site.id) || userId !== user.id)
       throw new OtpgateError('not_found', 'This identity URL is not the access token’s user.');

@@ -9,6 +9,7 @@ import { SUPPORTED_SCOPES } from '../oauth/tokens.js';
 import { parseBasicCredential } from './basic-credential.js';
 import { bearerToken } from './bearer.js';
 import { clientCredentials } from './client-auth.js';
+import { callingClient } from './cors.js';
 import { metaOf } from './request-meta.js';
 import type { HttpServices } from './services.js';
 
@@ -112,6 +113,7 @@ export function oauthHandlers(services: Pick<HttpServices, 'useCases' | 'clients
 
     async userinfo(request: FastifyRequest, reply: FastifyReply) {
       const { token, user } = await tokens.authenticate(request.site, bearerToken(request, { parameter: false }));
+      callingClient(request, token.clientId);
       return reply.header('cache-control', 'no-store').send(tokens.userClaims(user, token.scope.split(' ')));
     },
 

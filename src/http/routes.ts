@@ -33,6 +33,10 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   const endSession = endSessionHandler(services);
   const identity = identityHandler(services);
   const s = '/:site';
+  // Who may call from a web page (http/cors.ts): any origin, the calling client's origins, the site's.
+  const corsAny = { cors: 'public' } as const;
+  const corsClient = { cors: 'client' } as const;
+  const corsSite = { cors: 'site' } as const;
   // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
   // after the body is parsed (preHandler, not onRequest).
   const pageError = pageErrorHandler(services);
@@ -57,14 +61,19 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 
   // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
   // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.
-  server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: passwordlessLoginSchema }, headless.passwordlessLogin);
-  server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema }, headless.registration);
+  server.post(
+    `${s}/services/auth/headless/init/passwordless/login`,
+    { schema: passwordlessLoginSchema, config: corsSite },
+    headless.passwordlessLogin,
+  );
+  server.post(`${s}/services/auth/headless/init/registration`, { schema: registrationSchema, config: corsSite }, headless.registration);
 
   // OAuth 2.0 / OpenID Connect
   server.post<{ Body: Record<string, string> | undefined; Querystring: Record<string, string> }>(
     `${s}/services/oauth2/authorize`,
     {
       schema: formBodySchema,
+      config: corsClient,
       // Both send the reply synchronously; nothing is returned (a reply is a thenable, and this hook is typed void).
       errorHandler: (error, request, reply) => {
         if (isHeadless(request)) replyError(request, reply, error);
@@ -74,20 +83,20 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
   );
   server.get(`${s}/services/oauth2/authorize`, page, oidcAuthorize);
-  server.get(`${s}/services/oauth2/logout`, page, endSession);
-  server.post(`${s}/services/oauth2/logout`, { ...page, schema: formBodySchema }, endSession);
+  server.get(`${s}/services/oauth2/logout`, { ...page, config: corsClient }, endSession);
+  server.post(`${s}/services/oauth2/logout`, { ...page, schema: formBodySchema, config: corsClient }, endSession);
   server.get(`${s}/services/oauth2/echo`, oauth.echo);
-  server.post(`${s}/services/oauth2/token`, { schema: formBodySchema }, oauth.token);
-  server.get(`${s}/services/oauth2/userinfo`, oauth.userinfo);
-  server.post(`${s}/services/oauth2/userinfo`, oauth.userinfo);
-  server.post(`${s}/services/oauth2/revoke`, { schema: formBodySchema }, oauth.revoke);
-  server.get(`${s}/id/keys`, oauth.jwks);
+  server.post(`${s}/services/oauth2/token`, { schema: formBodySchema, config: corsClient }, oauth.token);
+  server.get(`${s}/services/oauth2/userinfo`, { config: corsClient }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/userinfo`, { config: corsClient }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/revoke`, { schema: formBodySchema, config: corsClient }, oauth.revoke);
+  server.get(`${s}/id/keys`, { config: corsAny }, oauth.jwks);
   // Salesforce's identity URL (the token response's id); the organization id is the site's (oauth/identity.ts).
-  server.get(`${s}/id/:organizationId/:userId`, identity);
-  server.post(`${s}/id/:organizationId/:userId`, { schema: formBodySchema }, identity);
-  server.get(`${s}/.well-known/openid-configuration`, oauth.discovery);
+  server.get(`${s}/id/:organizationId/:userId`, { config: corsClient }, identity);
+  server.post(`${s}/id/:organizationId/:userId`, { schema: formBodySchema, config: corsClient }, identity);
+  server.get(`${s}/.well-known/openid-configuration`, { config: corsAny }, oauth.discovery);
   // RFC 8414 §3: the well-known segment goes before the issuer's path (the site).
-  server.get('/.well-known/oauth-authorization-server/:site', oauth.authorizationServerMetadata);
+  server.get('/.well-known/oauth-authorization-server/:site', { config: corsAny }, oauth.authorizationServerMetadata);
 
   // Signed-in user (Bearer access token): second factor and phone change
   server.post(`${s}/services/auth/headless/init/verification`, account.initVerification);

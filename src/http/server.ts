@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
+import { registerCors } from './cors.js';
 import { replyError } from './reply-error.js';
 import { fromTrustedProxy, proxyTrust } from './client-address.js';
 import { createRequestIds } from './request-id.js';
@@ -86,7 +87,9 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)),
   );
 
+  const addPreflights = registerCors(server, services);
   registerRoutes(server, services);
+  addPreflights();
   return server;
 }
 
