@@ -136,6 +136,8 @@ describeInChromium(
       const phone = '+14155550132';
       await seedUser(t, phone);
       const page = await pageOf(tc);
+      const logged: string[] = [];
+      page.on('console', (message) => logged.push(message.text()));
       await page.goto('http://elsewhere.test/?client=elsewhere');
       // The public documents are readable from anywhere.
       assert.equal((await page.evaluate(() => app.metadata())).issuer, 'http://otpgate.test/demo');
@@ -143,6 +145,21 @@ describeInChromium(
       assert.equal(result.ok, false, 'the token response is not readable from this origin');
       assert.match(result.error ?? '', /fetch/i, result.error);
       assert.equal(await page.evaluate(() => app.user()), null);
+      // A request with an Authorization header is stopped at its preflight.
+      await assert.rejects(
+        page.evaluate(() => app.userinfo()),
+        /Failed to fetch/,
+      );
+      // It was the browser's CORS check that refused, not an error of the server.
+      const blocked = logged.filter((line) => /from origin 'http:\/\/elsewhere\.test' has been blocked by CORS policy/.test(line));
+      assert.ok(
+        blocked.some((line) => line.includes('/services/oauth2/token')),
+        logged.join('\n'),
+      );
+      assert.ok(
+        blocked.some((line) => line.includes('/services/oauth2/userinfo') && /preflight/.test(line)),
+        logged.join('\n'),
+      );
     });
   },
   {

@@ -4,11 +4,12 @@
  * 171-character code verifier, URL-safe Basic credentials, the app's custom-scheme callback, the identity call.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { PhoneNumber } from '../../src/domain/phone.js';
+import { person } from '../support/people.js';
 import { salesforceMobileSdk, type SdkStepFailed, type Platform } from '../support/salesforce-mobile-sdk.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { basic, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 
 const SITE_URL = 'http://otpgate.test/demo';
 // The SDK templates' default callback URL.
@@ -30,13 +31,15 @@ describe('Salesforce Mobile SDK native login', () => {
   });
   after(() => t.close());
 
-  const sdk = (platform: Platform) =>
+  /** An app on a device of its own (its own client address, as a load balancer would report it). */
+  const sdk = (platform: Platform, device = person()) =>
     salesforceMobileSdk({
       platform,
       clientId: 'mobile-app',
       redirectUri: CALLBACK,
       loginUrl: SITE_URL,
-      fetch: (url, init) => fetch(url.replace('http://otpgate.test', t.url), init),
+      fetch: (url, init) =>
+        fetch(url.replace('http://otpgate.test', t.url), { ...init, headers: { ...(init.headers as Record<string, string>), ...device } }),
     });
 
   async function seedUser(username: string, phone: string) {
@@ -118,6 +121,56 @@ describe('Salesforce Mobile SDK native login', () => {
       assert.equal(stored?.phone, newPhone);
     });
   }
+
+  test('hybrid_auth_code gets the checks of authorization_code: verifier length and match, redirect URI, one use', async () => {
+    /** A fresh code for a fresh user, authorized with the challenge of a 171-character verifier. */
+    async function authorizedCode(n: number): Promise<{ code: string; verifier: string }> {
+      const phone = `+1415555021${n}`;
+      await seedUser(`checks${n}@example.com`, phone);
+      const identifier = await sdk('android').submitOtpRequest(`checks${n}@example.com`);
+      const verifier = randomBytes(128).toString('base64url');
+      const authorized = await postForm(
+        `${t.url}/demo/services/oauth2/authorize`,
+        {
+          response_type: 'code_credentials',
+          client_id: 'mobile-app',
+          redirect_uri: CALLBACK,
+          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        },
+        {
+          'Auth-Request-Type': 'passwordless-login',
+          'Auth-Verification-Type': 'sms',
+          Authorization: basic(identifier, t.lastCode(phone), true),
+        },
+      );
+      assert.equal(authorized.status, 200, 'a custom-scheme callback gets the JSON answer');
+      return { code: String(authorized.body.code), verifier };
+    }
+    const exchange = (code: string, verifier: string, form: Record<string, string> = {}) =>
+      postForm(`${t.url}/demo/services/oauth2/token`, {
+        grant_type: 'hybrid_auth_code',
+        code,
+        client_id: 'mobile-app',
+        redirect_uri: CALLBACK,
+        code_verifier: verifier,
+        ...form,
+      });
+    const cases: [string, (verifier: string) => Record<string, string>][] = [
+      ['a verifier over 256 characters', (v) => ({ code_verifier: v + 'a'.repeat(257 - v.length) })],
+      ['a verifier under 43 characters', () => ({ code_verifier: 'a'.repeat(42) })],
+      ['another verifier', () => ({ code_verifier: randomBytes(128).toString('base64url') })],
+      ['another redirect URI', () => ({ redirect_uri: 'testsfdc:///other' })],
+    ];
+    for (const [n, [why, change]] of cases.entries()) {
+      const { code, verifier } = await authorizedCode(n);
+      const refused = await exchange(code, verifier, change(verifier));
+      assert.equal(refused.status, 400, why);
+      assert.equal(refused.body.error, 'invalid_grant', why);
+    }
+    const { code, verifier } = await authorizedCode(9);
+    assert.equal((await exchange(code, verifier)).status, 200, 'the same request with the right verifier passes');
+    assert.equal((await exchange(code, verifier)).body.error, 'invalid_grant', 'a code is good once');
+  });
 
   test('a wrong code stops the SDK at the authorization step, before any token', async () => {
     const phone = '+14155550185';
