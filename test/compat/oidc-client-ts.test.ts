@@ -2,9 +2,11 @@
  * oidc-client-ts, the standard library of single-page apps, running in Chromium on a page of its own origin
  * (test/compat/spa/oidc-client-app.ts, bundled with esbuild): signs in through the hosted pages, calls userinfo,
  * refreshes silently with its refresh token, signs out. The same app on an origin its client does not allow is
- * refused by the browser's CORS rules. Hosts are named as in a deployment (test/support/host-proxy.ts).
+ * refused by the browser's CORS rules. A Salesforce headless client written with fetch in a page signs in from its
+ * client's origin too. Hosts are named as in a deployment (test/support/host-proxy.ts).
  */
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +162,65 @@ describeInChromium(
         blocked.some((line) => line.includes('/services/oauth2/userinfo') && /preflight/.test(line)),
         logged.join('\n'),
       );
+    });
+
+    test("a Salesforce headless client in a page (fetch, as tutorials write it) signs in from its client's origin", async (tc) => {
+      const phone = '+14155550133';
+      const user = await seedUser(t, phone);
+      const page = await pageOf(tc);
+      await page.goto('http://spa.test/?client=spa');
+      const site = 'http://otpgate.test/demo';
+      // Every call below is preflighted (JSON body, Auth-* and Authorization headers).
+      const init = await page.evaluate(
+        async ({ site, phone }) =>
+          (await fetch(`${site}/services/auth/headless/init/passwordless/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: phone, verificationmethod: 'sms' }),
+          }).then((r) => r.json())) as { identifier: string },
+        { site, phone },
+      );
+      const verifier = randomBytes(32).toString('base64url');
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const tokens = await page.evaluate(
+        async ({ site, identifier, code, verifier, challenge }) => {
+          // No helper functions in here: the page gets this function's source, without the test's module around it.
+          const echo = `${site}/services/oauth2/echo`;
+          const authorized = (await fetch(`${site}/services/oauth2/authorize`, {
+            method: 'POST',
+            headers: {
+              'Auth-Request-Type': 'passwordless-login',
+              'Auth-Verification-Type': 'sms',
+              Authorization: `Basic ${btoa(`${identifier}:${code}`)}`,
+              'Content-Type': 'application/x-www-form-urlencoded',
+            },
+            body: new URLSearchParams({
+              response_type: 'code_credentials',
+              client_id: 'spa',
+              redirect_uri: echo,
+              code_challenge: challenge,
+            }).toString(),
+          }).then((r) => r.json())) as { code: string };
+          const token = (await fetch(`${site}/services/oauth2/token`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              grant_type: 'authorization_code',
+              code: authorized.code,
+              client_id: 'spa',
+              redirect_uri: echo,
+              code_verifier: verifier,
+            }).toString(),
+          }).then((r) => r.json())) as { access_token: string; id: string };
+          const identity = (await fetch(token.id, { headers: { Authorization: `Bearer ${token.access_token}` } }).then((r) =>
+            r.json(),
+          )) as { user_id: string; username: string };
+          return { identity };
+        },
+        { site, identifier: init.identifier, code: t.lastCode(phone), verifier, challenge },
+      );
+      assert.equal(tokens.identity.user_id, user.id);
+      assert.equal(tokens.identity.username, phone);
     });
   },
   {
