@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../../src/config/schema.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { pkcePair } from '../support/pkce.js';
+import { basic, postForm, postJson, startTestServer, type TestServer } from '../support/test-server.js';
 
 const SPA = 'http://spa.test:8080';
 const OTHER_APP = 'https://other.test';
@@ -104,6 +105,42 @@ describe('CORS per OAuth client', () => {
     // The hosted pages are no API: no CORS at all.
     const page = await fetch(`${t.url}/demo/login`, { headers: { origin: SPA } });
     assert.equal(page.headers.get('access-control-allow-origin'), null);
+  });
+
+  test("userinfo and the identity URL: the access token's client decides, not the client a page claims", async () => {
+    const phone = '+14155550142';
+    const init = await postJson(`${t.url}/demo/services/auth/headless/init/registration`, {
+      userdata: { mobilePhone: phone },
+      verificationmethod: 'sms',
+    });
+    const pkce = pkcePair();
+    const echo = 'http://otpgate.test/demo/services/oauth2/echo';
+    const authorized = await postForm(
+      `${t.url}/demo/services/oauth2/authorize`,
+      { response_type: 'code_credentials', client_id: 'spa', redirect_uri: echo, code_challenge: pkce.challenge },
+      {
+        'Auth-Request-Type': 'user-registration',
+        'Auth-Verification-Type': 'sms',
+        Authorization: basic(String(init.body.identifier), t.lastCode(phone)),
+      },
+    );
+    const tokens = await postForm(`${t.url}/demo/services/oauth2/token`, {
+      grant_type: 'authorization_code',
+      code: String(authorized.body.code),
+      client_id: 'spa',
+      redirect_uri: echo,
+      code_verifier: pkce.verifier,
+    });
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    const bearer = { authorization: `Bearer ${String(tokens.body.access_token)}` };
+    for (const url of [`${t.url}/demo/services/oauth2/userinfo`, String(tokens.body.id).replace('http://otpgate.test', t.url)]) {
+      const own = await fetch(url, { headers: { ...bearer, origin: SPA } });
+      assert.equal(own.status, 200, url);
+      assert.equal(own.headers.get('access-control-allow-origin'), SPA, url);
+      // A page of another client of the site, holding the spa's token, naming itself: still not readable.
+      const other = await fetch(`${url}?client_id=other`, { headers: { ...bearer, origin: OTHER_APP } });
+      assert.equal(other.headers.get('access-control-allow-origin'), null, url);
+    }
   });
 
   test('allowedOrigins takes exact origins only', () => {
