@@ -8,7 +8,15 @@ import { createCaptchaVerifier } from './captcha/verify-captcha.js';
 import { cleartextCaptchaUrls } from './config/captcha-schema.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { configOnlyPartsOf, configuredClients, siteFromStored, siteSettingsOf, toSite, weakGuessOdds } from './config/sites.js';
+import {
+  configOnlyPartsOf,
+  configuredClients,
+  corsOriginsOf,
+  siteFromStored,
+  siteSettingsOf,
+  toSite,
+  weakGuessOdds,
+} from './config/sites.js';
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createKeyEncryption } from './crypto/key-encryption.js';
 import { hashSecret, verifySecret } from './crypto/secret-hash.js';
@@ -179,6 +187,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     urls,
     lifecycle: { draining: false },
     readiness: { check: () => store.ping() },
+    corsOrigins: corsOriginsOf(config),
     logger,
     metrics: {
       token: config.metrics.token,

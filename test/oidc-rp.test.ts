@@ -88,7 +88,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     const config = await discover('rp-spa', client.None());
     const metadata = config.serverMetadata();
     assert.equal(metadata.issuer, ISSUER);
-    assert.deepEqual(metadata.response_types_supported, ['code', 'code_credentials']);
+    assert.deepEqual(metadata.response_types_supported, ['code']);
     assert.equal(metadata.end_session_endpoint, `${ISSUER}/services/oauth2/logout`);
     assert.ok(metadata.claims_supported?.includes('phone_number_verified'));
     assert.ok(metadata.claims_supported?.includes('auth_time'));

@@ -165,6 +165,19 @@ const handlerSchema = z.union([
   moduleHandlerSchema,
 ]);
 
+/** A web origin as a browser sends it in `Origin`: scheme, host and port only, http(s), no path or trailing slash. */
+const webOrigin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an origin is scheme://host[:port], exactly as a browser sends it (no path, no trailing slash)' },
+);
+
 const clientSchema = z
   .object({
     clientId: z
@@ -190,6 +203,13 @@ const clientSchema = z
       .boolean()
       .default(true)
       .describe('PKCE (S256) on every authorization request (RFC 9700). Only a confidential client may set false, for a legacy app.'),
+    allowedOrigins: z
+      .array(webOrigin)
+      .default([])
+      .describe(
+        'Web origins (`https://app.example.com`, exact) whose pages may call the token, userinfo, revoke, end-session, ' +
+          'headless and identity endpoints for this client (CORS). None by default. Read from the config only.',
+      ),
   })
   .strict()
   .refine((c) => c.requirePkce || c.clientSecret !== undefined, {

@@ -192,3 +192,24 @@ export function weakGuessOdds(config: Pick<Config, 'sites' | 'defaults'>): strin
   });
   return problems;
 }
+
+/**
+ * The web origins of each site's OAuth clients (CORS, http/cors.ts). They are read from the config only, like
+ * test numbers: a client added with the CLI has none. A site's own origins, for the endpoints that name no
+ * client (the headless inits, a preflight), are the union of its clients'.
+ */
+export function corsOriginsOf(config: Pick<Config, 'sites'>): {
+  ofClient(siteId: string, clientId: string): readonly string[];
+  ofSite(siteId: string): readonly string[];
+} {
+  const byClient = new Map<string, readonly string[]>();
+  const bySite = new Map<string, readonly string[]>();
+  for (const site of config.sites) {
+    for (const client of site.clients) byClient.set(`${site.id}\0${client.clientId}`, client.allowedOrigins);
+    bySite.set(site.id, [...new Set(site.clients.flatMap((c) => c.allowedOrigins))]);
+  }
+  return {
+    ofClient: (siteId, clientId) => byClient.get(`${siteId}\0${clientId}`) ?? [],
+    ofSite: (siteId) => bySite.get(siteId) ?? [],
+  };
+}

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isOtpgateError, OtpgateError, type ErrorCode } from '../domain/errors.js';
 import { StoreUnavailable } from '../domain/store-errors.js';
+import { NO_ACCESS_TOKEN } from './bearer.js';
 
 /** Fastify's own failures, as our codes (a client never sees Fastify's wording or a stack). */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -21,10 +22,12 @@ export function toOtpgateError(error: unknown): OtpgateError {
       (first?.params as { missingProperty?: string })?.missingProperty ||
       'body';
     const missing = (first?.params as { missingProperty?: string })?.missingProperty;
+    // A nested field is named by its whole path (body.userdata.mobilePhone), the way the client wrote it.
+    const parent = (first?.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
     return new OtpgateError(
       'invalid_request',
       missing
-        ? `${e.validationContext ?? 'body'}.${missing} is required.`
+        ? `${e.validationContext ?? 'body'}.${parent ? `${parent}.` : ''}${missing} is required.`
         : `${e.validationContext ?? 'body'}.${where} ${first?.message ?? 'is invalid'}.`,
     );
   }
@@ -47,7 +50,12 @@ export function replyError(request: FastifyRequest, reply: FastifyReply, error: 
   if (problem.code === 'server_error') request.log.error({ err: problem.cause ?? error }, 'unhandled error');
   else if (problem.code === 'service_unavailable') request.log.warn({ err: problem.cause ?? error }, 'database unavailable');
   if (problem.extra.retry_after !== undefined) reply.header('retry-after', String(problem.extra.retry_after));
-  if (problem.code === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token"`);
+  // RFC 6750 §3: a request with no token gets the bare challenge; a bad token, error="invalid_token".
+  if (problem.code === 'invalid_token')
+    reply.header(
+      'www-authenticate',
+      problem.cause === NO_ACCESS_TOKEN ? `Bearer realm="otpgate"` : `Bearer realm="otpgate", error="invalid_token"`,
+    );
   return reply
     .code(ERRORS[problem.code].status)
     .header('cache-control', 'no-store')

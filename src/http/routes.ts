@@ -14,6 +14,7 @@ import { pageErrorHandler } from './hosted/page-errors.js';
 import { registerHandlers } from './hosted/register.js';
 import { secondFactorHandlers } from './hosted/second-factor.js';
 import { oauthHandlers } from './oauth-endpoints.js';
+import { identityHandler } from './identity-endpoint.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
@@ -34,7 +35,12 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   const logout = logoutHandlers(services);
   const oidcAuthorize = oidcAuthorizeHandler(services);
   const endSession = endSessionHandler(services);
+  const identity = identityHandler(services);
   const s = '/:site';
+  // Who may call from a web page (http/cors.ts): any origin, the calling client's origins, the site's.
+  const corsAny = { cors: 'public' } as const;
+  const corsClient = { cors: 'client' } as const;
+  const corsSite = { cors: 'site' } as const;
   // Hosted pages answer errors with pages; their forms check the CSRF token, which is in the body, so
   // after the body is parsed (preHandler, not onRequest).
   const pageError = pageErrorHandler(services);
@@ -61,14 +67,19 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 
   // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
   // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.
-  server.post(`${s}/services/auth/headless/init/passwordless/login`, { schema: api.passwordlessLoginRoute }, headless.passwordlessLogin);
-  server.post(`${s}/services/auth/headless/init/registration`, { schema: api.registrationRoute }, headless.registration);
+  server.post(
+    `${s}/services/auth/headless/init/passwordless/login`,
+    { schema: api.passwordlessLoginRoute, config: corsSite },
+    headless.passwordlessLogin,
+  );
+  server.post(`${s}/services/auth/headless/init/registration`, { schema: api.registrationRoute, config: corsSite }, headless.registration);
 
   // OAuth 2.0 / OpenID Connect
   server.post<{ Body: Record<string, string> | undefined; Querystring: Record<string, string> }>(
     `${s}/services/oauth2/authorize`,
     {
       schema: oauthApi.authorizePostRoute,
+      config: corsClient,
       // Both send the reply synchronously; nothing is returned (a reply is a thenable, and this hook is typed void).
       errorHandler: (error, request, reply) => {
         if (isHeadless(request)) replyError(request, reply, error);
@@ -78,15 +89,24 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     (request, reply) => (isHeadless(request) ? oauth.authorize(request, reply) : oidcAuthorize(request, reply)),
   );
   server.get(`${s}/services/oauth2/authorize`, asPage(oauthApi.authorizeGetRoute), oidcAuthorize);
-  server.get(`${s}/services/oauth2/logout`, asPage(oauthApi.endSessionGetRoute), endSession);
-  server.post(`${s}/services/oauth2/logout`, asPage(oauthApi.endSessionPostRoute), endSession);
+  server.get(`${s}/services/oauth2/logout`, { ...asPage(oauthApi.endSessionGetRoute), config: corsClient }, endSession);
+  server.post(`${s}/services/oauth2/logout`, { ...asPage(oauthApi.endSessionPostRoute), config: corsClient }, endSession);
   server.get(`${s}/services/oauth2/echo`, { schema: oauthApi.echoRoute }, oauth.echo);
-  server.post(`${s}/services/oauth2/token`, { schema: oauthApi.tokenRoute }, oauth.token);
-  server.get(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute }, oauth.userinfo);
-  server.post(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute }, oauth.userinfo);
-  server.post(`${s}/services/oauth2/revoke`, { schema: oauthApi.revokeRoute }, oauth.revoke);
-  server.get(`${s}/id/keys`, { schema: oauthApi.jwksRoute }, oauth.jwks);
-  server.get(`${s}/.well-known/openid-configuration`, { schema: oauthApi.discoveryRoute }, oauth.discovery);
+  server.post(`${s}/services/oauth2/token`, { schema: oauthApi.tokenRoute, config: corsClient }, oauth.token);
+  server.get(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute, config: corsClient }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/userinfo`, { schema: oauthApi.userinfoRoute, config: corsClient }, oauth.userinfo);
+  server.post(`${s}/services/oauth2/revoke`, { schema: oauthApi.revokeRoute, config: corsClient }, oauth.revoke);
+  server.get(`${s}/id/keys`, { schema: oauthApi.jwksRoute, config: corsAny }, oauth.jwks);
+  // Salesforce's identity URL (the token response's id); the organization id is the site's (oauth/identity.ts).
+  server.get(`${s}/id/:organizationId/:userId`, { schema: oauthApi.identityGetRoute, config: corsClient }, identity);
+  server.post(`${s}/id/:organizationId/:userId`, { schema: oauthApi.identityPostRoute, config: corsClient }, identity);
+  server.get(`${s}/.well-known/openid-configuration`, { schema: oauthApi.discoveryRoute, config: corsAny }, oauth.discovery);
+  // RFC 8414 §3: the well-known segment goes before the issuer's path (the site).
+  server.get(
+    '/.well-known/oauth-authorization-server/:site',
+    { schema: oauthApi.authorizationServerMetadataRoute, config: corsAny },
+    oauth.authorizationServerMetadata,
+  );
 
   // Signed-in user (Bearer access token): second factor and phone change
   server.post(`${s}/services/auth/headless/init/verification`, { schema: api.initVerificationRoute }, account.initVerification);

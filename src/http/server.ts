@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
 import { registerApiDocs } from './api-docs.js';
+import { registerCors } from './cors.js';
 import { replyError } from './reply-error.js';
 import { fromTrustedProxy, proxyTrust } from './client-address.js';
 import { createRequestIds } from './request-id.js';
@@ -93,7 +94,9 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
     replyError(request, reply, new OtpgateError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)),
   );
 
+  const addPreflights = registerCors(server, services);
   registerRoutes(server, services);
+  addPreflights();
   return server;
 }
 

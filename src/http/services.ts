@@ -54,6 +54,13 @@ export interface HttpServices {
   logger: Logger;
   settings: ServerSettings;
   metrics: MetricsEndpoint;
+  corsOrigins: CorsOrigins;
+}
+
+/** The web origins allowed to call a site's endpoints from a page (CORS): per client, and the site's union. */
+export interface CorsOrigins {
+  ofClient(siteId: string, clientId: string): readonly string[];
+  ofSite(siteId: string): readonly string[];
 }
 
 /** GET /metrics: off without a token; with one, Prometheus text for a request that bears it. */

@@ -8,6 +8,7 @@ import type { OAuthClient, Token } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
+import { identityUrl } from './identity.js';
 import { SIGNING_ALG, type Keyring } from './signing-keys.js';
 
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'full', 'refresh_token', 'offline_access'] as const;
@@ -87,7 +88,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       scope,
       expires_in: expiresIn,
       issued_at: String(now.getTime()),
-      id: `${url}/id/${user.id}`,
+      id: identityUrl(url, site.id, user.id),
       instance_url: url,
       sfdc_community_url: url,
       sfdc_community_id: site.id,
@@ -173,7 +174,9 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
         if (input.codeVerifier !== undefined)
           throw new OtpgateError('invalid_grant', 'code_verifier was sent, but the authorization request had no code_challenge.');
       } else {
-        if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(input.codeVerifier))
+        // RFC 7636 §4.1 says 43 to 128 characters; the Salesforce Mobile SDKs send 128 random bytes in base64url,
+        // 171 characters, and Salesforce accepts them. Up to 256 are accepted here (docs/clients.md).
+        if (!input.codeVerifier || !/^[A-Za-z0-9._~-]{43,256}$/.test(input.codeVerifier))
           throw new OtpgateError('invalid_grant', 'code_verifier is missing or malformed.');
         const computed = createHash('sha256').update(input.codeVerifier).digest('base64url');
         if (!constantTimeEqual(computed, grant.codeChallenge))

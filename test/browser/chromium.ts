@@ -23,7 +23,8 @@ const ARGS = [
 /** Where the tests write the screenshots the documentation shows. */
 export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
-export function describeInChromium(name: string, body: (browser: () => Browser) => void): void {
+/** `options.args`: extra Chromium switches for one file (e.g. treating a test origin as a secure context). */
+export function describeInChromium(name: string, body: (browser: () => Browser) => void, options: { args?: string[] } = {}): void {
   if (!existsSync(CHROMIUM)) {
     if (process.env.OTPGATE_TEST_REQUIRE_ALL === '1') {
       describe(name, () =>
@@ -42,7 +43,7 @@ export function describeInChromium(name: string, body: (browser: () => Browser) 
   describe(name, () => {
     let browser: Browser | undefined;
     before(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...(options.args ?? [])] });
     });
     after(() => browser?.close());
     body(() => browser!);

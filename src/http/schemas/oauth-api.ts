@@ -315,3 +315,80 @@ export const endSessionPostRoute = {
   body: formBody(logoutFields),
   response: logoutResponses,
 } as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+const identityParams = {
+  type: 'object',
+  required: ['site', 'organizationId', 'userId'],
+  properties: {
+    site: { type: 'string', description: 'The site id (sites[].id).' },
+    organizationId: { type: 'string', description: 'The site’s organization id (the token response’s `id` has it).' },
+    userId: { type: 'string', description: 'The user’s id: a token answers for its own user only.' },
+  },
+} as const;
+const identityFields = {
+  access_token: oauthField('The access token, when it is not in an Authorization: Bearer header.'),
+  format: oauthField('json (the only format).', ['json']),
+};
+const identityResponses = {
+  200: {
+    description: 'Salesforce’s identity response, with what otpgate knows filled in (the rest null).',
+    type: 'object',
+    required: ['id', 'user_id', 'organization_id', 'username'],
+    properties: {
+      id: url,
+      asserted_user: { type: 'boolean' },
+      user_id: { type: 'string' },
+      organization_id: { type: 'string' },
+      username: { type: 'string' },
+      nick_name: { type: 'string' },
+      display_name: { type: 'string' },
+      email: nullableString,
+      email_verified: { type: ['boolean', 'null'] },
+      first_name: nullableString,
+      last_name: nullableString,
+      mobile_phone: nullableString,
+      mobile_phone_verified: { type: ['boolean', 'null'] },
+      active: { type: 'boolean' },
+      user_type: nullableString,
+      language: nullableString,
+      locale: nullableString,
+      utcOffset: { type: ['number', 'null'] },
+      last_modified_date: { type: 'string' },
+      urls: { type: 'object', additionalProperties: { type: 'string' } },
+      is_app_installed: { type: 'boolean' },
+    },
+    additionalProperties: false,
+  },
+  ...errorResponses,
+} as const;
+
+export const identityGetRoute = {
+  tags: [TAGS.oauth],
+  operationId: 'identity',
+  summary: 'Salesforce identity URL: the token’s user (the token response’s `id`)',
+  security: [{ [SECURITY.accessToken]: [] }, {}],
+  documentedOnly: { params: identityParams, querystring: { type: 'object', properties: identityFields } },
+  response: identityResponses,
+} as const;
+
+export const identityPostRoute = {
+  tags: [TAGS.oauth],
+  operationId: 'identityPost',
+  summary: 'Salesforce identity URL, by POST',
+  consumes: FORM,
+  body: formBody(identityFields),
+  security: [{ [SECURITY.accessToken]: [] }, {}],
+  documentedOnly: { params: identityParams },
+  response: identityResponses,
+} as const;
+
+export const authorizationServerMetadataRoute = {
+  tags: [TAGS.oauth],
+  operationId: 'authorizationServerMetadata',
+  summary: 'OAuth 2.0 Authorization Server Metadata of a site (RFC 8414)',
+  response: {
+    200: { ...discoveryRoute.response[200], description: 'RFC 8414 §2 metadata: the discovery document’s OAuth fields.' },
+    ...errorResponses,
+  },
+} as const;
