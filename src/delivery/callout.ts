@@ -17,8 +17,10 @@ export function createCallout(
   fetch: CalloutFetch,
 ): (url: string, init?: RequestInit) => Promise<Response> {
   return async (target, init = {}) => {
-    const { url, headers } = resolveCallout(target, credentials, siteId);
     const merged = new Headers(init.headers);
+    // A signing credential signs what is sent: the body as given (a string), under the handler's message id.
+    const message = { id: merged.get('webhook-id') ?? '', body: typeof init.body === 'string' ? init.body : '' };
+    const { url, headers } = resolveCallout(target, credentials, siteId, message);
     // The credential wins over anything the handler set: the handler must not be able to leak or swap it.
     for (const [name, value] of Object.entries(headers)) merged.set(name, value);
     const combined = init.signal ? AbortSignal.any([signal, init.signal]) : signal;

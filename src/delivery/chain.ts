@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/channel.js';
 import type { HandlerSpec, Site } from '../domain/site.js';
 import { createConsoleHandler } from './builtin/console-handler.js';
+import { createWebhookHandler } from './builtin/webhook-handler.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type CircuitBreaker } from './circuit-breaker.js';
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
 import type { ChainLink } from './dispatcher.js';
@@ -33,6 +34,16 @@ export function createChainResolver(settings: ChainSettings) {
           ),
         );
       return Promise.resolve({ name: spec.name ?? 'console', handler: createConsoleHandler(settings.consoleWrite) });
+    }
+    if (spec.type === 'webhook') {
+      // Built once per configuration, so its public key is imported once.
+      const key = `webhook\n${JSON.stringify(spec)}`;
+      let link = cache.get(key);
+      if (!link) {
+        link = Promise.resolve({ name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) });
+        cache.set(key, link);
+      }
+      return link;
     }
     const key = `${spec.path}\n${JSON.stringify(spec.options ?? {})}`;
     let link = cache.get(key);

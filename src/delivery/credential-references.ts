@@ -38,6 +38,8 @@ export function unknownCredentialProblems(config: CredentialCheckInput): string[
 
 /** [path within the spec, credential name] for each reference a handler spec makes. */
 export function credentialReferences(spec: HandlerSpec): [string, string][] {
+  // A built-in kind (webhook, a provider) names the one credential it calls.
+  if ('credential' in spec && typeof spec.credential === 'string') return [['credential', spec.credential]];
   if (spec.type !== 'module') return [];
   const declared = (spec.credentials ?? []).map((name, k): [string, string] => [`credentials.${k}`, name]);
   return [...declared, ...calloutsIn(spec.options ?? {}, 'options')];

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+
 /**
  * Named credentials (Salesforce's term): a base URL and an authentication scheme stored under a name,
  * so handler code says `callout:Twilio/Messages.json` and never sees the secret.
@@ -6,7 +9,15 @@ export type CredentialAuth =
   | { type: 'none' }
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
-  | { type: 'header'; name: string; value: string };
+  | { type: 'header'; name: string; value: string }
+  /** Standard Webhooks: each request signed (HMAC-SHA256) with every secret; the handler never sees them. */
+  | { type: 'standard-webhooks'; secrets: readonly string[] };
+
+/** What a signing scheme signs: the request's body and its message id. */
+export interface SignedMessage {
+  id: string;
+  body: string;
+}
 
 export interface NamedCredential {
   url: string;
@@ -49,6 +60,7 @@ export function resolveCallout(
   target: string,
   credentials: NamedCredentials,
   siteId: string,
+  message: SignedMessage = { id: '', body: '' },
 ): { url: string; headers: Record<string, string> } {
   const parsed = parseCalloutTarget(target);
   if (!parsed) return { url: target, headers: {} };
@@ -57,10 +69,10 @@ export function resolveCallout(
   if (!credential) throw new UnknownNamedCredentialError(name);
   if (credential.sites && !credential.sites.includes(siteId)) throw new UnknownNamedCredentialError(name, siteId);
   const base = credential.url.replace(/\/+$/, '');
-  return { url: base + path, headers: authHeaders(credential.auth) };
+  return { url: base + path, headers: authHeaders(credential.auth, message) };
 }
 
-function authHeaders(auth: CredentialAuth): Record<string, string> {
+function authHeaders(auth: CredentialAuth, message: SignedMessage): Record<string, string> {
   switch (auth.type) {
     case 'none':
       return {};
@@ -70,5 +82,22 @@ function authHeaders(auth: CredentialAuth): Record<string, string> {
       return { authorization: `Bearer ${auth.token}` };
     case 'header':
       return { [auth.name.toLowerCase()]: auth.value };
+    case 'standard-webhooks':
+      return standardWebhookHeaders(auth.secrets, message);
   }
+}
+
+/**
+ * The Standard Webhooks headers: the message id (the handler's `webhook-id`, stable across retries so the
+ * receiver can deduplicate; a fresh one otherwise), the time, and one `v1,` signature per secret.
+ */
+function standardWebhookHeaders(secrets: readonly string[], message: SignedMessage): Record<string, string> {
+  const id = message.id || `msg_${randomUUID()}`;
+  const now = new Date();
+  const signatures = secrets.map((secret) => new Webhook(secret).sign(id, now, message.body));
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': signatures.join(' '),
+  };
 }

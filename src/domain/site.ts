@@ -24,8 +24,23 @@ export interface LinkOptions {
   breaker?: false | { failures: number; openSeconds: number };
 }
 
+/** A public key (JWK) the webhook handler encrypts the code to. */
+export interface PublicJwk {
+  kty: 'RSA' | 'EC';
+  kid?: string | undefined;
+  n?: string | undefined;
+  e?: string | undefined;
+  crv?: string | undefined;
+  x?: string | undefined;
+  y?: string | undefined;
+}
+
 export type HandlerSpec = LinkOptions &
-  ({ type: 'console' } | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] });
+  (
+    | { type: 'console' }
+    | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] }
+    | { type: 'webhook'; credential: string; path?: string; encryptCodeTo?: PublicJwk | undefined }
+  );
 
 export interface SiteBranding {
   logoUrl?: string;
