@@ -8,6 +8,7 @@ import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { parsePhone } from '../domain/phone.js';
 import { RESERVED_SITE_IDS, SITE_ID_PATTERN } from '../domain/site.js';
 import { CREDENTIAL_NAME, linkOptions } from './link-options.js';
+import { httpProviderSchema } from './http-provider-schema.js';
 import { webhookHandlerSchema } from './webhook-schema.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { captchaSchema } from './captcha-schema.js';
@@ -122,6 +123,7 @@ const handlerSchema = z.union([
   z.object({ type: z.literal('console'), ...linkOptions }).strict(),
   moduleHandlerSchema,
   webhookHandlerSchema,
+  httpProviderSchema,
 ]);
 
 /** A web origin as a browser sends it in `Origin`: scheme, host and port only, http(s), no path or trailing slash. */

@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/channel.js';
 import type { HandlerSpec, Site } from '../domain/site.js';
 import { createConsoleHandler } from './builtin/console-handler.js';
+import { createHttpProvider, type HttpProviderOptions } from './builtin/http-provider.js';
 import { createWebhookHandler } from './builtin/webhook-handler.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type CircuitBreaker } from './circuit-breaker.js';
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
@@ -35,12 +36,16 @@ export function createChainResolver(settings: ChainSettings) {
         );
       return Promise.resolve({ name: spec.name ?? 'console', handler: createConsoleHandler(settings.consoleWrite) });
     }
-    if (spec.type === 'webhook') {
-      // Built once per configuration, so its public key is imported once.
-      const key = `webhook\n${JSON.stringify(spec)}`;
+    if (spec.type === 'webhook' || spec.type === 'http') {
+      // Built once per configuration (a webhook's public key is imported once).
+      const key = `${spec.type}\n${JSON.stringify(spec)}`;
       let link = cache.get(key);
       if (!link) {
-        link = Promise.resolve({ name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) });
+        link = Promise.resolve(
+          spec.type === 'webhook'
+            ? { name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) }
+            : { name: spec.name ?? 'http', handler: createHttpProvider(spec as HttpProviderOptions) },
+        );
         cache.set(key, link);
       }
       return link;

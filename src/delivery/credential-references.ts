@@ -40,6 +40,7 @@ export function unknownCredentialProblems(config: CredentialCheckInput): string[
 export function credentialReferences(spec: HandlerSpec): [string, string][] {
   // A built-in kind (webhook, a provider) names the one credential it calls.
   if ('credential' in spec && typeof spec.credential === 'string') return [['credential', spec.credential]];
+  if (spec.type === 'http') return calloutsIn(spec.url, 'url');
   if (spec.type !== 'module') return [];
   const declared = (spec.credentials ?? []).map((name, k): [string, string] => [`credentials.${k}`, name]);
   return [...declared, ...calloutsIn(spec.options ?? {}, 'options')];

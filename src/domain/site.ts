@@ -40,7 +40,26 @@ export type HandlerSpec = LinkOptions &
     | { type: 'console' }
     | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] }
     | { type: 'webhook'; credential: string; path?: string; encryptCodeTo?: PublicJwk | undefined }
+    | ({ type: 'http' } & HttpProviderSpec)
   );
+
+/** The generic HTTP provider: a request from templates, the answer judged by rules (config/http-provider-schema.ts). */
+export interface HttpProviderSpec {
+  method: 'POST' | 'PUT' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body?: { json: Record<string, unknown> } | { form: Record<string, string> } | undefined;
+  success: AnswerRuleSpec;
+  errors: (AnswerRuleSpec & { result: string })[];
+  providerMessageId?: string | undefined;
+}
+
+export interface AnswerRuleSpec {
+  status?: number[] | undefined;
+  jsonPointer?: string | undefined;
+  equals?: string | number | boolean | undefined;
+  bodyContains?: string | undefined;
+}
 
 export interface SiteBranding {
   logoUrl?: string;
