@@ -39,7 +39,7 @@ import type { HttpServices, SiteUrls } from './http/services.js';
 import { createClientService, type ClientService } from './oauth/clients.js';
 import { createKeyring, type Keyring } from './oauth/signing-keys.js';
 import { createTokenService, type TokenService } from './oauth/tokens.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, logFormatOf } from './observability/logger.js';
 import { createSessionService, type SessionService } from './sessions/browser-sessions.js';
 import { openStore } from './store/open-store.js';
 import { purgeExpired, type PurgeReport } from './store/purge.js';
@@ -102,7 +102,7 @@ export async function createOtpgate(options: OtpgateOptions): Promise<Otpgate> {
 export async function composeServices(options: OtpgateOptions): Promise<Services> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.server.logLevel);
+  const logger = options.logger ?? createLogger(config.server.logLevel, undefined, logFormatOf(config));
   const store =
     options.store ??
     (await openStore(config.database.url, {

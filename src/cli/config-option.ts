@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { composeServices, type OtpgateOptions, type Services } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import pino from 'pino';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, logFormatOf } from '../observability/logger.js';
 
 /** The config path from -c, $OTPGATE_CONFIG, or ./otpgate.yaml when it exists. */
 export function configPath(command: Command): string | null {
@@ -21,7 +21,11 @@ export async function withServices<T>(
 ): Promise<T> {
   const { config } = loadConfig({ path: configPath(command), overrides: { 'server.logLevel': 'warn', ...overrides } });
   // Logs go to stderr: stdout is the command's answer (and must stay valid JSON with --json).
-  const services = await composeServices({ logger: createLogger(config.server.logLevel, pino.destination(2)), ...appOptions, config });
+  const services = await composeServices({
+    logger: createLogger(config.server.logLevel, pino.destination(2), logFormatOf(config)),
+    ...appOptions,
+    config,
+  });
   try {
     return await run(services);
   } finally {

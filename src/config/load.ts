@@ -84,6 +84,7 @@ function applyEnv(config: Record<string, unknown>, env: NodeJS.ProcessEnv, probl
   set('OTPGATE_PORT', ['server', 'port'], Number);
   set('OTPGATE_BASE_URL', ['server', 'baseUrl']);
   set('OTPGATE_LOG_LEVEL', ['server', 'logLevel']);
+  set('OTPGATE_LOG_FORMAT', ['server', 'logFormat']);
   set('OTPGATE_DATABASE_URL', ['database', 'url']);
   const idSecretList = (name: string) => (v: string) =>
     v.split(',').map((entry, i) => {

@@ -486,6 +486,12 @@ export const configSchema = z
               "(set it to your load balancer's health-check interval).",
           ),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Env OTPGATE_LOG_LEVEL.'),
+        logFormat: z
+          .enum(['pretty', 'json'])
+          .optional()
+          .describe(
+            'pretty: readable lines (the default in development); json: one JSON object per line (production). Env OTPGATE_LOG_FORMAT.',
+          ),
       })
       .strict()
       .default({}),
