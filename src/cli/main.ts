@@ -16,6 +16,7 @@ import { registerPhone } from './phone.js';
 import { registerAudit } from './audit.js';
 import { registerDeliveries } from './deliveries.js';
 import { registerExportImport } from './export-import.js';
+import { registerDoctor } from './doctor.js';
 
 const program = new Command()
   .name('otpgate')
@@ -37,6 +38,7 @@ registerPhone(program);
 registerAudit(program);
 registerDeliveries(program);
 registerExportImport(program);
+registerDoctor(program);
 
 try {
   await program.parseAsync(process.argv);

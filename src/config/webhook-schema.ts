@@ -29,8 +29,8 @@ export const webhookHandlerSchema = z
       .describe('Named credential with the endpoint URL and `auth: {type: standard-webhooks, secrets: [whsec_…]}`.'),
     path: z
       .string()
-      .regex(/^\/[^\s]*$/)
-      .default('')
+      .regex(/^\/[^\s]*$/, 'a path starting with /')
+      .optional()
       .describe("Appended to the credential's URL (default: none)."),
     encryptCodeTo: publicJwk
       .optional()

@@ -1,0 +1,68 @@
+/** `otpgate doctor`: a table of what would stop sign-ins, checked without sending an SMS, and exit 1 on a failure. */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { cliFixture, removeCliFixtures } from './cli-harness.js';
+
+after(removeCliFixtures);
+
+interface Check {
+  status: string;
+  check: string;
+  detail: string;
+}
+const checks = (stdout: string) => JSON.parse(stdout) as Check[];
+const webhookSite = { id: 'demo', name: 'Demo', handlers: [{ type: 'webhook', credential: 'Hook' }, 'console'] };
+
+test('a healthy deployment: config, database, keys, each handler and credential, exit 0', async () => {
+  const result = await cliFixture({
+    namedCredentials: { Hook: { url: 'http://127.0.0.1:9', auth: { type: 'none' } } },
+    sites: [webhookSite],
+  }).run('doctor', '--json');
+  assert.equal(result.code, 0, result.stderr);
+  const byCheck = new Map(checks(result.stdout).map((c) => [c.check, c]));
+  assert.equal(byCheck.get('config')!.status, 'ok');
+  assert.equal(byCheck.get('database')!.status, 'ok');
+  assert.equal(byCheck.get('key encryption')!.status, 'warn');
+  assert.match(byCheck.get('site demo: keys')!.detail, /^signs with /);
+  assert.equal(byCheck.get('site demo: handlers')!.detail, 'webhook:Hook, console');
+  assert.equal(byCheck.get('site demo: credential Hook')!.status, 'ok');
+});
+
+test('--reach: a credential whose host does not answer fails the check and the exit status; one that answers passes', async () => {
+  const up = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => up.listen(0, '127.0.0.1', resolve));
+  const port = (up.address() as AddressInfo).port;
+  try {
+    const result = await cliFixture({
+      namedCredentials: {
+        Hook: { url: 'http://127.0.0.1:9/otp', auth: { type: 'none' } },
+        Up: { url: `http://127.0.0.1:${port}/v1`, auth: { type: 'none' } },
+      },
+      sites: [
+        {
+          ...webhookSite,
+          handlers: [
+            { type: 'webhook', credential: 'Hook' },
+            { type: 'webhook', credential: 'Up' },
+          ],
+        },
+      ],
+    }).run('doctor', '--reach', '--json');
+    assert.equal(result.code, 1);
+    const byCheck = new Map(checks(result.stdout).map((c) => [c.check, c]));
+    assert.equal(byCheck.get('site demo: credential Hook')!.status, 'fail');
+    assert.match(byCheck.get('site demo: credential Hook')!.detail, /http:\/\/127\.0\.0\.1:9 does not answer/);
+    assert.equal(byCheck.get('site demo: credential Up')!.status, 'ok');
+    assert.match(byCheck.get('site demo: credential Up')!.detail, /answers \(HTTP 404\)/);
+  } finally {
+    up.close();
+  }
+});
+
+test('what startup would refuse (a module that does not load) is a failed check with the reason, not a crash', async () => {
+  const result = await cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['./missing.mjs'] }] }).run('doctor');
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /fail\s+startup\s+.*missing\.mjs/);
+});
