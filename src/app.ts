@@ -290,6 +290,7 @@ async function syncConfiguredSites(store: Store, config: Config, clock: Clock): 
         postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
         requirePkce: client.requirePkce,
         firstParty: client.firstParty,
+        idTokenAlg: client.idTokenSignedResponseAlg,
       });
     }
   }

@@ -35,6 +35,7 @@ interface ClientRow {
   type: string;
   pkce: string;
   firstParty: boolean;
+  idTokenAlg: string;
   redirectUris: string[];
 }
 interface AttemptRow {
@@ -255,6 +256,7 @@ describe('otpgate CLI', { concurrency: true }, () => {
           type: 'confidential',
           pkce: 'required',
           firstParty: false,
+          idTokenAlg: 'RS256',
           redirectUris: ['https://app.example/cb', 'https://app.example/cb2'],
         },
       ]);
@@ -291,8 +293,8 @@ describe('otpgate CLI', { concurrency: true }, () => {
       assert.match(
         table.stdout,
         new RegExp(
-          String.raw`^clientId\s+name\s+type\s+pkce\s+firstParty\s+redirectUris\n` +
-            String.raw`spa\s+Single page\s+public\s+required\s+false\s+https://spa\.example/cb\n$`,
+          String.raw`^clientId\s+name\s+type\s+pkce\s+firstParty\s+idTokenAlg\s+redirectUris\n` +
+            String.raw`spa\s+Single page\s+public\s+required\s+false\s+RS256\s+https://spa\.example/cb\n$`,
         ),
       );
     });

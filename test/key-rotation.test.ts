@@ -12,25 +12,29 @@ import { basic, postForm, postJson, startTestServer } from './support/test-serve
 describe('signing key rotation', () => {
   after(removeCliFixtures);
 
-  test('two instances on one database sign with the rotated key within the cache time', async (t) => {
+  test('two instances on one database sign with the rotated keys within the cache time', async (t) => {
     const store = createSqliteStore('sqlite::memory:');
     t.after(() => store.close());
     await store.migrate();
-    const a = createKeyring(store, systemClock, { cacheMs: 100 });
-    const b = createKeyring(store, systemClock, { cacheMs: 100 });
+    const a = createKeyring(store, systemClock, { cacheMs: 2000 }); // longer than an RSA key takes to make
+    const b = createKeyring(store, systemClock, { cacheMs: 2000 });
     const first = (await a.signingKey('demo')).kid;
     assert.equal((await b.signingKey('demo')).kid, first, 'the first key is shared, not one per instance');
+    const firstEc = (await a.signingKey('demo', 'ES256')).kid;
+    assert.notEqual(firstEc, first, 'a key per algorithm');
 
-    const rotated = await a.rotate('demo');
+    const [rotated, rotatedEc] = await a.rotate('demo');
     assert.notEqual(rotated, first);
     assert.equal((await a.signingKey('demo')).kid, rotated, 'the rotating instance switches at once');
+    assert.equal((await a.signingKey('demo', 'ES256')).kid, rotatedEc, 'for both algorithms');
     assert.equal((await b.signingKey('demo')).kid, first, 'the other instance still has its cached key');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     assert.equal((await b.signingKey('demo')).kid, rotated, 'and switches once its cache expires');
+    assert.equal((await b.signingKey('demo', 'ES256')).kid, rotatedEc);
     assert.deepEqual(
-      (await b.jwks('demo')).keys.map((k) => k.kid),
-      [rotated, first],
-      'both keys are published, newest first',
+      (await b.jwks('demo')).keys.map((k) => k.kid).sort(),
+      [rotated, rotatedEc, first, firstEc].sort(),
+      'every key is published',
     );
   });
 
@@ -65,7 +69,9 @@ describe('signing key rotation', () => {
     const afterRotation = await idToken();
     assert.notEqual(decodeProtectedHeader(before).kid, decodeProtectedHeader(afterRotation).kid);
     const jwks = (await (await fetch(`${server.url}/demo/id/keys`)).json()) as JSONWebKeySet;
-    assert.equal(jwks.keys.length, 2);
+    // The RSA key of before, and a key of each algorithm from the rotation.
+    assert.deepEqual(jwks.keys.map((k) => k.kty).sort(), ['EC', 'RSA', 'RSA']);
+    assert.equal(decodeProtectedHeader(afterRotation).alg, 'RS256', 'the default alg, the one every library accepts');
     for (const token of [before, afterRotation]) {
       const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: 'http://otpgate.test/demo', audience: 'server-app' });
       assert.equal(typeof payload.auth_time, 'number');
@@ -76,16 +82,27 @@ describe('signing key rotation', () => {
     const cli = cliFixture();
     const rotated = await cli.run('keys', 'rotate', '--site', 'demo');
     assertOk(rotated);
-    const kid = /signs with key (\S+);/.exec(rotated.stdout)?.[1];
-    assert.ok(kid, rotated.stdout);
+    const kids = /signs with keys (\S+), (\S+);/.exec(rotated.stdout)?.slice(1);
+    assert.ok(kids, rotated.stdout);
     assertOk(await cli.run('keys', 'rotate', '--site', 'demo'));
-    const keys = json<Array<{ kid: string; signing: boolean }>>(await cli.run('keys', 'list', '--site', 'demo', '--json'));
-    assert.equal(keys.length, 2);
+    const keys = json<Array<{ kid: string; alg: string; signing: boolean }>>(await cli.run('keys', 'list', '--site', 'demo', '--json'));
+    assert.equal(keys.length, 4);
     assert.deepEqual(
-      keys.map((k) => k.signing),
-      [true, false],
+      keys
+        .filter((k) => k.signing)
+        .map((k) => k.alg)
+        .sort(),
+      ['ES256', 'RS256'],
+      'one signing key per algorithm',
     );
-    assert.equal(keys[1]!.kid, kid, 'the earlier key stays, no longer signing');
+    assert.deepEqual(
+      keys
+        .filter((k) => !k.signing)
+        .map((k) => k.kid)
+        .sort(),
+      [...kids].sort(),
+      'the earlier keys stay, no longer signing',
+    );
     assert.doesNotMatch(JSON.stringify(keys), /"d"/, 'no private key material is printed');
     assertFails(await cli.run('keys', 'rotate', '--site', 'nope'), 'site_not_found');
   });

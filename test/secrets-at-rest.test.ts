@@ -125,7 +125,7 @@ describe('signing keys at rest', () => {
     await services.close();
     const bytes = fileBytes(dbFile);
     assert.ok(
-      jwks.keys.every((k) => typeof k.x === 'string' && bytes.includes(k.x)),
+      jwks.keys.every((k) => bytes.includes(k.kty === 'RSA' ? k.n! : k.x!)),
       'the scan reads the right file: public keys are there',
     );
     assert.doesNotMatch(bytes, /"d"\s*:/, 'no JWK private component in clear');
@@ -168,49 +168,58 @@ describe('signing keys at rest', () => {
     const withKek = (env: string, ...args: string[]) => runCli(['-c', cli.configPath, ...args], { OTPGATE_KEY_ENCRYPTION_KEYS: env });
     const sealed = await withKek(KEK, 'keys', 'encrypt');
     assertOk(sealed);
-    assert.match(sealed.stdout, /re-sealed 1 key\(s\) on 1 site\(s\)/);
-    assert.match(stored()[0]!, /^enc:v1:kek-one:/);
+    assert.match(sealed.stdout, /re-sealed 2 key\(s\) on 1 site\(s\)/, 'one key of each algorithm');
+    assert.ok(stored().every((k) => k.startsWith('enc:v1:kek-one:')));
     assertFails(await cli.run('keys', 'list', '--site', 'demo'), 'key_encryption_failed');
 
     // Rotation: the new key first, the old one still listed so what it sealed opens.
     const rotatedEnv = `kek-two:${'t'.repeat(40)},${KEK}`;
     assertOk(await withKek(rotatedEnv, 'keys', 'encrypt', '--site', 'demo'));
-    assert.match(stored()[0]!, /^enc:v1:kek-two:/);
+    assert.ok(stored().every((k) => k.startsWith('enc:v1:kek-two:')));
     const listed = json<Array<{ encrypted: boolean }>>(
       await withKek(`kek-two:${'t'.repeat(40)}`, 'keys', 'list', '--site', 'demo', '--json'),
     );
     assert.deepEqual(
       listed.map((k) => k.encrypted),
-      [true],
+      [true, true],
       'the old key-encryption key is no longer needed',
     );
   });
 });
 
 describe('otpgate keys retire', () => {
-  test('old keys leave the JWKS only once every token they signed has expired; the signing key never', async (t) => {
+  test('old keys leave the JWKS only once every token they signed has expired; the signing keys (one per algorithm) never', async (t) => {
     const store = createSqliteStore('sqlite::memory:');
     t.after(() => store.close());
     await store.migrate();
     const clock = createManualClock(new Date('2026-06-01T00:00:00Z'));
     const keyring = createKeyring(store, clock, { cacheMs: 10_000 });
-    const first = (await keyring.signingKey('demo')).kid;
+    // The JWKS publishes a key of each algorithm from the start.
+    const first = (await keyring.jwks('demo')).keys.map((k) => ({ kid: k.kid!, alg: k.alg, kty: k.kty }));
+    assert.deepEqual(first.map((k) => [k.alg, k.kty]).sort(), [
+      ['ES256', 'EC'],
+      ['RS256', 'RSA'],
+    ]);
     clock.advance(60_000);
     const second = await keyring.rotate('demo');
+    assert.equal(second.length, 2, 'a rotation makes a new key of each algorithm');
+    assert.deepEqual(
+      (await Promise.all(['RS256', 'ES256'].map(async (alg) => (await keyring.signingKey('demo', alg as 'RS256')).kid))).sort(),
+      [...second].sort(),
+    );
     const lifetime = 3600;
 
     const fails = (code: string) => (error: unknown) => isOtpgateError(error) && error.code === code;
-    await assert.rejects(keyring.retire('demo', lifetime, second), fails('key_active'));
-    await assert.rejects(keyring.retire('demo', lifetime, first), fails('key_in_use'), 'its id_tokens may still be valid');
+    for (const kid of second) await assert.rejects(keyring.retire('demo', lifetime, kid), fails('key_active'));
+    for (const { kid } of first)
+      await assert.rejects(keyring.retire('demo', lifetime, kid), fails('key_in_use'), 'its id_tokens may still be valid');
     await assert.rejects(keyring.retire('demo', lifetime, 'nope'), fails('key_not_found'));
     assert.deepEqual(await keyring.retire('demo', lifetime), [], 'nothing to retire yet');
 
-    clock.advance(lifetime * 1000 + 10_000);
-    assert.deepEqual(await keyring.retire('demo', lifetime), [first]);
-    assert.deepEqual(
-      (await keyring.jwks('demo')).keys.map((k) => k.kid),
-      [second],
-    );
+    // The rotation's two keys are a millisecond apart (newest strictly newer), so a second more covers both.
+    clock.advance(lifetime * 1000 + 11_000);
+    assert.deepEqual((await keyring.retire('demo', lifetime)).sort(), first.map((k) => k.kid).sort());
+    assert.deepEqual((await keyring.jwks('demo')).keys.map((k) => k.kid).sort(), [...second].sort());
   });
 
   test('the command refuses the signing key with a clear error', async () => {

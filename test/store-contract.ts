@@ -537,6 +537,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           postLogoutRedirectUris: [],
           requirePkce: true,
           firstParty: true,
+          idTokenAlg: 'RS256' as const,
         };
         const web = {
           clientId: 'web',
@@ -546,6 +547,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           postLogoutRedirectUris: ['https://web.example/bye'],
           requirePkce: false,
           firstParty: false,
+          idTokenAlg: 'ES256' as const,
         };
         await clients.upsert(app);
         await clients.upsert(web);
@@ -567,6 +569,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual((await clients.byId('old'))?.postLogoutRedirectUris, []);
         assert.equal((await clients.byId('old'))?.requirePkce, true, 'PKCE required unless turned off');
         assert.equal((await clients.byId('old'))?.firstParty, false, 'third-party unless said otherwise');
+        assert.equal((await clients.byId('old'))?.idTokenAlg, 'RS256', 'ID tokens in RS256 unless said otherwise');
       });
     });
 
@@ -893,6 +896,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           postLogoutRedirectUris: [],
           requirePkce: true,
           firstParty: false,
+          idTokenAlg: 'RS256' as const,
         };
         await store.forSite('a').clients.upsert(app);
         assert.equal(await store.forSite('b').clients.byId('app'), null);

@@ -20,6 +20,7 @@ interface AddOptions {
   confidential?: boolean;
   pkce: boolean;
   firstParty?: boolean;
+  idTokenAlg: string;
 }
 
 export function registerClient(program: Command): void {
@@ -42,6 +43,7 @@ export function registerClient(program: Command): void {
     .option('--name <name>', 'shown to people and in logs (default: the client id)')
     .option('--confidential', 'generate a client secret (server-side apps)')
     .option('--first-party', "the site's own app: may be granted the api scope, which phone changes need")
+    .option('--id-token-alg <alg>', 'RS256 (default; every OIDC library accepts it) or ES256', 'RS256')
     .option('--no-pkce', 'do not require PKCE (a legacy confidential app only; RFC 9700 asks for PKCE everywhere)')
     .action(async (options: AddOptions, command: Command) => {
       const secret = options.confidential ? randomToken(32) : null;
@@ -51,6 +53,7 @@ export function registerClient(program: Command): void {
         redirectUris: options.redirectUri,
         postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
         requirePkce: options.pkce,
+        idTokenSignedResponseAlg: options.idTokenAlg,
         // Given to the schema so its rule (only a confidential client may turn PKCE off) applies here too.
         ...(secret ? { clientSecret: secret } : {}),
       });
@@ -70,6 +73,7 @@ export function registerClient(program: Command): void {
           postLogoutRedirectUris: parsed.data.postLogoutRedirectUris,
           requirePkce: parsed.data.requirePkce,
           firstParty: options.firstParty === true,
+          idTokenAlg: parsed.data.idTokenSignedResponseAlg,
         });
         if (secret) {
           process.stdout.write(`added confidential client ${parsed.data.clientId} on site ${site.id}\n`);
@@ -95,6 +99,7 @@ export function registerClient(program: Command): void {
           type: c.secretHash ? 'confidential' : 'public',
           pkce: c.requirePkce || c.secretHash === null ? 'required' : 'off',
           firstParty: c.firstParty,
+          idTokenAlg: c.idTokenAlg,
           redirectUris: c.redirectUris,
         }));
         printRows(rows, { json: options.json, empty: `no clients on site ${site.id}` });

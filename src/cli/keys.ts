@@ -13,13 +13,13 @@ export function registerKeys(program: Command): void {
 
   keys
     .command('rotate')
-    .description('add a new signing key; it signs from now on, old keys stay published')
+    .description('add a new signing key of each algorithm (RS256, ES256); they sign from now on, old keys stay published')
     .requiredOption('--site <id>', 'site id')
     .action(async (options: { site: string }, command: Command) => {
       await withServices(command, async ({ keyring, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
-        const kid = await keyring.rotate(site.id);
-        process.stdout.write(`site ${site.id} now signs with key ${kid}; running servers switch within 10 seconds\n`);
+        const kids = await keyring.rotate(site.id);
+        process.stdout.write(`site ${site.id} now signs with keys ${kids.join(', ')}; running servers switch within 10 seconds\n`);
       });
     });
 
@@ -31,11 +31,13 @@ export function registerKeys(program: Command): void {
     .action(async (options: { site: string; json?: boolean }, command: Command) => {
       await withServices(command, async ({ store, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
-        const rows = (await store.forSite(site.id).signingKeys.list()).map((k, i) => ({
+        const listed = await store.forSite(site.id).signingKeys.list();
+        // Newest first: the first key of each algorithm is the one that signs.
+        const rows = listed.map((k, i) => ({
           kid: k.kid,
           alg: k.alg,
           createdAt: k.createdAt.toISOString(),
-          signing: i === 0,
+          signing: listed.findIndex((other) => other.alg === k.alg) === i,
           encrypted: k.privateKey.startsWith('enc:'),
         }));
         printRows(rows, { json: options.json, empty: `no keys on site ${site.id} yet (the first token creates one)` });

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/locale.js';
 import { parsePhone } from '../domain/phone.js';
+import { SIGNING_ALGS } from '../domain/oauth.js';
 import { RESERVED_SITE_IDS, SITE_ID_PATTERN } from '../domain/site.js';
 import { CREDENTIAL_NAME, linkOptions } from './link-options.js';
 import { httpProviderSchema } from './http-provider-schema.js';
@@ -152,6 +153,10 @@ const clientSchema = z
       .optional()
       .describe('Secret of a confidential client (16+ characters, 32+ in production); omit for a public client.'),
     redirectUris: z.array(z.string().url()).min(1).describe('Exact redirect URIs the client may use.'),
+    idTokenSignedResponseAlg: z
+      .enum(SIGNING_ALGS)
+      .default('RS256')
+      .describe('How its ID tokens are signed: RS256 (every OIDC library accepts it) or ES256 (smaller, faster).'),
     firstParty: z
       .boolean()
       .default(false)

@@ -1,3 +1,7 @@
+/** The algorithms a site signs ID tokens with; each site has a key of each, and each client picks one. */
+export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
 export interface OAuthClient {
   siteId: string;
   clientId: string;
@@ -14,6 +18,8 @@ export interface OAuthClient {
   requirePkce: boolean;
   /** The site's own app: only a first-party client may be granted `api` (or `full`), which account changes need. */
   firstParty: boolean;
+  /** What its ID tokens are signed with (OIDC Dynamic Registration's id_token_signed_response_alg). */
+  idTokenAlg: SigningAlg;
 }
 
 export interface AuthorizationCode {

@@ -4,7 +4,7 @@
  * Every method throws only domain errors for what callers act on (store-errors.ts: UniqueViolation,
  * StoreUnavailable); anything else is a bug and stays as it was raised.
  */
-import type { AuthorizationCode, OAuthClient, SigningKey, Token } from './oauth.js';
+import type { AuthorizationCode, OAuthClient, SigningKey, Token, SigningAlg } from './oauth.js';
 import type { PhoneNumber } from './phone.js';
 import type { CounterReading, RateCounter } from './rate-window.js';
 import type { BrowserSession } from './session.js';
@@ -196,10 +196,12 @@ export interface AuditRepository {
 export interface ClientRepository {
   /** Inserts or replaces the client; postLogoutRedirectUris defaults to none. */
   upsert(
-    client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris' | 'requirePkce' | 'firstParty'> & {
+    client: Omit<OAuthClient, 'siteId' | 'postLogoutRedirectUris' | 'requirePkce' | 'firstParty' | 'idTokenAlg'> & {
       postLogoutRedirectUris?: string[];
       requirePkce?: boolean;
       firstParty?: boolean;
+      /** Absent: RS256. */
+      idTokenAlg?: SigningAlg;
     },
   ): Promise<void>;
   byId(clientId: string): Promise<OAuthClient | null>;

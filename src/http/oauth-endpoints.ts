@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isOtpgateError, OtpgateError } from '../domain/errors.js';
+import { SIGNING_ALGS } from '../domain/oauth.js';
 import type { Site } from '../domain/site.js';
 import { authorizeHeadless, type HeadlessRequestType } from '../flows/headless-authorize.js';
 import { LOCALES } from '../i18n/index.js';
@@ -166,7 +167,7 @@ function metadata(issuer: string) {
     ui_locales_supported: [...LOCALES],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['ES256'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     code_challenge_methods_supported: ['S256'],

@@ -14,6 +14,7 @@ const publicClient: OAuthClient = {
   postLogoutRedirectUris: [],
   requirePkce: true,
   firstParty: false,
+  idTokenAlg: 'RS256',
 };
 const confidential: OAuthClient = { ...publicClient, secretHash: 'hash' };
 const legacyConfidential: OAuthClient = { ...confidential, requirePkce: false };

@@ -1,6 +1,6 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { Keyring } from './signing-keys.js';
-import { SIGNING_ALG } from './signing-keys.js';
+import { SIGNING_ALGS } from '../domain/oauth.js';
 
 export interface IdTokenHint {
   sub: string;
@@ -19,7 +19,7 @@ export async function readIdTokenHint(
 ): Promise<IdTokenHint | null> {
   try {
     const keys = createLocalJWKSet(await keyring.jwks(siteId));
-    const { payload } = await compactVerify(token, keys, { algorithms: [SIGNING_ALG] });
+    const { payload } = await compactVerify(token, keys, { algorithms: [...SIGNING_ALGS] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown };
     if (claims.iss !== issuer || typeof claims.sub !== 'string') return null;
     const aud =

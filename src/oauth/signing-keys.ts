@@ -3,10 +3,8 @@ import { createKeyEncryption, type KeyEncryption } from '../crypto/key-encryptio
 import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
 import { OtpgateError } from '../domain/errors.js';
-import type { SigningKey } from '../domain/oauth.js';
+import { SIGNING_ALGS, type SigningAlg, type SigningKey } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
-
-export const SIGNING_ALG = 'ES256';
 
 /**
  * How long an instance keeps signing with the key it last read. After `otpgate keys rotate` every instance
@@ -17,65 +15,75 @@ const KEY_CACHE_MS = 10_000;
 
 export interface ActiveKey {
   kid: string;
+  alg: SigningAlg;
   privateKey: KeyLike | Uint8Array;
 }
 
 /**
- * Per-site ES256 keys, kept in the database so every instance signs with and publishes the same keys.
- * A site's first token creates its key; the newest key signs, all keys stay in the JWKS.
+ * Per-site signing keys of each algorithm (RS256 and ES256), kept in the database so every instance signs with
+ * and publishes the same keys. A site's first token of an algorithm creates its key (so a deployment from before
+ * RS256 gets its RSA key on first use); the newest key of an algorithm signs, all keys stay in the JWKS.
  */
 export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: number; encryption?: KeyEncryption } = {}) {
   const cacheMs = options.cacheMs ?? KEY_CACHE_MS;
   const encryption = options.encryption ?? createKeyEncryption([]);
   const active = new Map<string, { key: Promise<ActiveKey>; at: number }>();
+  const forget = (siteId: string) => SIGNING_ALGS.forEach((alg) => active.delete(`${siteId}\n${alg}`));
   // Binds a sealed key to its row: a ciphertext copied to another site or kid does not open.
   const binding = (siteId: string, kid: string) => `${siteId}:${kid}`;
   const privateJwk = (siteId: string, key: SigningKey) => JSON.parse(encryption.open(key.privateKey, binding(siteId, key.kid))) as JWK;
 
-  async function insertKey(siteId: string): Promise<string> {
+  async function insertKey(siteId: string, alg: SigningAlg): Promise<string> {
     const keys = store.forSite(siteId).signingKeys;
-    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+    const { privateKey, publicKey } = await generateKeyPair(alg, {
+      extractable: true,
+      ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+    });
     const kid = randomToken(12);
     // Strictly newer than the current newest, so "newest signs" holds even when two keys share a millisecond.
     const newest = (await keys.list())[0];
     const createdAt = new Date(Math.max(clock.now().getTime(), (newest?.createdAt.getTime() ?? 0) + 1));
     await keys.insert({
       kid,
-      alg: SIGNING_ALG,
+      alg,
       privateKey: encryption.seal(JSON.stringify(await exportJWK(privateKey)), binding(siteId, kid)),
-      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' },
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
       createdAt,
     });
     return kid;
   }
 
-  const load = async (siteId: string): Promise<ActiveKey> => {
-    const keys = store.forSite(siteId).signingKeys;
-    let newest = (await keys.list())[0];
+  const newestOf = async (siteId: string, alg: SigningAlg) =>
+    (await store.forSite(siteId).signingKeys.list()).find((key) => key.alg === alg);
+  const load = async (siteId: string, alg: SigningAlg): Promise<ActiveKey> => {
+    let newest = await newestOf(siteId, alg);
     if (!newest) {
-      await insertKey(siteId);
+      await insertKey(siteId, alg);
       // Another instance may have inserted its own key at the same time; sign with whichever is newest.
-      newest = (await keys.list())[0]!;
+      newest = (await newestOf(siteId, alg))!;
     }
-    return { kid: newest.kid, privateKey: await importJWK(privateJwk(siteId, newest), newest.alg) };
+    return { kid: newest.kid, alg, privateKey: await importJWK(privateJwk(siteId, newest), newest.alg) };
   };
 
   return {
-    signingKey(siteId: string): Promise<ActiveKey> {
-      const cached = active.get(siteId);
+    /** The key that signs for `alg` now (RS256 unless the client chose ES256). */
+    signingKey(siteId: string, alg: SigningAlg = 'RS256'): Promise<ActiveKey> {
+      const slot = `${siteId}\n${alg}`;
+      const cached = active.get(slot);
       // Wall time, not the injected clock: this is a cache lifetime, and a test's frozen clock must not pin a key forever.
       if (cached && Date.now() - cached.at < cacheMs) return cached.key;
-      const key = load(siteId);
-      key.catch(() => active.delete(siteId));
-      active.set(siteId, { key, at: Date.now() });
+      const key = load(siteId, alg);
+      key.catch(() => active.delete(slot));
+      active.set(slot, { key, at: Date.now() });
       return key;
     },
 
-    /** Adds a key that signs from now on (on other instances within the cache time); returns its kid. */
-    async rotate(siteId: string): Promise<string> {
-      const kid = await insertKey(siteId);
-      active.delete(siteId);
-      return kid;
+    /** Adds a key of each algorithm that signs from now on (on other instances within the cache time); returns their kids. */
+    async rotate(siteId: string): Promise<string[]> {
+      const kids: string[] = [];
+      for (const alg of SIGNING_ALGS) kids.push(await insertKey(siteId, alg));
+      forget(siteId);
+      return kids;
     },
 
     /** Opens every private key of the site: a missing or wrong key-encryption key fails here, at start, not at a login. */
@@ -100,7 +108,7 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
         const sealed = encryption.seal(JSON.stringify(privateJwk(siteId, key)), binding(siteId, key.kid));
         if (await keys.replacePrivateKey(key.kid, sealed)) changed++;
       }
-      active.delete(siteId);
+      forget(siteId);
       return changed;
     },
 
@@ -110,10 +118,14 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
      */
     async retirement(siteId: string, tokenLifetimeSeconds: number): Promise<{ kid: string; retirableAt: Date | null }[]> {
       const keys = await store.forSite(siteId).signingKeys.list();
-      return keys.map((key, i) => ({
-        kid: key.kid,
-        retirableAt: i === 0 ? null : new Date(keys[i - 1]!.createdAt.getTime() + cacheMs + tokenLifetimeSeconds * 1000),
-      }));
+      // Newest first: a key stopped signing when the next newer key of its own algorithm came.
+      return keys.map((key, i) => {
+        const successor = keys.slice(0, i).findLast((k) => k.alg === key.alg);
+        return {
+          kid: key.kid,
+          retirableAt: successor ? new Date(successor.createdAt.getTime() + cacheMs + tokenLifetimeSeconds * 1000) : null,
+        };
+      });
     },
 
     /**
@@ -143,7 +155,8 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
     },
 
     async jwks(siteId: string): Promise<{ keys: JWK[] }> {
-      await this.signingKey(siteId);
+      // Every algorithm a client may choose is published, whether or not a token was signed with it yet.
+      await Promise.all(SIGNING_ALGS.map((alg) => this.signingKey(siteId, alg)));
       const keys = await store.forSite(siteId).signingKeys.list();
       return { keys: keys.map((k) => k.publicJwk as unknown as JWK) };
     },

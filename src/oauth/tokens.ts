@@ -9,7 +9,7 @@ import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 import { identityUrl } from './identity.js';
-import { SIGNING_ALG, type Keyring } from './signing-keys.js';
+import type { Keyring } from './signing-keys.js';
 
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'full', 'refresh_token', 'offline_access'] as const;
 /** Salesforce's scopes for acting on the account itself (a phone change needs one): the site's own apps only. */
@@ -104,13 +104,13 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     user: User,
     input: { scopes: string[]; nonce: string | null; accessToken: string; authTime: Date | null; now: Date },
   ): Promise<string> {
-    const key = await keyring.signingKey(site.id);
+    const key = await keyring.signingKey(site.id, client.idTokenAlg);
     // OIDC Core 3.1.3.6: the left half of SHA-256 of the access token, so a client can tell it belongs to this id_token.
     const atHash = createHash('sha256').update(input.accessToken).digest().subarray(0, 16).toString('base64url');
     const seconds = Math.floor(input.now.getTime() / 1000);
     const authTime = input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {};
     return new SignJWT({ ...userClaims(user, input.scopes), at_hash: atHash, ...authTime, ...(input.nonce ? { nonce: input.nonce } : {}) })
-      .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(siteUrl(site))
       .setSubject(user.id)
       .setAudience(client.clientId)

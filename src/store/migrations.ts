@@ -322,6 +322,15 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('delivery_attempts_recent').on('delivery_attempts').columns(['site_id', 'created_at']).execute();
       },
     },
+    // Each client's ID token algorithm (issue 10): RS256 by default, the one every OIDC library accepts.
+    '0016_client_id_token_alg': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('oauth_clients')
+          .addColumn('id_token_alg', 'text', (c) => c.notNull().defaultTo('RS256'))
+          .execute();
+      },
+    },
   };
 }
 

@@ -113,6 +113,7 @@ export interface OAuthClientsTable {
   post_logout_redirect_uris: string;
   require_pkce: number;
   first_party: number;
+  id_token_alg: string;
 }
 
 export interface AuthorizationCodesTable {

@@ -116,6 +116,9 @@ describe('standards: discovery, metadata, JWKS and error answers', () => {
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) assert.equal(key[secret], undefined, `no private member ${secret}`);
     }
     assert.equal(new Set(keys.map((k) => k.kid)).size, keys.length, 'kids are unique');
+    // OIDC Discovery §3 / Core §15.1: RS256 is supported (and listed); ES256 too, for clients that choose it.
+    assert.deepEqual([...(discovery.body.id_token_signing_alg_values_supported as string[])].sort(), ['ES256', 'RS256']);
+    assert.deepEqual(keys.map((k) => `${String(k.alg)}/${String(k.kty)}`).sort(), ['ES256/EC', 'RS256/RSA']);
   });
 
   test('RFC 6749 §5.2: a failed Basic client authentication is 401 invalid_client with a Basic challenge', async () => {

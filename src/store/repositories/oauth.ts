@@ -14,6 +14,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
     postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
     requirePkce: r.require_pkce !== 0,
     firstParty: Number(r.first_party) === 1,
+    idTokenAlg: r.id_token_alg === 'ES256' ? ('ES256' as const) : ('RS256' as const),
   });
   return {
     async upsert(client) {
@@ -24,6 +25,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
         post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris ?? []),
         require_pkce: client.requirePkce === false ? 0 : 1,
         first_party: client.firstParty ? 1 : 0,
+        id_token_alg: client.idTokenAlg ?? 'RS256',
       };
       await db
         .insertInto('oauth_clients')
