@@ -37,6 +37,7 @@ import { createUserManagement, type UserManagement } from './flows/user-manageme
 import { buildServer } from './http/server.js';
 import type { HttpServices, SiteUrls } from './http/services.js';
 import { createClientService, type ClientService } from './oauth/clients.js';
+import { createConsentService } from './oauth/consents.js';
 import { createKeyring, type Keyring } from './oauth/signing-keys.js';
 import { createTokenService, type TokenService } from './oauth/tokens.js';
 import { createLogger, logFormatOf } from './observability/logger.js';
@@ -188,6 +189,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     lifecycle: { draining: false },
     readiness: { check: () => store.ping() },
     corsOrigins: corsOriginsOf(config),
+    consents: createConsentService(store, clock),
     logger,
     metrics: {
       token: config.metrics.token,

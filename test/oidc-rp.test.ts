@@ -4,6 +4,7 @@
  * The user's side is driven through the hosted pages over plain HTTP with a cookie jar.
  */
 import assert from 'node:assert/strict';
+import { allowIfAsked } from './support/hosted-flows.js';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
@@ -81,7 +82,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     assert.match(new URL(login.url).pathname, /^\/demo\/login$/);
     const verify = await browser.submit(login, '/demo/login', { country: 'US', phone });
     assert.equal(verify.status, 200, verify.html);
-    return browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' });
+    return allowIfAsked(browser, await browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' }));
   }
 
   test('discovery advertises the browser flow, end-session and the phone claims', async () => {
@@ -214,7 +215,10 @@ describe('OpenID Connect relying party (openid-client)', () => {
       phone,
     });
     assert.equal(verify.status, 200);
-    const callback = await browser.submit(verify, '/demo/register/verify', { code: t.lastCode(phone), action: 'verify' });
+    const callback = await allowIfAsked(
+      browser,
+      await browser.submit(verify, '/demo/register/verify', { code: t.lastCode(phone), action: 'verify' }),
+    );
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
 
     const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {

@@ -46,6 +46,8 @@ export const ERRORS = {
   step_up_required: { status: 403, message: 'Confirm with a code sent to the current phone first (identity verification).' },
   // OpenID Connect authorization errors; they travel to the app's redirect_uri, not as JSON.
   login_required: { status: 400, message: 'The user is not signed in and prompt=none forbids asking.' },
+  consent_required: { status: 400, message: 'The user has not allowed this app yet and prompt=none forbids asking.' },
+  access_denied: { status: 400, message: 'The user did not allow the app.' },
   request_not_supported: { status: 400, message: 'The request parameter (a request object) is not supported.' },
   request_uri_not_supported: { status: 400, message: 'The request_uri parameter is not supported.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },

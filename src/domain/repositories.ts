@@ -224,6 +224,8 @@ export interface GrantRepository {
   revokeFamily(familyId: string, now: Date): Promise<void>;
   /** The same for every family of the user, except `exceptFamily` (the one that made an account change). */
   revokeUserTokens(userId: string, now: Date, exceptFamily?: string): Promise<void>;
+  /** The same for one client's tokens of the user (its consent was revoked). */
+  revokeClientTokens(userId: string, clientId: string, now: Date): Promise<void>;
   /** Records a passed step-up on every live token of the family. */
   markStepUp(familyId: string, at: Date): Promise<void>;
   purgeExpired(before: Date): Promise<number>;
@@ -255,8 +257,26 @@ export interface SessionRepository {
   purgeExpired(before: Date): Promise<number>;
 }
 
+/** What a user allowed a third-party app (OIDC consent): the scopes, remembered until revoked. */
+export interface Consent {
+  clientId: string;
+  scopes: string[];
+  grantedAt: Date;
+}
+
+export interface ConsentRepository {
+  /** The user's consent to the client, or null when none was given (or it was revoked). */
+  get(userId: string, clientId: string): Promise<Consent | null>;
+  /** Records consent to `scopes`, added to what was allowed before. */
+  grant(userId: string, clientId: string, scopes: string[], at: Date): Promise<void>;
+  list(userId: string): Promise<Consent[]>;
+  /** False when there was none. */
+  revoke(userId: string, clientId: string): Promise<boolean>;
+}
+
 export interface SiteStore {
   readonly siteId: string;
+  readonly consents: ConsentRepository;
   readonly users: UserRepository;
   readonly verifications: VerificationRepository;
   readonly sendCounters: RateCounterRepository;

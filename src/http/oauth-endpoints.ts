@@ -159,7 +159,7 @@ function metadata(issuer: string) {
     jwks_uri: `${issuer}/id/keys`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    prompt_values_supported: ['none', 'login', 'create'],
+    prompt_values_supported: ['none', 'login', 'consent', 'create'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -8,6 +8,7 @@ import { readOAuthParams, type OAuthParams } from '../oauth/params.js';
 import { pageContext, seeOther, sendPage } from './hosted/context.js';
 import { withReturnTo } from './hosted/return-to.js';
 import { currentSession } from './hosted/session-cookie.js';
+import { consentPage } from './pages/consent-page.js';
 import { errorPage } from './pages/error-page.js';
 import type { HttpServices } from './services.js';
 
@@ -19,8 +20,10 @@ type Params = Record<string, string>;
  * then back here. Until the client and redirect_uri are known good, problems are shown as a page, never
  * sent to an unverified address (RFC 6749 §4.1.2.1); after, they go to the app as error parameters.
  */
-export function oidcAuthorizeHandler(services: Pick<HttpServices, 'clients' | 'tokens' | 'keyring' | 'sessions' | 'clock' | 'urls'>) {
-  const { clients, tokens, keyring, clock, urls } = services;
+export function oidcAuthorizeHandler(
+  services: Pick<HttpServices, 'clients' | 'tokens' | 'keyring' | 'sessions' | 'clock' | 'urls' | 'consents'>,
+) {
+  const { clients, tokens, keyring, clock, urls, consents } = services;
   type PageProblem = 'error.unknown_client' | 'error.bad_redirect_uri' | 'error.invalid_request';
   const clientProblem = (request: FastifyRequest, reply: FastifyReply, key: PageProblem) => {
     const ctx = pageContext(urls, request, reply);
@@ -66,6 +69,15 @@ export function oidcAuthorizeHandler(services: Pick<HttpServices, 'clients' | 't
         if (asked.prompts.has('none')) throw new OtpgateError('login_required');
         return seeOther(reply, loginRedirect(site.id, params, asked.prompts, tooOld));
       }
+      // A third-party app asks the user once for what it wants (again for more, and on prompt=consent).
+      const scopes = asked.scope.split(' ').filter(Boolean);
+      const missing = await consents.missing(site.id, who.user.id, client, scopes);
+      if (!client.firstParty && (missing.length > 0 || asked.prompts.has('consent'))) {
+        if (asked.prompts.has('none')) throw new OtpgateError('consent_required');
+        const ctx = pageContext(urls, request, reply, { user: who.user });
+        const again = withoutPrompt(params, 'consent');
+        return sendPage(reply, 200, consentPage(ctx, { clientName: client.name || client.clientId, scopes, request: again }));
+      }
       const code = await tokens.issueCode(site, {
         client,
         user: who.user,
@@ -105,4 +117,13 @@ function loginRedirect(siteId: string, params: OAuthParams, prompts: Set<string>
     ...(lang ? { lang } : {}),
     ...(params.login_hint && page === 'login' ? { login_hint: params.login_hint } : {}),
   });
+}
+
+/** The request's parameters as a query string, with one prompt value dropped (it has been satisfied). */
+export function withoutPrompt(params: OAuthParams, drop: string): string {
+  const again = new URLSearchParams(params as Params);
+  const remaining = (params.prompt ?? '').split(' ').filter((p) => p && p !== drop);
+  if (remaining.length) again.set('prompt', remaining.join(' '));
+  else again.delete('prompt');
+  return again.toString();
 }

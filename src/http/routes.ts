@@ -8,6 +8,8 @@ import { OtpgateError } from '../domain/errors.js';
 import { accountHandlers } from './account-endpoints.js';
 import { headlessHandlers } from './headless.js';
 import { accountHandlers as accountPages } from './hosted/account.js';
+import { revokeAppHandler } from './hosted/account-apps.js';
+import { consentHandler } from './hosted/consent.js';
 import { loginHandlers } from './hosted/login.js';
 import { logoutHandlers } from './hosted/logout.js';
 import { pageErrorHandler } from './hosted/page-errors.js';
@@ -36,6 +38,8 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   const oidcAuthorize = oidcAuthorizeHandler(services);
   const endSession = endSessionHandler(services);
   const identity = identityHandler(services);
+  const consent = consentHandler(services);
+  const revokeApp = revokeAppHandler(services);
   const s = '/:site';
   // Who may call from a web page (http/cors.ts): any origin, the calling client's origins, the site's.
   const corsAny = { cors: 'public' } as const;
@@ -131,4 +135,6 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
   server.get(`${s}/logout`, page('Sign-out confirmation page'), logout.confirm);
   server.post(`${s}/logout`, form('Sign out of this browser'), logout.signOut);
   server.post(`${s}/logout/everywhere`, form('Sign out everywhere'), logout.everywhere);
+  server.post(`${s}/consent`, form('Allow or refuse a third-party app (the consent page)'), consent);
+  server.post(`${s}/account/apps/revoke`, form('Revoke an app the user allowed'), revokeApp);
 }

@@ -5,6 +5,7 @@ import type { Site } from '../domain/site.js';
 import type { UseCases } from '../flows/use-cases.js';
 import type { SiteDirectory } from '../flows/site-directory.js';
 import type { ClientService } from '../oauth/clients.js';
+import type { ConsentService } from '../oauth/consents.js';
 import type { Keyring } from '../oauth/signing-keys.js';
 import type { TokenService } from '../oauth/tokens.js';
 import type { SessionService } from '../sessions/browser-sessions.js';
@@ -55,6 +56,7 @@ export interface HttpServices {
   settings: ServerSettings;
   metrics: MetricsEndpoint;
   corsOrigins: CorsOrigins;
+  consents: ConsentService;
 }
 
 /** The web origins allowed to call a site's endpoints from a page (CORS): per client, and the site's union. */

@@ -1,3 +1,4 @@
+import { createConsentRepository } from './repositories/consents.js';
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { SiteStore, Store } from '../domain/repositories.js';
 import { withDomainErrors } from './domain-errors.js';
@@ -47,6 +48,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           signingKeys: withDomainErrors(createSigningKeyRepository(db, siteId)),
           sessions: withDomainErrors(createSessionRepository(db, siteId)),
           audit: withDomainErrors(createAuditRepository(db, siteId)),
+          consents: withDomainErrors(createConsentRepository(db, siteId)),
         };
         siteStores.set(siteId, store);
       }

@@ -331,6 +331,20 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    // What users allowed third-party apps (issue 10: the consent screen).
+    '0017_consents': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('consents')
+          .addColumn('site_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('granted_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('consents_pk', ['site_id', 'user_id', 'client_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -148,6 +148,15 @@ export interface TokensTable {
   created_at: Millis;
 }
 
+export interface ConsentsTable {
+  site_id: string;
+  user_id: string;
+  client_id: string;
+  /** Space-separated scopes allowed. */
+  scope: string;
+  granted_at: Millis;
+}
+
 export interface SigningKeysTable {
   site_id: string;
   kid: string;
@@ -198,6 +207,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   tokens: TokensTable;
   signing_keys: SigningKeysTable;
+  consents: ConsentsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
 }

@@ -14,7 +14,7 @@ import * as client from 'openid-client';
 import passportModule from 'passport';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import { createBrowser, type Browser, type Page } from '../support/browser-fetch.js';
-import { seedUser } from '../support/hosted-flows.js';
+import { allowIfAsked, seedUser } from '../support/hosted-flows.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const ISSUER = 'http://otpgate.test/demo';
@@ -49,7 +49,10 @@ describe('OpenID Connect libraries for Node', () => {
     const login: Page = await browser.go(authorizationUrl);
     assert.equal(new URL(login.url).pathname, '/demo/login', login.url);
     const verify = await browser.submit(login, '/demo/login', { country: 'US', phone });
-    const callback = await browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' });
+    const callback = await allowIfAsked(
+      browser,
+      await browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' }),
+    );
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
     return callback.url;
   }

@@ -103,6 +103,11 @@ describeInChromium(
       await page.getByRole('button', { name: 'Send code' }).click();
       await page.getByLabel('Code').fill(t.lastCode(phone));
       await page.getByRole('button', { name: 'Continue' }).click();
+      // A third-party app's first sign-in asks the user to allow it.
+      const allow = page.getByRole('button', { name: 'Allow', exact: true });
+      const result = page.locator('body[data-result]');
+      await Promise.race([allow.waitFor().catch(() => {}), result.waitFor({ state: 'attached' }).catch(() => {})]);
+      if (await allow.isVisible()) await allow.click();
       await page.waitForSelector('body[data-result]', { state: 'attached' });
       return JSON.parse((await page.locator('body').getAttribute('data-result'))!) as { ok: boolean; error?: string; user?: AppUser };
     }

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { custom, generators, Issuer } from 'openid-client-v5';
 import { createBrowser } from '../support/browser-fetch.js';
-import { seedUser } from '../support/hosted-flows.js';
+import { allowIfAsked, seedUser } from '../support/hosted-flows.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const ISSUER = 'http://otpgate.test/demo';
@@ -61,7 +61,10 @@ describe('openid-client v5 with default settings', () => {
     const browser = createBrowser(t.url);
     const login = await browser.go(url);
     const verify = await browser.submit(login, '/demo/login', { country: 'US', phone });
-    const callback = await browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' });
+    const callback = await allowIfAsked(
+      browser,
+      await browser.submit(verify, '/demo/login/verify', { code: t.lastCode(phone), action: 'verify' }),
+    );
     assert.ok(callback.url.startsWith(`${CALLBACK}?`), callback.url);
     const tokens = await client.callback(CALLBACK, client.callbackParams(callback.url), { code_verifier: verifier, state });
     return { client, tokens };

@@ -72,7 +72,7 @@ describe('standards: discovery, metadata, JWKS and error answers', () => {
     assert.deepEqual(body.response_types_supported, ['code']);
     // No prompt value that is accepted but ignored.
     for (const ignored of ['select_account']) assert.ok(!(body.prompt_values_supported as string[]).includes(ignored), ignored);
-    for (const implemented of ['none', 'login', 'create'])
+    for (const implemented of ['none', 'login', 'consent', 'create'])
       assert.ok((body.prompt_values_supported as string[]).includes(implemented), implemented);
     assert.deepEqual(body.code_challenge_methods_supported, ['S256']);
     // Every claim the id_token or userinfo carries is listed, user_id included.

@@ -41,3 +41,10 @@ export async function signIn(browser: Browser, t: TestServer, phone: string, sit
 
 /** A code that is not `code`. */
 export const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');
+
+/** A third-party app's first sign-in stops at the consent page: the user allows it. Other pages pass through. */
+export function allowIfAsked(browser: Browser, page: Page, site = 'demo'): Promise<Page> {
+  return page.html.includes(`action="/${site}/consent"`)
+    ? browser.submit(page, `/${site}/consent`, { decision: 'allow' })
+    : Promise.resolve(page);
+}

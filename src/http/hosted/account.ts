@@ -4,6 +4,7 @@ import { parsePhone } from '../../domain/phone.js';
 import type { BrowserSession } from '../../domain/session.js';
 import type { User } from '../../domain/user.js';
 import { accountPage, type PhoneChangeForm } from '../pages/account-page.js';
+import { allowedApps, clientName } from './account-apps.js';
 import { displayPhone, type Message } from '../pages/components.js';
 import type { PageContext } from '../pages/layout.js';
 import { verifyPage, type VerifyStep } from '../pages/verify-page.js';
@@ -53,7 +54,7 @@ async function requirePhoneChange(
 }
 
 /** /{site}/account and its phone change: code to the new number; the old one stays until the code is right. */
-export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls'>) {
+export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessions' | 'urls' | 'consents' | 'clients'>) {
   const { urls } = services;
   const accountPath = (request: FastifyRequest) => `/${request.site.id}/account`;
 
@@ -76,10 +77,15 @@ export function accountHandlers(services: Pick<HttpServices, 'useCases' | 'sessi
       const { who } = access;
       const ctx = pageContext(urls, request, reply, { user: who.user, languageLinks: true });
       const changed = queryParam(request, 'done') === 'phone_changed' && who.user.phone;
+      const revoked =
+        queryParam(request, 'done') === 'app_revoked' ? await clientName(services, request.site, queryParam(request, 'client')) : null;
       const message: Message = changed
         ? { kind: 'notice', text: ctx.t('account.phoneChanged', { phone: displayPhone(who.user.phone!) }) }
-        : null;
-      return sendPage(reply, 200, accountPage(ctx, who.user, emptyForm(request), message));
+        : revoked
+          ? { kind: 'notice', text: ctx.t('account.revoked', { client: revoked }) }
+          : null;
+      const apps = await allowedApps(services, request.site, who.user.id);
+      return sendPage(reply, 200, accountPage(ctx, who.user, emptyForm(request), message, apps));
     },
 
     async startPhoneChange(request: FastifyRequest, reply: FastifyReply) {

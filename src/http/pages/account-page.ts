@@ -9,7 +9,13 @@ export interface PhoneChangeForm {
 }
 
 /** /{site}/account: the profile, a phone change (code to the new number), sign out here or everywhere. */
-export function accountPage(ctx: PageContext, user: User, form: PhoneChangeForm, message: Message = null): Html {
+/** A third-party app the user allowed (consent), by its id and the name people know it by. */
+export interface AllowedApp {
+  clientId: string;
+  name: string;
+}
+
+export function accountPage(ctx: PageContext, user: User, form: PhoneChangeForm, message: Message = null, apps: AllowedApp[] = []): Html {
   const { t } = ctx;
   const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
   const since = new Intl.DateTimeFormat(t.locale, { dateStyle: 'long' }).format(user.createdAt);
@@ -35,6 +41,7 @@ ${csrfField(ctx)}
 ${phoneFields(ctx, { ...phoneOf(form), label: t('account.newPhone'), error: failed, autofocus: failed, useCase: 'phone_registration' })}
 <button type="submit">${t('account.changePhoneSubmit')}</button>
 </form>
+${apps.length ? appsSection(ctx, apps) : null}
 <h2>${t('account.security')}</h2>
 <form method="post" action="${ctx.base}/logout">
 ${csrfField(ctx)}
@@ -49,3 +56,17 @@ ${csrfField(ctx)}
 }
 
 const phoneOf = (form: { country: string; phone: string }) => ({ country: form.country, phone: form.phone });
+
+/** The apps the user allowed, each with a Revoke button (which also signs the app out). */
+function appsSection(ctx: PageContext, apps: AllowedApp[]): Html {
+  const { t } = ctx;
+  return html`<h2 id="apps">${t('account.apps')}</h2>
+<p>${t('account.appsIntro')}</p>
+<ul class="apps">${apps.map(
+    (app) => html`<li><form method="post" action="${ctx.base}/account/apps/revoke">
+${csrfField(ctx)}<input type="hidden" name="client_id" value="${app.clientId}">
+<span>${app.name}</span>
+<button type="submit" class="secondary" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>
+</form></li>`,
+  )}</ul>`;
+}

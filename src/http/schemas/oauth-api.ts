@@ -29,7 +29,7 @@ const authorizeFields = {
   code_challenge: oauthField('PKCE (S256), required unless the client is confidential with requirePkce: false.'),
   code_challenge_method: oauthField('S256 (the default when omitted).', ['S256']),
   nonce: oauthField('Copied into the id_token.'),
-  prompt: oauthField('none, login, consent, select_account, create (browser flow).'),
+  prompt: oauthField('none, login, consent (ask a third-party app’s user again), create (browser flow).'),
   max_age: oauthField('Seconds since sign-in after which the user signs in again (browser flow).'),
   login_hint: oauthField('Prefills the login page (browser flow).'),
   ui_locales: oauthField('Preferred languages of the pages (browser flow).'),

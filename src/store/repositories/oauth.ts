@@ -173,6 +173,16 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
       if (exceptFamily !== undefined) query = query.where('family_id', '!=', exceptFamily);
       await query.execute();
     },
+    async revokeClientTokens(userId, clientId, now) {
+      await db
+        .updateTable('tokens')
+        .set({ revoked_at: sql<number>`coalesce(revoked_at, ${now.getTime()})`, replaced_at: null })
+        .where('site_id', '=', siteId)
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
+        .execute();
+    },
     async markStepUp(familyId, at) {
       await db
         .updateTable('tokens')
