@@ -1,7 +1,7 @@
 import type { Channel } from '../domain/channel.js';
 import type { HandlerSpec, Site } from '../domain/site.js';
 import { createConsoleHandler } from './builtin/console-handler.js';
-import { createHttpProvider, type HttpProviderOptions } from './builtin/http-provider.js';
+import { createHttpProvider } from './builtin/http-provider.js';
 import { createWebhookHandler } from './builtin/webhook-handler.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type CircuitBreaker } from './circuit-breaker.js';
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
@@ -44,7 +44,7 @@ export function createChainResolver(settings: ChainSettings) {
         link = Promise.resolve(
           spec.type === 'webhook'
             ? { name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) }
-            : { name: spec.name ?? 'http', handler: createHttpProvider(spec as HttpProviderOptions) },
+            : { name: spec.name ?? 'http', handler: createHttpProvider(spec) },
         );
         cache.set(key, link);
       }

@@ -50,6 +50,7 @@ export interface HttpProviderSpec {
   headers: Record<string, string>;
   body?: { json: Record<string, unknown> } | { form: Record<string, string> } | undefined;
   success: AnswerRuleSpec;
+  /** `result` is one of the delivery results (the config schema checks it). */
   errors: (AnswerRuleSpec & { result: string })[];
   providerMessageId?: string | undefined;
 }

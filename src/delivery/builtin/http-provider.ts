@@ -1,23 +1,9 @@
+import type { AnswerRuleSpec as AnswerRule, HttpProviderSpec } from '../../domain/site.js';
 import type { DeliveryOutcome, DeliveryResult, OneTimePasswordDeliveryHandler } from '../contract.js';
 import { atPointer, fill, fillJson, fillUrl, templateFields } from './template.js';
 
-/** What the generic HTTP provider is configured with (config/http-provider-schema.ts). */
-export interface HttpProviderOptions {
-  method: 'POST' | 'PUT' | 'GET';
-  url: string;
-  headers: Record<string, string>;
-  body?: { json: Record<string, unknown> } | { form: Record<string, string> } | undefined;
-  success: AnswerRule;
-  errors: (AnswerRule & { result: DeliveryResult })[];
-  providerMessageId?: string | undefined;
-}
-
-export interface AnswerRule {
-  status?: number[] | undefined;
-  jsonPointer?: string | undefined;
-  equals?: string | number | boolean | undefined;
-  bodyContains?: string | undefined;
-}
+/** What the generic HTTP provider is configured with (validated by config/http-provider-schema.ts). */
+export type HttpProviderOptions = HttpProviderSpec;
 
 interface Answer {
   status: number;
@@ -79,7 +65,7 @@ function judge(answer: Answer, options: HttpProviderOptions): DeliveryOutcome {
   const retry = answer.retryAfterMs !== null ? { retryAfterMs: answer.retryAfterMs } : {};
   for (const rule of options.errors)
     if (matches(rule, answer, () => true))
-      return { result: rule.result, detail: `matched an error rule (HTTP ${answer.status})`, ...retry };
+      return { result: rule.result as DeliveryResult, detail: `matched an error rule (HTTP ${answer.status})`, ...retry };
   if (matches(options.success, answer, (s) => s >= 200 && s < 300)) {
     const id = options.providerMessageId ? atPointer(answer.json, options.providerMessageId) : undefined;
     return { result: 'SUCCESS', ...(typeof id === 'string' || typeof id === 'number' ? { providerMessageId: String(id) } : {}) };
