@@ -61,4 +61,4 @@ export function registerSite(program: Command): void {
     });
 }
 
-const handlerName = (spec: HandlerSpec) => spec.name ?? (spec.type === 'console' ? 'console' : moduleName(spec.path));
+const handlerName = (spec: HandlerSpec) => spec.name ?? (spec.type === 'module' ? moduleName(spec.path) : spec.type);

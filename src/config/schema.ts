@@ -1,4 +1,3 @@
-import { CHANNELS } from '../domain/channel.js';
 /**
  * The one configuration schema: types, defaults, bounds and the descriptions that
  * docs/configuration.md is generated from (`npm run docs:config`; a test keeps them in step).
@@ -10,6 +9,10 @@ import { parsePhone } from '../domain/phone.js';
 import { RESERVED_SITE_IDS, SITE_ID_PATTERN } from '../domain/site.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { captchaSchema } from './captcha-schema.js';
+import { linkOptions } from './link-options.js';
+import { providerHandlerSchemas } from './provider-schema.js';
+
+export { linkOptions };
 
 const CREDENTIAL_NAME = /^[A-Za-z0-9_]+$/;
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
@@ -91,48 +94,6 @@ export const policySchema = z
 
 const policyOverrideSchema = policySchema.partial().strict();
 
-/** Routing: the destinations a handler serves, by country or calling-code prefix; absent: every destination. */
-const destinations = z
-  .array(z.string().regex(/^(?:[A-Z]{2}|\+\d{1,7})$/, 'a country (IN) or a calling-code prefix (+91, +1415)'))
-  .min(1)
-  .optional()
-  .describe('Only these destinations: countries (IN) or number prefixes (+91, +1415); absent: all. Others skip this handler.');
-
-/** What every handler of a chain may set, whatever its kind: routing, its own timeout, its circuit breaker. */
-export const linkOptions = {
-  name: z.string().min(1).optional().describe('Name shown in attempt logs and metrics (default: the kind or the file name).'),
-  channel: z
-    .enum(CHANNELS)
-    .optional()
-    .describe('What it sends: sms (the default), or a second channel (voice, whatsapp) the user is offered when SMS fails.'),
-  destinations,
-  timeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(60_000)
-    .optional()
-    .describe('Longest wait for one attempt of this handler (within delivery.deadlineMs; default: its fair share of what is left).'),
-  breaker: z
-    .union([
-      z.literal(false),
-      z
-        .object({
-          failures: z.number().int().min(1).max(1000).default(5).describe('Failed attempts in a row that open the circuit.'),
-          openSeconds: z
-            .number()
-            .int()
-            .min(1)
-            .max(3600)
-            .default(30)
-            .describe('How long an open circuit skips the handler before one probe.'),
-        })
-        .strict(),
-    ])
-    .optional()
-    .describe('Circuit breaker per site and instance (default: 5 failures, 30 s open); false turns it off.'),
-};
-
 const moduleHandlerSchema = z
   .object({
     type: z.literal('module'),
@@ -163,6 +124,7 @@ const handlerSchema = z.union([
     .transform((path) => ({ type: 'module' as const, path })),
   z.object({ type: z.literal('console'), ...linkOptions }).strict(),
   moduleHandlerSchema,
+  ...providerHandlerSchemas,
 ]);
 
 /** A web origin as a browser sends it in `Origin`: scheme, host and port only, http(s), no path or trailing slash. */

@@ -38,7 +38,9 @@ export function unknownCredentialProblems(config: CredentialCheckInput): string[
 
 /** [path within the spec, credential name] for each reference a handler spec makes. */
 export function credentialReferences(spec: HandlerSpec): [string, string][] {
-  if (spec.type !== 'module') return [];
+  if (spec.type === 'console') return [];
+  // A built-in provider kind names its credential in `credential`.
+  if (spec.type !== 'module') return [['credential', spec.credential]];
   const declared = (spec.credentials ?? []).map((name, k): [string, string] => [`credentials.${k}`, name]);
   return [...declared, ...calloutsIn(spec.options ?? {}, 'options')];
 }

@@ -1,3 +1,4 @@
+import type { ProviderHandlerSpec } from '../config/provider-schema.js';
 import type { Channel } from './channel.js';
 import type { CaptchaSettings } from './captcha.js';
 import type { SitePolicies } from './policy.js';
@@ -25,7 +26,7 @@ export interface LinkOptions {
 }
 
 export type HandlerSpec = LinkOptions &
-  ({ type: 'console' } | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] });
+  ({ type: 'console' } | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] } | ProviderHandlerSpec);
 
 export interface SiteBranding {
   logoUrl?: string;
