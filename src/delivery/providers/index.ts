@@ -4,6 +4,8 @@
  */
 import type { ProviderHandlerSpec, ProviderKind } from '../../config/provider-schema.js';
 import type { OneTimePasswordDeliveryHandler } from '../contract.js';
+import type { NamedCredential } from '../named-credentials.js';
+import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
 import { twilio } from './twilio.js';
 
 /** What a provider handler may use besides its spec: the receipt URL to hand the provider with each message. */
@@ -14,6 +16,8 @@ export interface ProviderServices {
 
 export interface ProviderModule<S extends ProviderHandlerSpec = ProviderHandlerSpec> {
   create(spec: S, services: ProviderServices): OneTimePasswordDeliveryHandler;
+  /** Reads the provider's delivery receipts (status callbacks), checking their signature; absent: it sends none. */
+  receipt?: ReceiptParser<S>;
 }
 
 type Registry = { [K in ProviderKind]: ProviderModule<Extract<ProviderHandlerSpec, { type: K }>> };
@@ -26,7 +30,16 @@ export const PROVIDERS: Registry = {
 export const providerLinkName = (spec: ProviderHandlerSpec): string => spec.name ?? spec.type;
 
 export function createProviderHandler(spec: ProviderHandlerSpec, services: ProviderServices): OneTimePasswordDeliveryHandler {
-  // Each module takes its own kind's spec; the registry's type pairs them, the lookup by spec.type keeps the pair.
-  const byKind = PROVIDERS as unknown as Record<ProviderKind, ProviderModule>;
-  return byKind[spec.type].create(spec, services);
+  return moduleOf(spec).create(spec, services);
 }
+
+/** The receipt reader of a provider link, bound to its spec; undefined when the provider sends no receipts. */
+export function receiptReaderFor(
+  spec: ProviderHandlerSpec,
+): ((request: ReceiptRequest, credential: NamedCredential) => ReceiptVerdict) | undefined {
+  const parser = moduleOf(spec).receipt;
+  return parser && ((request, credential) => parser(request, spec, credential));
+}
+
+// Each module takes its own kind's spec; the registry's type pairs them, the lookup by spec.type keeps the pair.
+const moduleOf = (spec: ProviderHandlerSpec): ProviderModule => (PROVIDERS as unknown as Record<ProviderKind, ProviderModule>)[spec.type];

@@ -3,10 +3,13 @@
  * from the named credential. Message create has no idempotency key, so a retry after an unclear answer may send
  * twice; only 429 is documented as "not processed".
  */
+import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { twilioHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome, DeliveryRequest, DeliveryResult } from '../contract.js';
 import type { ProviderModule } from './index.js';
+import type { NamedCredential } from '../named-credentials.js';
+import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
 import { isRecord, outcomeForStatus, readJson, transportFailure } from './response.js';
 
 export type TwilioSpec = z.output<typeof twilioHandlerSchema>;
@@ -46,6 +49,7 @@ export const twilio: ProviderModule<TwilioSpec> = {
       },
     };
   },
+  receipt: twilioReceipt,
 };
 
 function twilioForm(request: DeliveryRequest, spec: TwilioSpec, callback: string | null): URLSearchParams {
@@ -70,4 +74,53 @@ function twilioOutcome(response: Response, body: unknown): DeliveryOutcome {
   // Codes and our own words only: Twilio's `message` quotes the 'To' number.
   if (rule) return { result: rule.result, detail: `twilio HTTP ${response.status} error ${code}: ${rule.reason}` };
   return outcomeForStatus('twilio', response, code === undefined ? '' : `error ${code}`);
+}
+
+/** Twilio MessageStatus -> otpgate's four; intermediate states (queued, sending, sent) count as accepted. */
+const TWILIO_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  accepted: 'accepted',
+  queued: 'accepted',
+  scheduled: 'accepted',
+  sending: 'accepted',
+  sent: 'accepted',
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+/**
+ * X-Twilio-Signature = Base64(HMAC-SHA1(AuthToken, URL + each POST param sorted by name as name+value)). The auth
+ * token is the named credential's Basic password.
+ */
+export function twilioSignature(authToken: string, url: string, params: URLSearchParams): string {
+  const names = [...new Set(params.keys())].sort();
+  const data =
+    url +
+    names
+      .map((name) =>
+        [...new Set(params.getAll(name))]
+          .sort()
+          .map((value) => name + value)
+          .join(''),
+      )
+      .join('');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+function twilioReceipt(request: ReceiptRequest, _spec: TwilioSpec, credential: NamedCredential): ReceiptVerdict {
+  const signature = request.headers['x-twilio-signature'];
+  if (!signature) return { ok: false, reason: 'unsigned' };
+  if (credential.auth.type !== 'basic') return { ok: false, reason: 'bad_signature' };
+  const params = new URLSearchParams(request.rawBody);
+  if (!safeEqual(twilioSignature(credential.auth.password, request.url, params), signature)) return { ok: false, reason: 'bad_signature' };
+  const sid = params.get('MessageSid') ?? params.get('SmsSid');
+  const status = params.get('MessageStatus') ?? params.get('SmsStatus');
+  const normalised = status ? TWILIO_STATUS[status] : undefined;
+  if (!sid || !status || !normalised) return { ok: false, reason: 'malformed' };
+  return {
+    ok: true,
+    receipts: [{ providerMessageId: sid, status: normalised, providerStatus: status, errorCode: params.get('ErrorCode') }],
+  };
 }
