@@ -37,8 +37,50 @@ export const twilioHandlerSchema = z
     message: 'set exactly one of from and messagingServiceSid',
   });
 
+export const vonageHandlerSchema = z
+  .object({
+    type: z.literal('vonage'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://rest.nexmo.com, Basic api_key:api_secret.'),
+    from: sender,
+    statusReport: receipts,
+  })
+  .strict();
+
+export const plivoHandlerSchema = z
+  .object({
+    type: z.literal('plivo'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://api.plivo.com, Basic auth_id:auth_token.'),
+    authId: z
+      .string()
+      .regex(/^[A-Z0-9]{10,30}$/, 'a Plivo Auth ID')
+      .describe('The Auth ID in the Message API path.'),
+    from: sender.optional(),
+    powerpackUuid: z.string().uuid().optional().describe('Send through a Powerpack instead of `from`.'),
+    statusCallback: receipts,
+  })
+  .strict()
+  .refine((spec) => (spec.from === undefined) !== (spec.powerpackUuid === undefined), {
+    message: 'set exactly one of from and powerpackUuid',
+  });
+
+export const sinchHandlerSchema = z
+  .object({
+    type: z.literal('sinch'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://{region}.sms.api.sinch.com, Bearer API token.'),
+    servicePlanId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{8,64}$/, 'a Sinch service plan id')
+      .describe('The service plan id in the batches path.'),
+    from: sender,
+    callbackUrl: receipts,
+  })
+  .strict();
+
 /** Every provider kind's schema, spread into the handler union of schema.ts. */
-export const providerHandlerSchemas = [twilioHandlerSchema] as const;
+export const providerHandlerSchemas = [twilioHandlerSchema, vonageHandlerSchema, plivoHandlerSchema, sinchHandlerSchema] as const;
 
 export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;
 export type ProviderKind = ProviderHandlerSpec['type'];

@@ -8,6 +8,9 @@ import { providerHandlerSchemas, type ProviderHandlerSpec } from '../../src/conf
 import { createProviderHandler } from '../../src/delivery/providers/index.js';
 import { asOutcome, CODE, deliveryContext, deliveryRequest } from '../examples/delivery-fixture.js';
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from '../fakes/providers/modes.js';
+import { PLIVO_AUTH_ID, startFakePlivoApi } from '../fakes/providers/plivo.js';
+import { SINCH_SERVICE_PLAN, startFakeSinchApi } from '../fakes/providers/sinch.js';
+import { startFakeVonageApi } from '../fakes/providers/vonage.js';
 import { startFakeTwilioApi, TWILIO_ACCOUNT_SID } from '../fakes/providers/twilio.js';
 
 export interface ProviderRow {
@@ -15,8 +18,8 @@ export interface ProviderRow {
   start(): Promise<ProviderFake>;
   /** The handler's config, as a site owner writes it, using credential `Provider_Test`. */
   config: Record<string, unknown>;
-  /** Whether the provider takes the verification identifier as an idempotency key (then the fake must have seen it). */
-  idempotencyKey?: (fake: ProviderFake) => string | null | undefined;
+  /** The wait a rate-limited answer should yield; default: the fake's Retry-After. */
+  rateLimitWaitMs?: number;
 }
 
 export const PROVIDER_ROWS: ProviderRow[] = [
@@ -24,6 +27,23 @@ export const PROVIDER_ROWS: ProviderRow[] = [
     kind: 'twilio',
     start: startFakeTwilioApi,
     config: { type: 'twilio', credential: 'Provider_Test', accountSid: TWILIO_ACCOUNT_SID, from: '+15005550006' },
+  },
+  {
+    kind: 'vonage',
+    start: startFakeVonageApi,
+    config: { type: 'vonage', credential: 'Provider_Test', from: 'Acme' },
+    // Status 1 (throttled) comes without Retry-After; the client waits the 1 s the per-key limit implies.
+    rateLimitWaitMs: 1000,
+  },
+  {
+    kind: 'plivo',
+    start: startFakePlivoApi,
+    config: { type: 'plivo', credential: 'Provider_Test', authId: PLIVO_AUTH_ID, from: '14155550000' },
+  },
+  {
+    kind: 'sinch',
+    start: startFakeSinchApi,
+    config: { type: 'sinch', credential: 'Provider_Test', servicePlanId: SINCH_SERVICE_PLAN, from: '+14155550000' },
   },
 ];
 
@@ -72,7 +92,7 @@ for (const row of PROVIDER_ROWS) {
     test('rate limit: PROVIDER_ERROR that waits as long as Retry-After says', async () => {
       const outcome = await send('rate_limit');
       assert.equal(outcome.result, 'PROVIDER_ERROR');
-      assert.equal(outcome.retryAfterMs, FAKE_RETRY_AFTER_SECONDS * 1000);
+      assert.equal(outcome.retryAfterMs, row.rateLimitWaitMs ?? FAKE_RETRY_AFTER_SECONDS * 1000);
     });
 
     test('auth refused: EXCEPTION naming the configuration', async () => {

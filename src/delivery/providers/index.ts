@@ -6,7 +6,10 @@ import type { ProviderHandlerSpec, ProviderKind } from '../../config/provider-sc
 import type { OneTimePasswordDeliveryHandler } from '../contract.js';
 import type { NamedCredential } from '../named-credentials.js';
 import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
+import { plivo } from './plivo.js';
+import { sinch } from './sinch.js';
 import { twilio } from './twilio.js';
+import { vonage } from './vonage.js';
 
 /** What a provider handler may use besides its spec: the receipt URL to hand the provider with each message. */
 export interface ProviderServices {
@@ -24,6 +27,9 @@ type Registry = { [K in ProviderKind]: ProviderModule<Extract<ProviderHandlerSpe
 
 export const PROVIDERS: Registry = {
   twilio,
+  vonage,
+  plivo,
+  sinch,
 };
 
 /** The name a provider link has in attempt logs, metrics and its receipt URL. */
