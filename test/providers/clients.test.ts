@@ -26,24 +26,24 @@ export const PROVIDER_ROWS: ProviderRow[] = [
   {
     kind: 'twilio',
     start: startFakeTwilioApi,
-    config: { type: 'twilio', credential: 'Provider_Test', accountSid: TWILIO_ACCOUNT_SID, from: '+15005550006' },
+    config: { type: 'twilio', credential: 'Provider_Test', accountSid: TWILIO_ACCOUNT_SID, from: '+15005550006', statusCallback: true },
   },
   {
     kind: 'vonage',
     start: startFakeVonageApi,
-    config: { type: 'vonage', credential: 'Provider_Test', from: 'Acme' },
+    config: { type: 'vonage', credential: 'Provider_Test', from: 'Acme', statusReport: true },
     // Status 1 (throttled) comes without Retry-After; the client waits the 1 s the per-key limit implies.
     rateLimitWaitMs: 1000,
   },
   {
     kind: 'plivo',
     start: startFakePlivoApi,
-    config: { type: 'plivo', credential: 'Provider_Test', authId: PLIVO_AUTH_ID, from: '14155550000' },
+    config: { type: 'plivo', credential: 'Provider_Test', authId: PLIVO_AUTH_ID, from: '14155550000', statusCallback: true },
   },
   {
     kind: 'sinch',
     start: startFakeSinchApi,
-    config: { type: 'sinch', credential: 'Provider_Test', servicePlanId: SINCH_SERVICE_PLAN, from: '+14155550000' },
+    config: { type: 'sinch', credential: 'Provider_Test', servicePlanId: SINCH_SERVICE_PLAN, from: '+14155550000', callbackUrl: true },
   },
 ];
 

@@ -20,7 +20,9 @@ describe('a built-in provider handler serves a sign-in', () => {
         {
           id: 'demo',
           name: 'Demo',
-          handlers: [{ type: 'twilio', credential: 'Twilio_Main', accountSid: TWILIO_ACCOUNT_SID, from: '+15005550006' }],
+          handlers: [
+            { type: 'twilio', credential: 'Twilio_Main', accountSid: TWILIO_ACCOUNT_SID, from: '+15005550006', statusCallback: true },
+          ],
           clients: [{ clientId: 'public-app', redirectUris: ['http://app.test/callback'] }],
         },
       ] as never,
