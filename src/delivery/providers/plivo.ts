@@ -2,10 +2,13 @@
  * Plivo Message API: `POST /v1/Account/{auth_id}/Message/` (trailing slash), JSON body, Basic auth_id:auth_token.
  * 202 with `message_uuid: [id]`; errors `{ api_id, error }`. No idempotency key is documented.
  */
+import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { plivoHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome } from '../contract.js';
 import type { ProviderModule } from './index.js';
+import type { NamedCredential } from '../named-credentials.js';
+import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
 import { isRecord, outcomeForStatus, readJson, transportFailure } from './response.js';
 
 export type PlivoSpec = z.output<typeof plivoHandlerSchema>;
@@ -40,6 +43,7 @@ export const plivo: ProviderModule<PlivoSpec> = {
       },
     };
   },
+  receipt: plivoReceipt,
 };
 
 function plivoOutcome(response: Response, answer: unknown): DeliveryOutcome {
@@ -55,4 +59,40 @@ function plivoOutcome(response: Response, answer: unknown): DeliveryOutcome {
   if (response.status === 400 && /\bdst\b|destination/i.test(error))
     return { result: 'INVALID_PHONE_NUMBER', detail: 'plivo HTTP 400: invalid dst' };
   return outcomeForStatus('plivo', response, '');
+}
+
+/** Plivo message Status -> otpgate's four. */
+const PLIVO_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  queued: 'accepted',
+  sent: 'accepted',
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  rejected: 'failed',
+};
+
+/** X-Plivo-Signature-V2 = Base64(HMAC-SHA256(auth token, callback URL without its query + nonce)), as Plivo signs messaging callbacks. */
+export function plivoSignature(authToken: string, url: string, nonce: string): string {
+  const parsed = new URL(url);
+  return createHmac('sha256', authToken)
+    .update(parsed.origin + parsed.pathname + nonce, 'utf8')
+    .digest('base64');
+}
+
+function plivoReceipt(request: ReceiptRequest, _spec: PlivoSpec, credential: NamedCredential): ReceiptVerdict {
+  const signature = request.headers['x-plivo-signature-v2'];
+  const nonce = request.headers['x-plivo-signature-v2-nonce'];
+  if (!signature || !nonce) return { ok: false, reason: 'unsigned' };
+  if (credential.auth.type !== 'basic' || !safeEqual(plivoSignature(credential.auth.password, request.url, nonce), signature))
+    return { ok: false, reason: 'bad_signature' };
+  // V2 signs the URL and nonce only, not the body: a receipt replayed with changed fields would pass, so the
+  // statuses read here are as trustworthy as TLS to this endpoint makes them.
+  const params = new URLSearchParams(request.rawBody);
+  const id = params.get('MessageUUID');
+  const status = params.get('Status');
+  const normalised = status ? PLIVO_STATUS[status] : undefined;
+  if (!id || !status || !normalised) return { ok: false, reason: 'malformed' };
+  const errorCode = params.get('ErrorCode');
+  return { ok: true, receipts: [{ providerMessageId: id, status: normalised, providerStatus: status, errorCode: errorCode || null }] };
 }
