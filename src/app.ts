@@ -128,6 +128,11 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       defaultHandler: config.delivery.defaultHandler,
       ...(options.consoleWrite ? { consoleWrite: options.consoleWrite } : {}),
       elapsedMs: systemTimers.elapsedMs,
+      // Receipts come back to this instance's public address: without a configured baseUrl the provider could not reach it.
+      providers: {
+        receiptUrl: (siteId, handler) =>
+          config.server.baseUrl ? `${base}/${encodeURIComponent(siteId)}/receipts/${encodeURIComponent(handler)}` : null,
+      },
       onBreakerChange: (site, handler, state) => {
         metrics.breakerChanges.inc({ site, handler, state });
         if (state === 'open')

@@ -13,6 +13,7 @@ import { httpProviderSchema } from './http-provider-schema.js';
 import { webhookHandlerSchema } from './webhook-schema.js';
 import { USE_CASES } from '../domain/use-case.js';
 import { captchaSchema } from './captcha-schema.js';
+import { providerHandlerSchemas } from './provider-schema.js';
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US');
 
@@ -125,6 +126,7 @@ const handlerSchema = z.union([
   moduleHandlerSchema,
   webhookHandlerSchema,
   httpProviderSchema,
+  ...providerHandlerSchemas,
 ]);
 
 /** A web origin as a browser sends it in `Origin`: scheme, host and port only, http(s), no path or trailing slash. */

@@ -7,6 +7,7 @@ import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type Circu
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
 import type { ChainLink } from './dispatcher.js';
 import { loadModuleExport, moduleName } from './module-loader.js';
+import { createProviderHandler, providerLinkName, type ProviderServices } from './providers/index.js';
 
 export interface ChainSettings {
   production: boolean;
@@ -18,7 +19,11 @@ export interface ChainSettings {
   elapsedMs: () => number;
   /** Told when a handler's circuit opens or closes. */
   onBreakerChange?: (siteId: string, handler: string, state: 'open' | 'closed') => void;
+  /** What built-in provider kinds use (the receipt URL); absent: they send no receipt URL. */
+  providers?: ProviderServices;
 }
+
+const NO_RECEIPT_URL: ProviderServices = { receiptUrl: () => null };
 
 const isHandler = (v: unknown): v is OneTimePasswordDeliveryHandler =>
   !!v && typeof (v as OneTimePasswordDeliveryHandler).sendOneTimePassword === 'function';
@@ -46,6 +51,18 @@ export function createChainResolver(settings: ChainSettings) {
             ? { name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) }
             : { name: spec.name ?? 'http', handler: createHttpProvider(spec) },
         );
+        cache.set(key, link);
+      }
+      return link;
+    }
+    if (spec.type !== 'module') {
+      const key = `provider\n${JSON.stringify(spec)}`;
+      let link = cache.get(key);
+      if (!link) {
+        link = Promise.resolve({
+          name: providerLinkName(spec),
+          handler: createProviderHandler(spec, settings.providers ?? NO_RECEIPT_URL),
+        });
         cache.set(key, link);
       }
       return link;

@@ -1,3 +1,4 @@
+import type { ProviderHandlerSpec } from '../config/provider-schema.js';
 import type { Channel } from './channel.js';
 import type { CaptchaSettings } from './captcha.js';
 import type { SitePolicies } from './policy.js';
@@ -41,6 +42,7 @@ export type HandlerSpec = LinkOptions &
     | { type: 'module'; path: string; options?: Record<string, unknown>; credentials?: string[] }
     | { type: 'webhook'; credential: string; path?: string; encryptCodeTo?: PublicJwk | undefined }
     | ({ type: 'http' } & HttpProviderSpec)
+    | ProviderHandlerSpec
   );
 
 /** The generic HTTP provider: a request from templates, the answer judged by rules (config/http-provider-schema.ts). */

@@ -1,0 +1,86 @@
+/**
+ * Built-in provider handler kinds: `{ type: 'twilio', credential: 'Twilio_Main', ... }`. One object schema per kind,
+ * each with linkOptions; a kind added here also needs its module in src/delivery/providers/ and a registry line there.
+ */
+import { z } from 'zod';
+import { linkOptions } from './link-options.js';
+
+const credential = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+$/)
+  .describe('Named credential with the API base URL and the auth the provider documents; startup fails when it is missing.');
+const sender = z.string().min(1).max(20).describe('Sender: an E.164 number of the account or an alphanumeric sender id.');
+const receipts = z
+  .boolean()
+  .default(false)
+  .describe("Send otpgate's receipt URL (baseUrl/SITE/receipts/HANDLER) with each message; needs server.baseUrl.");
+
+export const twilioHandlerSchema = z
+  .object({
+    type: z.literal('twilio'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://api.twilio.com (or a region host), Basic AccountSid:AuthToken.'),
+    accountSid: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)')
+      .describe('The Account SID in the Messages API path.'),
+    from: sender.optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID (MG + 32 hex digits)')
+      .optional()
+      .describe('Send through a Messaging Service instead of `from`.'),
+    statusCallback: receipts,
+  })
+  .strict()
+  .refine((spec) => (spec.from === undefined) !== (spec.messagingServiceSid === undefined), {
+    message: 'set exactly one of from and messagingServiceSid',
+  });
+
+export const vonageHandlerSchema = z
+  .object({
+    type: z.literal('vonage'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://rest.nexmo.com, Basic api_key:api_secret.'),
+    from: sender,
+    statusReport: receipts,
+  })
+  .strict();
+
+export const plivoHandlerSchema = z
+  .object({
+    type: z.literal('plivo'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://api.plivo.com, Basic auth_id:auth_token.'),
+    authId: z
+      .string()
+      .regex(/^[A-Z0-9]{10,30}$/, 'a Plivo Auth ID')
+      .describe('The Auth ID in the Message API path.'),
+    from: sender.optional(),
+    powerpackUuid: z.string().uuid().optional().describe('Send through a Powerpack instead of `from`.'),
+    statusCallback: receipts,
+  })
+  .strict()
+  .refine((spec) => (spec.from === undefined) !== (spec.powerpackUuid === undefined), {
+    message: 'set exactly one of from and powerpackUuid',
+  });
+
+export const sinchHandlerSchema = z
+  .object({
+    type: z.literal('sinch'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://{region}.sms.api.sinch.com, Bearer API token.'),
+    servicePlanId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{8,64}$/, 'a Sinch service plan id')
+      .describe('The service plan id in the batches path.'),
+    from: sender,
+    callbackUrl: receipts,
+  })
+  .strict();
+
+/** Every provider kind's schema, spread into the handler union of schema.ts. */
+export const providerHandlerSchemas = [twilioHandlerSchema, vonageHandlerSchema, plivoHandlerSchema, sinchHandlerSchema] as const;
+
+export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;
+export type ProviderKind = ProviderHandlerSpec['type'];

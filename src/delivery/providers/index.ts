@@ -1,0 +1,51 @@
+/**
+ * The built-in provider kinds: kind -> its module (a factory and, where the provider sends them, a receipt parser).
+ * Adding a kind: its schema in src/config/provider-schema.ts, its module here beside twilio.ts, one line below.
+ */
+import type { ProviderHandlerSpec, ProviderKind } from '../../config/provider-schema.js';
+import type { OneTimePasswordDeliveryHandler } from '../contract.js';
+import type { NamedCredential } from '../named-credentials.js';
+import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
+import { plivo } from './plivo.js';
+import { sinch } from './sinch.js';
+import { twilio } from './twilio.js';
+import { vonage } from './vonage.js';
+
+/** What a provider handler may use besides its spec: the receipt URL to hand the provider with each message. */
+export interface ProviderServices {
+  /** otpgate's receipt endpoint for this site and handler; null when no server.baseUrl is configured. */
+  receiptUrl(siteId: string, handler: string): string | null;
+}
+
+export interface ProviderModule<S extends ProviderHandlerSpec = ProviderHandlerSpec> {
+  create(spec: S, services: ProviderServices): OneTimePasswordDeliveryHandler;
+  /** Reads the provider's delivery receipts (status callbacks), checking their signature; absent: it sends none. */
+  receipt?: ReceiptParser<S>;
+}
+
+type Registry = { [K in ProviderKind]: ProviderModule<Extract<ProviderHandlerSpec, { type: K }>> };
+
+export const PROVIDERS: Registry = {
+  twilio,
+  vonage,
+  plivo,
+  sinch,
+};
+
+/** The name a provider link has in attempt logs, metrics and its receipt URL. */
+export const providerLinkName = (spec: ProviderHandlerSpec): string => spec.name ?? spec.type;
+
+export function createProviderHandler(spec: ProviderHandlerSpec, services: ProviderServices): OneTimePasswordDeliveryHandler {
+  return moduleOf(spec).create(spec, services);
+}
+
+/** The receipt reader of a provider link, bound to its spec; undefined when the provider sends no receipts. */
+export function receiptReaderFor(
+  spec: ProviderHandlerSpec,
+): ((request: ReceiptRequest, credential: NamedCredential) => ReceiptVerdict) | undefined {
+  const parser = moduleOf(spec).receipt;
+  return parser && ((request, credential) => parser(request, spec, credential));
+}
+
+// Each module takes its own kind's spec; the registry's type pairs them, the lookup by spec.type keeps the pair.
+const moduleOf = (spec: ProviderHandlerSpec): ProviderModule => (PROVIDERS as unknown as Record<ProviderKind, ProviderModule>)[spec.type];

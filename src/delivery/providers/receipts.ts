@@ -1,0 +1,40 @@
+/**
+ * Delivery receipts as a provider module reads them: the raw callback in, after its signature or credential is
+ * checked as the provider documents, the statuses out, normalised to otpgate's four.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { NamedCredential } from '../named-credentials.js';
+
+export const RECEIPT_STATUSES = ['accepted', 'delivered', 'undelivered', 'failed'] as const;
+export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+
+/** The callback exactly as it arrived: the signature covers the public URL and the raw body. */
+export interface ReceiptRequest {
+  /** The public URL the provider called (server.baseUrl + path + query), as the provider signed it. */
+  url: string;
+  method: string;
+  /** Lower-case header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  rawBody: string;
+}
+
+export interface NormalisedReceipt {
+  providerMessageId: string;
+  status: ReceiptStatus;
+  /** The provider's own status word and error code, for support. */
+  providerStatus: string;
+  errorCode: string | null;
+}
+
+export type ReceiptVerdict =
+  { ok: true; receipts: NormalisedReceipt[] } | { ok: false; reason: 'unsigned' | 'bad_signature' | 'malformed' };
+
+/** What a provider module exports to read its receipts; `credential` is the handler's named credential. */
+export type ReceiptParser<S> = (request: ReceiptRequest, spec: S, credential: NamedCredential) => ReceiptVerdict;
+
+/** Constant-time equality of two strings (a length difference is not secret). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
