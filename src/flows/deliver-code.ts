@@ -25,15 +25,17 @@ export async function deliverCode(
   });
   const chain = routeChain(whole, request.phoneNumber, country, request.channel);
   // Where SMS fails, the user may be offered another way (a call, WhatsApp) that the site's chain has for this number.
-  const alternatives = otherChannels(whole, request.phoneNumber, country, request.channel);
-  const offer: Record<string, readonly string[]> = alternatives.length > 0 ? { alternatives } : {};
+  const offer = (): Record<string, readonly string[]> => {
+    const alternatives = otherChannels(whole, request.phoneNumber, country, request.channel);
+    return alternatives.length > 0 ? { alternatives } : {};
+  };
   if (chain.length === 0) {
     // A configuration gap, not the user's fault and not a provider's: say so where an operator looks.
     deps.logger.error(
       { siteId: site.id, country, channel: request.channel },
       'configuration problem: no delivery handler serves this destination',
     );
-    throw new OtpgateError('delivery_failed', undefined, { retry_after: retryAfterSeconds, ...offer });
+    throw new OtpgateError('delivery_failed', undefined, { retry_after: retryAfterSeconds, ...offer() });
   }
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
@@ -47,7 +49,7 @@ export async function deliverCode(
     return;
   }
   // A wrong number stays wrong on every channel.
-  const retry = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds, ...offer };
+  const retry = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds, ...offer() };
   throw new OtpgateError(userErrorFor(report.result), undefined, retry);
 }
 

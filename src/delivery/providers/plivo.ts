@@ -9,7 +9,7 @@ import type { DeliveryOutcome } from '../contract.js';
 import type { ProviderModule } from './index.js';
 import type { NamedCredential } from '../named-credentials.js';
 import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
-import { isRecord, outcomeForStatus, readJson, transportFailure } from './response.js';
+import { isRecord, outcomeForStatus, postAndJudge } from './response.js';
 
 export type PlivoSpec = z.output<typeof plivoHandlerSchema>;
 
@@ -27,19 +27,7 @@ export const plivo: ProviderModule<PlivoSpec> = {
           type: 'sms',
           ...(callback ? { url: callback, method: 'POST' } : {}),
         };
-        let response: Response;
-        let answer: unknown;
-        try {
-          response = await context.callout(endpoint, {
-            method: 'POST',
-            headers: { accept: 'application/json', 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          });
-          answer = await readJson(response);
-        } catch (error) {
-          return transportFailure('plivo', error);
-        }
-        return plivoOutcome(response, answer);
+        return postAndJudge('plivo', context, endpoint, { json: body }, plivoOutcome);
       },
     };
   },

@@ -2,7 +2,7 @@
  * How the built-in providers read an answer: JSON without trusting it, and the mapping every provider shares when
  * its own error codes say nothing more specific (429 rate limit, 401/403 auth refused, 5xx outage).
  */
-import type { DeliveryOutcome } from '../contract.js';
+import type { DeliveryContext, DeliveryOutcome } from '../contract.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -48,4 +48,31 @@ export function transportFailure(provider: string, error: unknown): DeliveryOutc
   if (!(error instanceof Error)) return { result: 'EXCEPTION', detail: `${provider}: callout failed` };
   const cause = isRecord(error.cause) && typeof error.cause.code === 'string' ? ` (${error.cause.code})` : '';
   return { result: 'EXCEPTION', detail: `${provider}: ${error.name}: ${error.message.slice(0, 120)}${cause}` };
+}
+
+/**
+ * One provider call: POST the body (JSON, or a form already encoded) through the callout, read the answer, and let
+ * the provider's `judge` map it; a callout with no readable answer is its transport failure.
+ */
+export async function postAndJudge(
+  provider: string,
+  context: Pick<DeliveryContext, 'callout'>,
+  endpoint: string,
+  body: { json: unknown } | { form: string },
+  judge: (response: Response, answer: unknown) => DeliveryOutcome,
+): Promise<DeliveryOutcome> {
+  const json = 'json' in body;
+  let response: Response;
+  let answer: unknown;
+  try {
+    response = await context.callout(endpoint, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+      body: json ? JSON.stringify(body.json) : body.form,
+    });
+    answer = await readJson(response);
+  } catch (error) {
+    return transportFailure(provider, error);
+  }
+  return judge(response, answer);
 }

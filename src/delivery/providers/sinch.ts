@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { sinchHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome } from '../contract.js';
 import type { ProviderModule } from './index.js';
-import { isRecord, outcomeForStatus, readJson, transportFailure } from './response.js';
+import { isRecord, outcomeForStatus, postAndJudge } from './response.js';
 
 export type SinchSpec = z.output<typeof sinchHandlerSchema>;
 
@@ -30,19 +30,7 @@ export const sinch: ProviderModule<SinchSpec> = {
           client_reference: request.identifier,
           ...(callback ? { callback_url: callback, delivery_report: 'per_recipient_final' } : {}),
         };
-        let response: Response;
-        let answer: unknown;
-        try {
-          response = await context.callout(endpoint, {
-            method: 'POST',
-            headers: { accept: 'application/json', 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          });
-          answer = await readJson(response);
-        } catch (error) {
-          return transportFailure('sinch', error);
-        }
-        return sinchOutcome(response, answer);
+        return postAndJudge('sinch', context, endpoint, { json: body }, sinchOutcome);
       },
     };
   },

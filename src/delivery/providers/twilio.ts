@@ -10,7 +10,7 @@ import type { DeliveryOutcome, DeliveryRequest, DeliveryResult } from '../contra
 import type { ProviderModule } from './index.js';
 import type { NamedCredential } from '../named-credentials.js';
 import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
-import { isRecord, outcomeForStatus, readJson, transportFailure } from './response.js';
+import { isRecord, outcomeForStatus, postAndJudge } from './response.js';
 
 export type TwilioSpec = z.output<typeof twilioHandlerSchema>;
 
@@ -32,20 +32,8 @@ export const twilio: ProviderModule<TwilioSpec> = {
     return {
       async sendOneTimePassword(request, context) {
         const callback = spec.statusCallback ? services.receiptUrl(request.siteId, name) : null;
-        let response: Response;
-        let body: unknown;
-        try {
-          response = await context.callout(endpoint, {
-            method: 'POST',
-            // Twilio takes form fields only; a JSON body is read as "no To" (error 21604).
-            headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-            body: twilioForm(request, spec, callback),
-          });
-          body = await readJson(response);
-        } catch (error) {
-          return transportFailure('twilio', error);
-        }
-        return twilioOutcome(response, body);
+        // Twilio takes form fields only; a JSON body is read as "no To" (error 21604).
+        return postAndJudge('twilio', context, endpoint, { form: twilioForm(request, spec, callback).toString() }, twilioOutcome);
       },
     };
   },

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { vonageHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome } from '../contract.js';
 import type { ProviderModule } from './index.js';
-import { isRecord, outcomeForStatus, readJson, retryAfterMs, transportFailure } from './response.js';
+import { isRecord, outcomeForStatus, postAndJudge, retryAfterMs } from './response.js';
 
 export type VonageSpec = z.output<typeof vonageHandlerSchema>;
 
@@ -29,19 +29,7 @@ export const vonage: ProviderModule<VonageSpec> = {
           type: GSM_SAFE.test(request.defaultText) ? 'text' : 'unicode',
           ...(callback ? { callback, 'status-report-req': true } : {}),
         };
-        let response: Response;
-        let answer: unknown;
-        try {
-          response = await context.callout(`callout:${spec.credential}/sms/json`, {
-            method: 'POST',
-            headers: { accept: 'application/json', 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          });
-          answer = await readJson(response);
-        } catch (error) {
-          return transportFailure('vonage', error);
-        }
-        return vonageOutcome(response, answer);
+        return postAndJudge('vonage', context, `callout:${spec.credential}/sms/json`, { json: body }, vonageOutcome);
       },
     };
   },
