@@ -32,6 +32,7 @@ import { createDeliveryTiming } from './flows/delivery-timing.js';
 import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
 import { createSiteHooks } from './flows/site-hooks.js';
+import { acceptReceipt } from './flows/delivery-receipts.js';
 import { createUseCases, type UseCases } from './flows/use-cases.js';
 import { createUserManagement, type UserManagement } from './flows/user-management.js';
 import { buildServer } from './http/server.js';
@@ -195,6 +196,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     readiness: { check: () => store.ping() },
     corsOrigins: corsOriginsOf(config),
     consents: createConsentService(store, clock),
+    receipts: { accept: (site, handler, request) => acceptReceipt(flowDeps, site, handler, request) },
     logger,
     metrics: {
       token: config.metrics.token,

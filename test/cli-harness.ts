@@ -55,8 +55,8 @@ export function cliFixture(
  * The CLI on a running test server's database (with the test server's secrets), configured with `sites`: what an
  * administrator runs beside a live server.
  */
-export function cliOnServer(databaseUrl: string, sites: unknown[]): (...args: string[]) => Promise<CliResult> {
-  const { configPath } = writeConfig(() => ({ database: { url: databaseUrl }, secrets: TEST_SECRETS, sites }));
+export function cliOnServer(databaseUrl: string, sites: unknown[], extra: object = {}): (...args: string[]) => Promise<CliResult> {
+  const { configPath } = writeConfig(() => ({ database: { url: databaseUrl }, secrets: TEST_SECRETS, sites, ...extra }));
   return (...args) => runCli(['-c', configPath, ...args]);
 }
 

@@ -4,6 +4,7 @@ import { OtpgateError } from '../domain/errors.js';
 import { withServices } from './config-option.js';
 import { countryOf, limitOf, sinceOf } from './list-filters.js';
 import { printRows } from './output.js';
+import { receiptText } from './receipt-text.js';
 import { siteForAdmin } from './site-lookup.js';
 
 /**
@@ -40,6 +41,7 @@ export function registerDeliveries(program: Command): void {
             providerMessageId: a.providerMessageId,
             detail: a.detail,
             callouts: a.callouts.map((c) => `${c.method} ${c.url} ${c.status ?? 'no-answer'} ${Math.round(c.latencyMs)}ms`),
+            receipt: receiptText(a.receipt ?? null),
           }));
           printRows(rows, { json: options.json, empty: `no delivery attempts on site ${site.id} match` });
         });

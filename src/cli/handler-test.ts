@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { CHANNELS, isChannel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
-import { sendTestMessage } from '../flows/test-message.js';
+import { sendTestMessage, waitForReceipt } from '../flows/test-message.js';
+import { receiptText } from './receipt-text.js';
 import { withServices } from './config-option.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
@@ -19,8 +20,15 @@ export function registerHandler(program: Command): void {
     .requiredOption('--site <id>', 'site id')
     .requiredOption('--phone <number>', 'mobile number to send the test message to')
     .option('--channel <channel>', `the handlers of this channel (${CHANNELS.join(', ')})`, 'sms')
+    .option('--wait-receipt <seconds>', "wait up to this long for the provider's delivery receipt (needs the server running)", '0')
     .option('--json', 'print the attempts as JSON')
-    .action(async (options: { site: string; phone: string; channel: string; json?: boolean }, command: Command) => {
+    .action(async (options: { site: string; phone: string; channel: string; waitReceipt: string; json?: boolean }, command: Command) => {
+      const wait = Number(options.waitReceipt);
+      if (!Number.isInteger(wait) || wait < 0 || wait > 600)
+        throw new OtpgateError(
+          'invalid_request',
+          `--wait-receipt must be a whole number of seconds from 0 to 600 (got "${options.waitReceipt}").`,
+        );
       await withServices(
         command,
         async ({ flowDeps, siteDirectory }) => {
@@ -32,6 +40,7 @@ export function registerHandler(program: Command): void {
           if (!isChannel(channel))
             throw new OtpgateError('invalid_request', `--channel must be one of ${CHANNELS.join(', ')} (got "${options.channel}").`);
           const report = await sendTestMessage(flowDeps, site, phone.e164, channel);
+          const receipt = await waitForReceipt(flowDeps, site, report, wait);
 
           const rows = report.attempts.map((a) => ({
             handler: a.handler,
@@ -42,6 +51,7 @@ export function registerHandler(program: Command): void {
             detail: a.detail,
             // Each HTTP call the handler made: what a support person checks first when a provider misbehaves.
             callouts: a.callouts.map((c) => `${c.method} ${c.url} ${c.status ?? 'no-answer'} ${Math.round(c.latencyMs)}ms`),
+            receipt: a.result === 'SUCCESS' && wait > 0 ? receiptText(receipt) : null,
           }));
           printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
           if (report.result !== 'SUCCESS')

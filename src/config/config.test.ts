@@ -108,6 +108,7 @@ test('a site gets its defaults', () => {
     policy: {},
     useCasePolicies: {},
     handlers: [],
+    receiptFailoverSeconds: 0,
     userDiscoveryHandler: null,
     registrationHandler: null,
     clients: [],

@@ -12,8 +12,10 @@ const credential = z
 const sender = z.string().min(1).max(20).describe('Sender: an E.164 number of the account or an alphanumeric sender id.');
 const receipts = z
   .boolean()
-  .default(false)
-  .describe("Send otpgate's receipt URL (baseUrl/SITE/receipts/HANDLER) with each message; needs server.baseUrl.");
+  .default(true)
+  .describe(
+    "Send otpgate's receipt URL (baseUrl/SITE/receipts/HANDLER) with each message, where the provider takes one; needs server.baseUrl.",
+  );
 
 export const twilioHandlerSchema = z
   .object({

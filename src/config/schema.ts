@@ -228,6 +228,15 @@ export const siteSchema = z
       .array(handlerSchema)
       .default([])
       .describe('Delivery chain, primary first: "console", a module path, or {type, ...}. Empty: delivery.defaultHandler.'),
+    receiptFailoverSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(0)
+      .describe(
+        'When a receipt says undelivered or failed within this many seconds of the send, a new code goes out through the next handler. 0: off.',
+      ),
     userDiscoveryHandler: z
       .string()
       .nullable()

@@ -118,6 +118,7 @@ export function toSite(
     registrationExistingAccount: site.registrationExistingAccount,
     policies,
     handlers: site.handlers,
+    receiptFailoverSeconds: site.receiptFailoverSeconds,
     userDiscoveryHandler: site.userDiscoveryHandler,
     registrationHandler: site.registrationHandler,
     tokens: site.tokens,

@@ -92,9 +92,12 @@ export function createChainResolver(settings: ChainSettings) {
     }
     return breaker;
   };
+  const specsOf = (site: Site): readonly HandlerSpec[] => (site.handlers.length > 0 ? site.handlers : [settings.defaultHandler]);
   return {
+    /** The site's configured chain (or the deployment's default handler), as written: what a receipt is checked against. */
+    specsFor: specsOf,
     async chainFor(site: Site): Promise<ChainLink[]> {
-      const specs = site.handlers.length > 0 ? site.handlers : [settings.defaultHandler];
+      const specs = specsOf(site);
       // One loaded handler may serve several links with different routes: route, timeout and breaker belong to the link.
       return Promise.all(
         specs.map(async (spec, index) => {

@@ -50,6 +50,9 @@ export const ERRORS = {
   access_denied: { status: 400, message: 'The user did not allow the app.' },
   request_not_supported: { status: 400, message: 'The request parameter (a request object) is not supported.' },
   request_uri_not_supported: { status: 400, message: 'The request_uri parameter is not supported.' },
+  // Delivery receipts (status callbacks) from SMS providers.
+  receipt_unauthenticated: { status: 401, message: 'The receipt is unsigned, or its signature does not check.' },
+  handler_not_found: { status: 404, message: 'This site has no delivery handler by that name that sends receipts.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'That content type is not accepted here.' },
   service_unavailable: { status: 503, message: 'The service is briefly unavailable; try again.' },

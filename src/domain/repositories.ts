@@ -123,10 +123,31 @@ export interface DeliveryAttemptRecord {
   /** The destination's country (ISO 3166), when known. */
   country: string | null;
   createdAt: Date;
+  /** What the provider's delivery receipts said last; absent or null: no receipt came. */
+  receipt?: DeliveryReceipt | null;
 }
+
+/** A provider's delivery receipt for one attempt, normalised (delivery/providers/receipts.ts). */
+export interface DeliveryReceipt {
+  /** accepted -> delivered | undelivered | failed. */
+  status: 'accepted' | 'delivered' | 'undelivered' | 'failed';
+  /** The provider's own status word and error code, for support. */
+  providerStatus: string;
+  errorCode: string | null;
+  at: Date;
+}
+
+/** What a receipt did to its attempt: changed its status, told nothing new (a repeat, a late "accepted"), or matched none. */
+export type ReceiptRecording = { kind: 'recorded'; attempt: DeliveryAttemptRecord } | { kind: 'unchanged' } | { kind: 'unknown_message' };
 
 export interface DeliveryAttemptRepository {
   insertMany(records: DeliveryAttemptRecord[]): Promise<void>;
+  /**
+   * Notes a receipt on the attempt of `handler` that got `providerMessageId`. A final status (delivered,
+   * undelivered, failed) is never replaced: receipts arrive out of order and more than once, and the first final
+   * word is the one fail-over acted on. Guarded in one write, so of two identical receipts one records.
+   */
+  recordReceipt(handler: string, providerMessageId: string, receipt: DeliveryReceipt): Promise<ReceiptRecording>;
   forVerification(verificationId: string): Promise<DeliveryAttemptRecord[]>;
   /** Recent attempts, newest first, narrowed by what is given. */
   list(query: { since?: Date; handler?: string; result?: string; country?: string; limit: number }): Promise<DeliveryAttemptRecord[]>;

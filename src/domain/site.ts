@@ -89,6 +89,8 @@ export interface Site {
   registrationExistingAccount: 'notice' | 'login_code';
   policies: SitePolicies;
   handlers: HandlerSpec[];
+  /** Seconds after a send in which an undelivered receipt fails over to the next handler; 0: never. */
+  receiptFailoverSeconds: number;
   /** Module paths of the pluggable user discovery and registration handlers (null: built-in). */
   userDiscoveryHandler: string | null;
   registrationHandler: string | null;

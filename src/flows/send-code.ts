@@ -211,7 +211,12 @@ async function issueCode(
       deliverable: input.deliverable,
       locale,
       experienceId: site.experienceId,
-      payload: input.requestKey === undefined ? input.payload : { ...input.payload, requestKey: input.requestKey },
+      // The notice is kept so that a fail-over after an undelivered receipt sends the same kind of message.
+      payload: {
+        ...input.payload,
+        ...(input.requestKey === undefined ? {} : { requestKey: input.requestKey }),
+        ...(input.notice ? { notice: input.notice } : {}),
+      },
     });
   }
   return { identifier, code, expiresAt, locale };

@@ -7,16 +7,18 @@ import type { Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type PhoneNumber } from '../domain/phone.js';
 import { dispatchAlong, type DeliveryDeps } from './deliver-code.js';
+import type { DeliveryReceipt } from '../domain/repositories.js';
 import type { FlowDeps, Site } from './deps.js';
 
 const USE_CASE = 'identity_verification';
 
 /**
- * Sends a real test message through a site's chain (`otpgate handler test`) and reports every attempt.
- * Nothing is stored: the code is random, matches no verification, and the attempts are only shown.
+ * Sends a real test message through a site's chain (`otpgate handler test`) and reports every attempt. The code
+ * is random and matches no verification; the attempts are stored like any others, so the provider's receipt finds
+ * its attempt and `otpgate handler test --wait-receipt` and `otpgate deliveries` can show it.
  */
 export async function sendTestMessage(
-  deps: DeliveryDeps & Pick<FlowDeps, 'publicHost'>,
+  deps: DeliveryDeps & Pick<FlowDeps, 'publicHost' | 'store'>,
   site: Site,
   phone: PhoneNumber,
   channel: Channel = 'sms',
@@ -27,7 +29,8 @@ export async function sendTestMessage(
     throw new OtpgateError('delivery_failed', `The delivery chain did not load: ${reason}`);
   });
   // The same routing as a real send: the links that serve this destination.
-  const chain = routeChain(whole, phone, parsePhone(phone)?.country ?? null, channel);
+  const country = parsePhone(phone)?.country ?? null;
+  const chain = routeChain(whole, phone, country, channel);
   if (chain.length === 0)
     throw new OtpgateError(
       'delivery_failed',
@@ -52,5 +55,30 @@ export async function sendTestMessage(
     textPrefix: '[otpgate test message, no action needed]',
     channel,
   });
-  return dispatchAlong(deps, chain, request);
+  const report = await dispatchAlong(deps, chain, request);
+  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));
+  return report;
+}
+
+/**
+ * The receipt of a test message's delivered attempt, waited for up to `seconds` (a provider reports within seconds,
+ * to the server's receipt URL; this reads what the server stored). Null when none came in time.
+ */
+export async function waitForReceipt(
+  deps: Pick<FlowDeps, 'store' | 'timers'>,
+  site: Site,
+  report: DispatchReport,
+  seconds: number,
+): Promise<DeliveryReceipt | null> {
+  const delivered = report.attempts.find((a) => a.result === 'SUCCESS');
+  if (!delivered || seconds <= 0) return null;
+  const started = deps.timers.elapsedMs();
+  for (;;) {
+    const attempts = await deps.store.forSite(site.id).deliveryAttempts.forVerification(delivered.verificationId);
+    const receipt = attempts.find((a) => a.handler === delivered.handler && a.attempt === delivered.attempt)?.receipt;
+    // "accepted" is on the way; wait for the final word while there is time.
+    if (receipt && receipt.status !== 'accepted') return receipt;
+    if (deps.timers.elapsedMs() - started >= seconds * 1000) return receipt ?? null;
+    await deps.timers.sleep(500);
+  }
 }

@@ -40,6 +40,7 @@ export async function registerApiDocs(server: FastifyInstance, options: { baseUr
         { name: TAGS.oauth, description: 'Authorization, tokens, userinfo, revocation, logout, discovery and keys.' },
         { name: TAGS.pages, description: 'The hosted sign-in, registration and account pages (HTML).' },
         { name: TAGS.operations, description: 'Health, readiness and Prometheus metrics.' },
+        { name: TAGS.receipts, description: 'Status callbacks from SMS providers, each checked as its provider signs it.' },
         { name: TAGS.admin, description: 'Administration (token-protected, audited).' },
         { name: TAGS.console, description: 'The admin console’s pages (HTML, its own sign-in).' },
       ],

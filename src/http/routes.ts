@@ -17,6 +17,7 @@ import { registerHandlers } from './hosted/register.js';
 import { secondFactorHandlers } from './hosted/second-factor.js';
 import { oauthHandlers } from './oauth-endpoints.js';
 import { identityHandler } from './identity-endpoint.js';
+import { registerReceiptRoutes } from './receipt-endpoint.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
@@ -68,6 +69,9 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     });
     return reply.send({ status: 'ready' });
   });
+
+  // Providers' delivery receipts, read raw in a scope of their own (signatures cover the exact bytes).
+  registerReceiptRoutes(server, services);
 
   // Headless identity API (Salesforce-compatible). The two inits are captcha-guarded per site (sites[].captcha),
   // in the flow (flows/captcha-check.ts), so the hosted /login and /register share the rule.

@@ -1,6 +1,8 @@
 import type { TrustProxySetting } from './client-address.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
+import type { ReceiptRequest } from '../delivery/providers/receipts.js';
+import type { ReceiptTally } from '../flows/delivery-receipts.js';
 import type { Site } from '../domain/site.js';
 import type { UseCases } from '../flows/use-cases.js';
 import type { SiteDirectory } from '../flows/site-directory.js';
@@ -57,6 +59,8 @@ export interface HttpServices {
   metrics: MetricsEndpoint;
   corsOrigins: CorsOrigins;
   consents: ConsentService;
+  /** Delivery receipts: the provider's status callbacks, checked and noted (flows/delivery-receipts.ts). */
+  receipts: { accept(site: Site, handler: string, request: ReceiptRequest): Promise<ReceiptTally> };
 }
 
 /** The web origins allowed to call a site's endpoints from a page (CORS): per client, and the site's union. */

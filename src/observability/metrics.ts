@@ -27,6 +27,8 @@ export interface Metrics {
   /** Captcha tokens the provider refused. */
   captchaFailures: Counter<'site' | 'provider'>;
   breakerChanges: Counter<'site' | 'handler' | 'state'>;
+  /** Delivery receipts by outcome: the normalised status, or why one was refused or ignored. */
+  deliveryReceipts: Counter<'site' | 'handler' | 'outcome'>;
 }
 
 /** `nodeDefaults`: also Node's own (event-loop lag, heap, CPU), when something scrapes them. */
@@ -76,6 +78,11 @@ export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
       ['site', 'kind', 'mode'],
     ),
     captchaFailures: counter('otpgate_captcha_failures_total', 'Captcha tokens the provider refused.', ['site', 'provider']),
+    deliveryReceipts: counter(
+      'otpgate_delivery_receipts_total',
+      'Delivery receipts by outcome: a status (accepted, delivered, undelivered, failed), repeat, unknown_message, or why refused.',
+      ['site', 'handler', 'outcome'],
+    ),
     breakerChanges: counter('otpgate_delivery_circuit_changes_total', "A handler's circuit breaker opening or closing (per instance).", [
       'site',
       'handler',

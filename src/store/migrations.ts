@@ -345,6 +345,21 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Delivery receipts (issue 11): the provider's last word on each attempt, and the lookup a receipt makes by the
+    // provider's message id.
+    '0018_delivery_receipts': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('delivery_attempts').addColumn('receipt_status', 'text').execute();
+        await db.schema.alterTable('delivery_attempts').addColumn('receipt_provider_status', 'text').execute();
+        await db.schema.alterTable('delivery_attempts').addColumn('receipt_error_code', 'text').execute();
+        await db.schema.alterTable('delivery_attempts').addColumn('receipt_at', 'bigint').execute();
+        await db.schema
+          .createIndex('delivery_attempts_message')
+          .on('delivery_attempts')
+          .columns(['site_id', 'handler', 'provider_message_id'])
+          .execute();
+      },
+    },
   };
 }
 

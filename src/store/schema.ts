@@ -102,6 +102,11 @@ export interface DeliveryAttemptsTable {
   callouts: string;
   country: string | null;
   created_at: Millis;
+  /** The last receipt's status (accepted, delivered, undelivered, failed); null: none came. */
+  receipt_status: string | null;
+  receipt_provider_status: string | null;
+  receipt_error_code: string | null;
+  receipt_at: Millis | null;
 }
 
 export interface OAuthClientsTable {

@@ -32,6 +32,17 @@ export const PROVIDERS: Registry = {
   sinch,
 };
 
+/** Whether a configured handler is one of the built-in provider kinds. */
+export function isProviderSpec(spec: { type: string }): spec is ProviderHandlerSpec {
+  return Object.hasOwn(PROVIDERS, spec.type);
+}
+
+/** The named credential a provider's receipts are checked with: a receipt credential where the kind has one, else the send credential. */
+export function receiptCredentialName(spec: ProviderHandlerSpec): string {
+  const own = (spec as { receiptCredential?: string }).receiptCredential;
+  return own ?? spec.credential;
+}
+
 /** The name a provider link has in attempt logs, metrics and its receipt URL. */
 export const providerLinkName = (spec: ProviderHandlerSpec): string => spec.name ?? spec.type;
 

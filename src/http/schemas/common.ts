@@ -15,6 +15,7 @@ export const TAGS = {
   oauth: 'OAuth 2.0 and OpenID Connect',
   pages: 'Hosted pages',
   operations: 'Operations',
+  receipts: 'Delivery receipts',
   admin: 'Admin API',
   console: 'Admin console',
 } as const;

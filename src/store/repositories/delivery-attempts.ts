@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { CalloutRecord, DeliveryAttemptRecord, DeliveryAttemptRepository } from '../../domain/repositories.js';
+import type { CalloutRecord, DeliveryAttemptRecord, DeliveryAttemptRepository, DeliveryReceipt } from '../../domain/repositories.js';
 import { toDate, type Database, type DeliveryAttemptsTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
@@ -25,6 +25,37 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
           })),
         )
         .execute();
+    },
+    async recordReceipt(handler, providerMessageId, receipt) {
+      const rows = await db
+        .updateTable('delivery_attempts')
+        .set({
+          receipt_status: receipt.status,
+          receipt_provider_status: receipt.providerStatus.slice(0, 40),
+          receipt_error_code: receipt.errorCode?.slice(0, 40) ?? null,
+          receipt_at: receipt.at.getTime(),
+        })
+        .where('site_id', '=', siteId)
+        .where('handler', '=', handler)
+        .where('provider_message_id', '=', providerMessageId)
+        // Nothing yet, or "accepted" followed by a final word: a final status stays.
+        .where((eb) =>
+          receipt.status === 'accepted'
+            ? eb('receipt_status', 'is', null)
+            : eb.or([eb('receipt_status', 'is', null), eb('receipt_status', '=', 'accepted')]),
+        )
+        .returningAll()
+        .execute();
+      const row = rows[0];
+      if (row) return { kind: 'recorded', attempt: toRecord(row) };
+      const known = await db
+        .selectFrom('delivery_attempts')
+        .select('id')
+        .where('site_id', '=', siteId)
+        .where('handler', '=', handler)
+        .where('provider_message_id', '=', providerMessageId)
+        .executeTakeFirst();
+      return known ? { kind: 'unchanged' } : { kind: 'unknown_message' };
     },
     purgeBefore: (before) => deleteInBatches(db, 'delivery_attempts', 'id', 'created_at', siteId, before),
     async forVerification(verificationId) {
@@ -59,4 +90,13 @@ const toRecord = (r: Selectable<DeliveryAttemptsTable>): DeliveryAttemptRecord =
   callouts: JSON.parse(r.callouts) as CalloutRecord[],
   country: r.country,
   createdAt: toDate(r.created_at),
+  receipt:
+    r.receipt_status === null
+      ? null
+      : {
+          status: r.receipt_status as DeliveryReceipt['status'],
+          providerStatus: r.receipt_provider_status ?? '',
+          errorCode: r.receipt_error_code,
+          at: toDate(r.receipt_at ?? r.created_at),
+        },
 });

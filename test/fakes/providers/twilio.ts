@@ -3,7 +3,7 @@
  * /work/shared/reference/sms-providers.md §1: Basic AccountSid:AuthToken matching the path, form body with To,
  * From | MessagingServiceSid and Body; 201 with the Message resource; errors `{ code, message, more_info, status }`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { startLoopbackServer, type RecordedRequest, type Reply } from '../../examples/loopback-server.js';
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from './modes.js';
 
@@ -12,7 +12,23 @@ export const TWILIO_AUTH_TOKEN = 'fake-twilio-auth-token';
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-export async function startFakeTwilioApi(): Promise<ProviderFake> {
+/** The Twilio fake, which can also call a message's StatusCallback as Twilio does. */
+export interface FakeTwilio extends ProviderFake {
+  /**
+   * Twilio's status callback for message `sid`: the documented form fields, signed with X-Twilio-Signature over the
+   * StatusCallback URL the message was sent with, POSTed to that URL's path at `reachAt` (the loopback server standing
+   * in for the public host). `sign` false leaves the signature out; `authToken` signs with another account's token;
+   * `tamper` edits the signed body.
+   */
+  sendStatus(
+    sid: string,
+    status: string,
+    reachAt: string,
+    options?: { sign?: boolean; authToken?: string; errorCode?: string; tamper?: (body: string) => string },
+  ): Promise<Response>;
+}
+
+export async function startFakeTwilioApi(): Promise<FakeTwilio> {
   const mode: FakeMode = 'success';
   const fake: Omit<ProviderFake, 'url' | 'credential' | 'requests' | 'close'> = { mode, sent: [] };
   const decide = (request: RecordedRequest): Reply => {
@@ -60,7 +76,30 @@ export async function startFakeTwilioApi(): Promise<ProviderFake> {
     };
   };
   const server = await startLoopbackServer(decide);
+  const sendStatus: FakeTwilio['sendStatus'] = async (sid, status, reachAt, options = {}) => {
+    const message = fake.sent.find((m) => m.id === sid);
+    if (!message?.callbackUrl) throw new Error(`message ${sid} was sent without a StatusCallback`);
+    const fields = new URLSearchParams({
+      SmsSid: sid,
+      SmsStatus: status,
+      MessageStatus: status,
+      To: message.to,
+      MessageSid: sid,
+      AccountSid: TWILIO_ACCOUNT_SID,
+      From: '+15005550006',
+      ApiVersion: '2010-04-01',
+      ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
+    });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+    if (options.sign !== false)
+      headers['x-twilio-signature'] = signRequest(options.authToken ?? TWILIO_AUTH_TOKEN, message.callbackUrl, fields);
+    const target = new URL(message.callbackUrl);
+    // `tamper` changes the bytes after signing, as someone replaying a captured receipt would.
+    const body = options.tamper ? options.tamper(fields.toString()) : fields.toString();
+    return fetch(reachAt + target.pathname + target.search, { method: 'POST', headers, body });
+  };
   return Object.assign(fake, {
+    sendStatus,
     url: server.url,
     credential: { url: server.url, auth: { type: 'basic' as const, username: TWILIO_ACCOUNT_SID, password: TWILIO_AUTH_TOKEN } },
     requests: server.requests,
@@ -70,4 +109,15 @@ export async function startFakeTwilioApi(): Promise<ProviderFake> {
 
 function error(status: number, code: number, message: string): Reply {
   return { status, json: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } };
+}
+
+/** Twilio's request signature: HMAC-SHA1 over the URL and each field name + value, fields sorted by name, in Base64. */
+function signRequest(authToken: string, url: string, fields: URLSearchParams): string {
+  const data =
+    url +
+    [...fields.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => name + value)
+      .join('');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
