@@ -235,7 +235,7 @@ export const siteSchema = z
       .max(3600)
       .default(0)
       .describe(
-        'When a receipt says undelivered or failed within this many seconds of the send, a new code goes out through the next handler. 0: off.',
+        'When a receipt says undelivered or failed this many seconds after a send, a new code goes out through the next handler. 0: off.',
       ),
     userDiscoveryHandler: z
       .string()
