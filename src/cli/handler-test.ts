@@ -51,7 +51,8 @@ export function registerHandler(program: Command): void {
             detail: a.detail,
             // Each HTTP call the handler made: what a support person checks first when a provider misbehaves.
             callouts: a.callouts.map((c) => `${c.method} ${c.url} ${c.status ?? 'no-answer'} ${Math.round(c.latencyMs)}ms`),
-            receipt: a.result === 'SUCCESS' && wait > 0 ? receiptText(receipt) : null,
+            // Only when asked for: without --wait-receipt no receipt can have come yet.
+            ...(wait > 0 ? { receipt: a.result === 'SUCCESS' ? receiptText(receipt) : null } : {}),
           }));
           printRows(rows, { json: options.json, empty: 'no attempt was made (the delivery deadline passed first)' });
           if (report.result !== 'SUCCESS')

@@ -39,11 +39,7 @@ export async function deliverCode(
   }
   const started = deps.timers.elapsedMs();
   const report = await dispatchAlong(deps, chain, request);
-  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));
-  for (const attempt of report.attempts) {
-    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result, country: country ?? 'unknown' });
-    deps.metrics.deliverySeconds.observe({ site: site.id, handler: attempt.handler }, attempt.latencyMs / 1000);
-  }
+  await recordAttempts(deps, site, report, country);
   if (report.result === 'SUCCESS') {
     deps.deliveryTiming.note(site.id, deps.timers.elapsedMs() - started);
     return;
@@ -51,6 +47,20 @@ export async function deliverCode(
   // A wrong number stays wrong on every channel.
   const retry = report.result === 'INVALID_PHONE_NUMBER' ? {} : { retry_after: retryAfterSeconds, ...offer() };
   throw new OtpgateError(userErrorFor(report.result), undefined, retry);
+}
+
+/** Keeps a dispatch's attempts (with the destination country) and counts them. */
+export async function recordAttempts(
+  deps: Pick<FlowDeps, 'store' | 'metrics'>,
+  site: Site,
+  report: DispatchReport,
+  country: string | null,
+): Promise<void> {
+  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));
+  for (const attempt of report.attempts) {
+    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: attempt.handler, result: attempt.result, country: country ?? 'unknown' });
+    deps.metrics.deliverySeconds.observe({ site: site.id, handler: attempt.handler }, attempt.latencyMs / 1000);
+  }
 }
 
 /** Sends along a loaded chain and reports what every attempt did. */

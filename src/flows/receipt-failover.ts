@@ -5,7 +5,7 @@ import type { Notice } from '../delivery/default-text.js';
 import type { DeliveryAttemptRecord } from '../domain/repositories.js';
 import { classify } from '../domain/verification.js';
 import { recordAudit } from './audit-trail.js';
-import { dispatchAlong, type DeliveryDeps } from './deliver-code.js';
+import { dispatchAlong, recordAttempts, type DeliveryDeps } from './deliver-code.js';
 import { noMeta, type FlowDeps, type Site } from './deps.js';
 
 export type FailoverDeps = DeliveryDeps & Pick<FlowDeps, 'store' | 'hasher' | 'metrics' | 'publicHost'>;
@@ -67,11 +67,7 @@ export async function failOverAfterReceipt(deps: FailoverDeps, site: Site, attem
     ...(notice ? { notice } : {}),
   });
   const report = await dispatchAlong(deps, next, request);
-  await store.deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country: attempt.country })));
-  for (const a of report.attempts) {
-    deps.metrics.deliveryAttempts.inc({ site: site.id, handler: a.handler, result: a.result, country: attempt.country ?? 'unknown' });
-    deps.metrics.deliverySeconds.observe({ site: site.id, handler: a.handler }, a.latencyMs / 1000);
-  }
+  await recordAttempts(deps, site, report, attempt.country);
   deps.metrics.codesSent.inc({ site: site.id, use_case: verification.useCase, delivered: 'true' });
   const delivered = report.result === 'SUCCESS';
   await recordAudit(

@@ -6,7 +6,7 @@ import type { DispatchReport } from '../delivery/dispatcher.js';
 import type { Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone, type PhoneNumber } from '../domain/phone.js';
-import { dispatchAlong, type DeliveryDeps } from './deliver-code.js';
+import { dispatchAlong, recordAttempts, type DeliveryDeps } from './deliver-code.js';
 import type { DeliveryReceipt } from '../domain/repositories.js';
 import type { FlowDeps, Site } from './deps.js';
 
@@ -18,7 +18,7 @@ const USE_CASE = 'identity_verification';
  * its attempt and `otpgate handler test --wait-receipt` and `otpgate deliveries` can show it.
  */
 export async function sendTestMessage(
-  deps: DeliveryDeps & Pick<FlowDeps, 'publicHost' | 'store'>,
+  deps: DeliveryDeps & Pick<FlowDeps, 'publicHost' | 'store' | 'metrics'>,
   site: Site,
   phone: PhoneNumber,
   channel: Channel = 'sms',
@@ -56,7 +56,7 @@ export async function sendTestMessage(
     channel,
   });
   const report = await dispatchAlong(deps, chain, request);
-  await deps.store.forSite(site.id).deliveryAttempts.insertMany(report.attempts.map((a) => ({ ...a, country })));
+  await recordAttempts(deps, site, report, country);
   return report;
 }
 
