@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { assertFails, cliOnServer, json, removeCliFixtures } from './cli-harness.js';
+import type { ReceiptRequest } from '../src/delivery/providers/receipts.js';
+import { RECEIPT_ROWS } from './providers/receipt-rows.js';
 import { pkcePair } from './support/pkce.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 import type { ProviderFake } from './fakes/providers/modes.js';
@@ -199,6 +201,57 @@ describe('otpgate handler test --wait-receipt and otpgate deliveries', () => {
       await t.close();
       await twilio.close();
     }
+  });
+});
+
+describe('every provider with receipts, through the endpoint', () => {
+  // Each row's receipts are signed for https://otp.example.com/demo/receipts/{kind}: the server's public base URL.
+  let t: TestServer;
+  before(async () => {
+    const names = Object.fromEntries(RECEIPT_ROWS.map((row) => [row.kind, `${row.kind}_cred`]));
+    t = await startTestServer({
+      server: { baseUrl: 'https://otp.example.com' },
+      namedCredentials: Object.fromEntries(RECEIPT_ROWS.map((row) => [names[row.kind], row.credential])) as never,
+      // Two sites with the same handlers: a receipt moved to the other site's URL must not pass either.
+      sites: ['demo', 'other'].map((id) => ({
+        id,
+        name: id,
+        handlers: RECEIPT_ROWS.map((row) => ({ ...row.spec, credential: names[row.kind] })),
+      })) as never,
+    });
+  });
+  after(() => t.close());
+
+  const post = (request: ReceiptRequest) => {
+    const url = new URL(request.url);
+    return fetch(t.url + url.pathname + url.search, {
+      method: request.method,
+      headers: request.headers as Record<string, string>,
+      body: request.rawBody,
+    });
+  };
+
+  for (const row of RECEIPT_ROWS)
+    test(`${row.kind}: signed is read (a message this site never sent), unsigned and tampered are refused`, async () => {
+      const signed = await post(row.signed('MSG-UNKNOWN', row.signedStatusForTamper ?? 'undelivered'));
+      assert.equal(signed.status, 200, await signed.clone().text());
+      assert.deepEqual(await signed.json(), { recorded: 0, unchanged: 0, unknown: 1 });
+      assert.equal((await post(row.unsigned('MSG-UNKNOWN', 'delivered'))).status, 401);
+      const original = row.signed('MSG-UNKNOWN', row.signedStatusForTamper ?? 'undelivered');
+      const tampered = row.tamper
+        ? row.tamper(original)
+        : { ...original, rawBody: original.rawBody.split('undelivered').join('delivered') };
+      assert.equal((await post(tampered)).status, 401);
+    });
+
+  test('vonage: a receipt delivered as GET query parameters (a dashboard setting) is read the same way', async () => {
+    const row = RECEIPT_ROWS.find((r) => r.kind === 'vonage')!;
+    const body = JSON.parse(row.signed('MSG-GET', 'delivered').rawBody) as Record<string, string>;
+    const response = await fetch(`${t.url}/demo/receipts/vonage?${new URLSearchParams(body).toString()}`);
+    assert.deepEqual(await response.json(), { recorded: 0, unchanged: 0, unknown: 1 });
+    body.status = 'failed';
+    const forged = await fetch(`${t.url}/demo/receipts/vonage?${new URLSearchParams(body).toString()}`);
+    assert.equal(forged.status, 401);
   });
 });
 

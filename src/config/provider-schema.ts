@@ -43,9 +43,15 @@ export const vonageHandlerSchema = z
   .object({
     type: z.literal('vonage'),
     ...linkOptions,
-    credential: credential.describe('Named credential: URL https://rest.nexmo.com, Basic api_key:api_secret.'),
+    credential: credential.describe(
+      'Named credential: URL https://rest.nexmo.com, Basic api_key:api_secret; its receiptSecret is the signature secret.',
+    ),
     from: sender,
     statusReport: receipts,
+    receiptSignature: z
+      .enum(['md5hash', 'md5', 'sha1', 'sha256', 'sha512'])
+      .default('sha256')
+      .describe("How the account signs delivery receipts (Vonage dashboard: signature method), with the credential's receiptSecret."),
   })
   .strict();
 
@@ -71,7 +77,9 @@ export const sinchHandlerSchema = z
   .object({
     type: z.literal('sinch'),
     ...linkOptions,
-    credential: credential.describe('Named credential: URL https://{region}.sms.api.sinch.com, Bearer API token.'),
+    credential: credential.describe(
+      'Named credential: URL https://{region}.sms.api.sinch.com, Bearer API token; its receiptSecret is the callback HMAC secret.',
+    ),
     servicePlanId: z
       .string()
       .regex(/^[A-Za-z0-9]{8,64}$/, 'a Sinch service plan id')

@@ -609,6 +609,13 @@ export const configSchema = z
               .min(1)
               .optional()
               .describe("The sites whose handlers may call it (absent: every site); another site's callout is refused."),
+            receiptSecret: z
+              .string()
+              .min(8)
+              .optional()
+              .describe(
+                "The provider account's secret for signed delivery receipts (Vonage signature secret, Sinch webhook secret); never sent.",
+              ),
           })
           .strict(),
       )

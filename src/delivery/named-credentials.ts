@@ -24,6 +24,8 @@ export interface NamedCredential {
   auth: CredentialAuth;
   /** The sites whose handlers may call it; absent: every site. */
   sites?: readonly string[] | undefined;
+  /** The account's secret for checking signed delivery receipts, where the provider signs them with one of their own. */
+  receiptSecret?: string | undefined;
 }
 
 export type NamedCredentials = ReadonlyMap<string, NamedCredential>;
