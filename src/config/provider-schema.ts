@@ -89,8 +89,24 @@ export const sinchHandlerSchema = z
   })
   .strict();
 
+export const telesignHandlerSchema = z
+  .object({
+    type: z.literal('telesign'),
+    ...linkOptions,
+    credential: credential.describe('Named credential: URL https://rest-ww.telesign.com, Basic customer_id:api_key.'),
+    from: sender.optional().describe('sender_id: a sender id Telesign has allowed for the account (optional).'),
+    callbackUrl: receipts,
+  })
+  .strict();
+
 /** Every provider kind's schema, spread into the handler union of schema.ts. */
-export const providerHandlerSchemas = [twilioHandlerSchema, vonageHandlerSchema, plivoHandlerSchema, sinchHandlerSchema] as const;
+export const providerHandlerSchemas = [
+  twilioHandlerSchema,
+  vonageHandlerSchema,
+  plivoHandlerSchema,
+  sinchHandlerSchema,
+  telesignHandlerSchema,
+] as const;
 
 export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;
 export type ProviderKind = ProviderHandlerSpec['type'];

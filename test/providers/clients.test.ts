@@ -10,6 +10,7 @@ import { asOutcome, CODE, deliveryContext, deliveryRequest } from '../examples/d
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from '../fakes/providers/modes.js';
 import { PLIVO_AUTH_ID, startFakePlivoApi } from '../fakes/providers/plivo.js';
 import { SINCH_SERVICE_PLAN, startFakeSinchApi } from '../fakes/providers/sinch.js';
+import { startFakeTelesignApi } from '../fakes/providers/telesign.js';
 import { startFakeVonageApi } from '../fakes/providers/vonage.js';
 import { startFakeTwilioApi, TWILIO_ACCOUNT_SID } from '../fakes/providers/twilio.js';
 
@@ -44,6 +45,11 @@ export const PROVIDER_ROWS: ProviderRow[] = [
     kind: 'sinch',
     start: startFakeSinchApi,
     config: { type: 'sinch', credential: 'Provider_Test', servicePlanId: SINCH_SERVICE_PLAN, from: '+14155550000', callbackUrl: true },
+  },
+  {
+    kind: 'telesign',
+    start: startFakeTelesignApi,
+    config: { type: 'telesign', credential: 'Provider_Test', callbackUrl: true },
   },
 ];
 

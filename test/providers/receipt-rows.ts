@@ -8,9 +8,11 @@ import type { NamedCredential } from '../../src/delivery/named-credentials.js';
 import type { ReceiptRequest } from '../../src/delivery/providers/receipts.js';
 import { plivoSignature } from '../../src/delivery/providers/plivo.js';
 import { sinchSignature } from '../../src/delivery/providers/sinch.js';
+import { telesignCallbackSignature } from '../../src/delivery/providers/telesign.js';
 import { twilioSignature } from '../../src/delivery/providers/twilio.js';
 import { vonageSignature } from '../../src/delivery/providers/vonage.js';
 import { SINCH_SERVICE_PLAN } from '../fakes/providers/sinch.js';
+import { TELESIGN_API_KEY, TELESIGN_CUSTOMER_ID } from '../fakes/providers/telesign.js';
 import { VONAGE_API_KEY, VONAGE_API_SECRET } from '../fakes/providers/vonage.js';
 import { PLIVO_AUTH_ID, PLIVO_AUTH_TOKEN } from '../fakes/providers/plivo.js';
 import { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from '../fakes/providers/twilio.js';
@@ -192,10 +194,46 @@ export const RECEIPT_ROWS: ReceiptRow[] = [
       ['Rejected', 'failed'],
     ],
   },
+  {
+    kind: 'telesign',
+    spec: { type: 'telesign', credential: 'TS', callbackUrl: true },
+    credential: { url: 'http://unused', auth: { type: 'basic', username: TELESIGN_CUSTOMER_ID, password: TELESIGN_API_KEY } },
+    signed: (id, code) => telesignReport(id, code, true),
+    unsigned: (id, code) => telesignReport(id, code, false),
+    // 207 (handset error) turned 200 (delivered): the signature covers the body.
+    tamper: (request) => ({ ...request, rawBody: request.rawBody.replace('"code":207', '"code":200') }),
+    signedStatusForTamper: '207',
+    errorCode: (code) => (['207', '229', '507'].includes(code) ? code : null),
+    statuses: [
+      ['290', 'accepted'],
+      ['203', 'accepted'],
+      ['200', 'delivered'],
+      ['207', 'undelivered'],
+      ['229', 'failed'],
+      ['507', 'failed'],
+    ],
+  },
 ];
 
 /** Sinch's delivery report codes for the statuses above (400 queued, 401 dispatched, 406 expiry, 408 reject, 0 delivered). */
 const SINCH_CODES: Record<string, number> = { Queued: 400, Dispatched: 401, Delivered: 0, Expired: 406, Rejected: 408, Failed: 402 };
+
+/** A Telesign delivery report as its callback sends it: JSON, signed in Authorization and X-TS-Authorization. */
+function telesignReport(id: string, code: string, sign: boolean): ReceiptRequest {
+  const rawBody = JSON.stringify({
+    reference_id: id,
+    external_id: 'verification-id',
+    submit_timestamp: '2026-12-05T01:01:00.000000Z',
+    status: { code: Number(code), description: 'status', updated_on: '2026-12-05T01:01:05.000000Z' },
+  });
+  const auth = `TSA ${TELESIGN_CUSTOMER_ID}:${telesignCallbackSignature(TELESIGN_API_KEY, rawBody)}`;
+  return {
+    url: 'https://otp.example.com/demo/receipts/telesign',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(sign ? { authorization: auth, 'x-ts-authorization': auth } : {}) },
+    rawBody,
+  };
+}
 
 function vonageRequest(params: Record<string, string>): ReceiptRequest {
   return {

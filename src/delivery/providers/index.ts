@@ -8,6 +8,7 @@ import type { NamedCredential } from '../named-credentials.js';
 import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
 import { plivo } from './plivo.js';
 import { sinch } from './sinch.js';
+import { telesign } from './telesign.js';
 import { twilio } from './twilio.js';
 import { vonage } from './vonage.js';
 
@@ -30,6 +31,7 @@ export const PROVIDERS: Registry = {
   vonage,
   plivo,
   sinch,
+  telesign,
 };
 
 /** Whether a configured handler is one of the built-in provider kinds. */
