@@ -33,6 +33,7 @@ import type { FlowDeps, RequestMeta } from './flows/deps.js';
 import { createSiteDirectory, type SiteDirectory } from './flows/site-directory.js';
 import { createSiteHooks } from './flows/site-hooks.js';
 import { acceptReceipt } from './flows/delivery-receipts.js';
+import { receiptToken } from './delivery/providers/receipts.js';
 import { createUseCases, type UseCases } from './flows/use-cases.js';
 import { createUserManagement, type UserManagement } from './flows/user-management.js';
 import { buildServer } from './http/server.js';
@@ -131,8 +132,12 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       elapsedMs: systemTimers.elapsedMs,
       // Receipts come back to this instance's public address: without a configured baseUrl the provider could not reach it.
       providers: {
-        receiptUrl: (siteId, handler) =>
-          config.server.baseUrl ? `${base}/${encodeURIComponent(siteId)}/receipts/${encodeURIComponent(handler)}` : null,
+        receiptUrl: (siteId, handler, tokenFrom) => {
+          if (!config.server.baseUrl) return null;
+          const url = `${base}/${encodeURIComponent(siteId)}/receipts/${encodeURIComponent(handler)}`;
+          const secret = tokenFrom === undefined ? undefined : config.namedCredentials[tokenFrom]?.receiptSecret;
+          return secret === undefined ? url : `${url}?token=${receiptToken(secret, siteId, handler)}`;
+        },
       },
       onBreakerChange: (site, handler, state) => {
         metrics.breakerChanges.inc({ site, handler, state });

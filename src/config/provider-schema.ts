@@ -99,6 +99,23 @@ export const telesignHandlerSchema = z
   })
   .strict();
 
+export const infobipHandlerSchema = z
+  .object({
+    type: z.literal('infobip'),
+    ...linkOptions,
+    credential: credential.describe(
+      'Named credential: URL https://{your-base}.api.infobip.com, auth { type: header, name: authorization, value: "App KEY" }.',
+    ),
+    from: sender,
+    notifyUrl: receipts,
+    receiptCredential: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .optional()
+      .describe('Named credential whose receiptSecret makes the token in the receipt URL (Infobip signs nothing); default: credential.'),
+  })
+  .strict();
+
 /** Every provider kind's schema, spread into the handler union of schema.ts. */
 export const providerHandlerSchemas = [
   twilioHandlerSchema,
@@ -106,6 +123,7 @@ export const providerHandlerSchemas = [
   plivoHandlerSchema,
   sinchHandlerSchema,
   telesignHandlerSchema,
+  infobipHandlerSchema,
 ] as const;
 
 export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;

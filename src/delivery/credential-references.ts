@@ -38,8 +38,11 @@ export function unknownCredentialProblems(config: CredentialCheckInput): string[
 
 /** [path within the spec, credential name] for each reference a handler spec makes. */
 export function credentialReferences(spec: HandlerSpec): [string, string][] {
-  // A built-in kind (webhook, a provider) names the one credential it calls.
-  if ('credential' in spec && typeof spec.credential === 'string') return [['credential', spec.credential]];
+  // A built-in kind (webhook, a provider) names the one credential it calls, and maybe one its receipts are checked with.
+  if ('credential' in spec && typeof spec.credential === 'string') {
+    const receipts = 'receiptCredential' in spec && typeof spec.receiptCredential === 'string' ? spec.receiptCredential : undefined;
+    return [['credential', spec.credential], ...(receipts ? [['receiptCredential', receipts] as [string, string]] : [])];
+  }
   if (spec.type === 'http') return calloutsIn(spec.url, 'url');
   if (spec.type !== 'module') return [];
   const declared = (spec.credentials ?? []).map((name, k): [string, string] => [`credentials.${k}`, name]);

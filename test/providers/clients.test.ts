@@ -10,6 +10,7 @@ import { asOutcome, CODE, deliveryContext, deliveryRequest } from '../examples/d
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from '../fakes/providers/modes.js';
 import { PLIVO_AUTH_ID, startFakePlivoApi } from '../fakes/providers/plivo.js';
 import { SINCH_SERVICE_PLAN, startFakeSinchApi } from '../fakes/providers/sinch.js';
+import { startFakeInfobipApi } from '../fakes/providers/infobip.js';
 import { startFakeTelesignApi } from '../fakes/providers/telesign.js';
 import { startFakeVonageApi } from '../fakes/providers/vonage.js';
 import { startFakeTwilioApi, TWILIO_ACCOUNT_SID } from '../fakes/providers/twilio.js';
@@ -50,6 +51,13 @@ export const PROVIDER_ROWS: ProviderRow[] = [
     kind: 'telesign',
     start: startFakeTelesignApi,
     config: { type: 'telesign', credential: 'Provider_Test', callbackUrl: true },
+  },
+  {
+    kind: 'infobip',
+    start: startFakeInfobipApi,
+    config: { type: 'infobip', credential: 'Provider_Test', from: 'Acme', notifyUrl: true },
+    // Infobip sends no Retry-After; the client waits the 1 s its per-second limits imply.
+    rateLimitWaitMs: 1000,
   },
 ];
 

@@ -5,7 +5,7 @@
  */
 import type { ProviderHandlerSpec } from '../../src/config/provider-schema.js';
 import type { NamedCredential } from '../../src/delivery/named-credentials.js';
-import type { ReceiptRequest } from '../../src/delivery/providers/receipts.js';
+import { receiptToken, type ReceiptRequest } from '../../src/delivery/providers/receipts.js';
 import { plivoSignature } from '../../src/delivery/providers/plivo.js';
 import { sinchSignature } from '../../src/delivery/providers/sinch.js';
 import { telesignCallbackSignature } from '../../src/delivery/providers/telesign.js';
@@ -20,6 +20,7 @@ import { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from '../fakes/providers/twilio
 const URL_ = 'https://otp.example.com/demo/receipts/twilio';
 const VONAGE_SECRET = 'vonage-signature-secret';
 const SINCH_SECRET = 'sinch-webhook-secret';
+const INFOBIP_RECEIPT_SECRET = 'infobip-receipt-secret';
 
 export interface ReceiptRow {
   kind: ProviderHandlerSpec['type'];
@@ -35,6 +36,8 @@ export interface ReceiptRow {
   statuses: [string, string][];
   /** The status word of the signed receipt that `tamper` alters; default undelivered. */
   signedStatusForTamper?: string;
+  /** The provider status kept for a status word; default the word itself. */
+  providerStatus?: (word: string) => string;
   /** The error code read from the signed receipt of a status word; default none. */
   errorCode?: (word: string) => string | null;
   /** Helper for rows whose signature covers a parameter set (Vonage). */
@@ -213,7 +216,58 @@ export const RECEIPT_ROWS: ReceiptRow[] = [
       ['507', 'failed'],
     ],
   },
+  {
+    kind: 'infobip',
+    spec: { type: 'infobip', credential: 'IB', from: 'Acme', notifyUrl: true },
+    credential: {
+      url: 'http://unused',
+      auth: { type: 'header', name: 'authorization', value: 'App key' },
+      receiptSecret: INFOBIP_RECEIPT_SECRET,
+    },
+    // Infobip signs nothing: the token otpgate put in the notifyUrl is what proves the sender saw that URL.
+    signed: (id, group) => infobipReport(id, group, `?token=${receiptToken(INFOBIP_RECEIPT_SECRET, 'demo', 'infobip')}`),
+    unsigned: (id, group) => infobipReport(id, group, ''),
+    // A token made for one site's URL must not pass on another's.
+    tamper: (request) => ({ ...request, url: request.url.replace('/demo/', '/other/') }),
+    signedStatusForTamper: 'UNDELIVERABLE',
+    // The status name (DELIVERED_TO_HANDSET, ...) says more than its group.
+    providerStatus: (group) => `${group}_STATUS`,
+    errorCode: (group) => (group === 'UNDELIVERABLE' || group === 'REJECTED' ? 'EC_ABSENT_SUBSCRIBER' : null),
+    statuses: [
+      ['PENDING', 'accepted'],
+      ['DELIVERED', 'delivered'],
+      ['UNDELIVERABLE', 'undelivered'],
+      ['EXPIRED', 'undelivered'],
+      ['REJECTED', 'failed'],
+    ],
+  },
 ];
+
+/** An Infobip delivery report (v2 `results[]`), to the receipt URL with `query`. */
+function infobipReport(id: string, group: string, query: string): ReceiptRequest {
+  const failed = group === 'UNDELIVERABLE' || group === 'REJECTED';
+  return {
+    url: `https://otp.example.com/demo/receipts/infobip${query}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    rawBody: JSON.stringify({
+      results: [
+        {
+          bulkId: 'bulk-1',
+          messageId: id,
+          to: '14155550101',
+          sentAt: '2026-12-05T01:01:00.000+0000',
+          doneAt: '2026-12-05T01:01:04.000+0000',
+          smsCount: 1,
+          status: { groupId: 3, groupName: group, id: 5, name: `${group}_STATUS`, description: group },
+          error: failed
+            ? { groupId: 1, groupName: 'HANDSET_ERRORS', id: 27, name: 'EC_ABSENT_SUBSCRIBER', description: 'absent', permanent: false }
+            : { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
+        },
+      ],
+    }),
+  };
+}
 
 /** Sinch's delivery report codes for the statuses above (400 queued, 401 dispatched, 406 expiry, 408 reject, 0 delivered). */
 const SINCH_CODES: Record<string, number> = { Queued: 400, Dispatched: 401, Delivered: 0, Expired: 406, Rejected: 408, Failed: 402 };

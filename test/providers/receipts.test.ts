@@ -27,7 +27,14 @@ for (const row of RECEIPT_ROWS) {
       test(`a signed "${word}" receipt reads as ${status} for its message`, () => {
         assert.deepEqual(parse(row.signed('MSG-1', word)), {
           ok: true,
-          receipts: [{ providerMessageId: 'MSG-1', status, providerStatus: word, errorCode: row.errorCode?.(word) ?? null }],
+          receipts: [
+            {
+              providerMessageId: 'MSG-1',
+              status,
+              providerStatus: row.providerStatus?.(word) ?? word,
+              errorCode: row.errorCode?.(word) ?? null,
+            },
+          ],
         });
       });
 

@@ -6,6 +6,7 @@ import type { ProviderHandlerSpec, ProviderKind } from '../../config/provider-sc
 import type { OneTimePasswordDeliveryHandler } from '../contract.js';
 import type { NamedCredential } from '../named-credentials.js';
 import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
+import { infobip } from './infobip.js';
 import { plivo } from './plivo.js';
 import { sinch } from './sinch.js';
 import { telesign } from './telesign.js';
@@ -14,8 +15,12 @@ import { vonage } from './vonage.js';
 
 /** What a provider handler may use besides its spec: the receipt URL to hand the provider with each message. */
 export interface ProviderServices {
-  /** otpgate's receipt endpoint for this site and handler; null when no server.baseUrl is configured. */
-  receiptUrl(siteId: string, handler: string): string | null;
+  /**
+   * otpgate's receipt endpoint for this site and handler; null when no server.baseUrl is configured. With
+   * `tokenFrom` (a named credential with a receiptSecret), the URL carries a token derived from that secret, for
+   * providers that sign nothing (receiptToken).
+   */
+  receiptUrl(siteId: string, handler: string, tokenFrom?: string): string | null;
 }
 
 export interface ProviderModule<S extends ProviderHandlerSpec = ProviderHandlerSpec> {
@@ -32,6 +37,7 @@ export const PROVIDERS: Registry = {
   plivo,
   sinch,
   telesign,
+  infobip,
 };
 
 /** Whether a configured handler is one of the built-in provider kinds. */

@@ -2,7 +2,7 @@
  * Delivery receipts as a provider module reads them: the raw callback in, after its signature or credential is
  * checked as the provider documents, the statuses out, normalised to otpgate's four.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NamedCredential } from '../named-credentials.js';
 
 export const RECEIPT_STATUSES = ['accepted', 'delivered', 'undelivered', 'failed'] as const;
@@ -37,4 +37,21 @@ export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * For providers that do not sign their callbacks: a token in the receipt URL, HMAC-SHA256 of `site/handler` under
+ * the credential's receiptSecret (base64url). Only someone who saw a URL otpgate sent to the provider knows it.
+ */
+export function receiptToken(secret: string, siteId: string, handler: string): string {
+  return createHmac('sha256', secret).update(`${siteId}/${handler}`, 'utf8').digest('base64url');
+}
+
+/** Whether a receipt's URL carries the right token for the site and handler its path names. */
+export function hasReceiptToken(request: ReceiptRequest, secret: string): boolean | 'absent' {
+  const url = new URL(request.url);
+  const token = url.searchParams.get('token');
+  if (!token) return 'absent';
+  const [siteId, , handler] = url.pathname.split('/').slice(-3).map(decodeURIComponent);
+  return safeEqual(receiptToken(secret, siteId ?? '', handler ?? ''), token);
 }
