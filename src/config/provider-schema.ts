@@ -116,6 +116,21 @@ export const infobipHandlerSchema = z
   })
   .strict();
 
+export const birdHandlerSchema = z
+  .object({
+    type: z.literal('bird'),
+    ...linkOptions,
+    credential: credential.describe(
+      "Named credential: URL https://rest.messagebird.com, auth { type: header, name: authorization, value: 'AccessKey KEY' }.",
+    ),
+    from: z
+      .string()
+      .regex(/^(\+?\d{1,17}|[A-Za-z0-9 ]{1,11})$/, 'a number or up to 11 letters and digits')
+      .describe('originator: a number of the account, or an alphanumeric sender of up to 11 characters.'),
+    reportUrl: receipts,
+  })
+  .strict();
+
 /** Every provider kind's schema, spread into the handler union of schema.ts. */
 export const providerHandlerSchemas = [
   twilioHandlerSchema,
@@ -124,6 +139,7 @@ export const providerHandlerSchemas = [
   sinchHandlerSchema,
   telesignHandlerSchema,
   infobipHandlerSchema,
+  birdHandlerSchema,
 ] as const;
 
 export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;

@@ -33,7 +33,7 @@ export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: stri
     throw new OtpgateError('server_error');
   }
   const count = (outcome: string) => deps.metrics.deliveryReceipts.inc({ site: site.id, handler, outcome });
-  const verdict = read(request, credential);
+  const verdict = await read(request, credential);
   if (!verdict.ok) {
     count(verdict.reason);
     if (verdict.reason === 'malformed')

@@ -10,6 +10,7 @@ import { asOutcome, CODE, deliveryContext, deliveryRequest } from '../examples/d
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from '../fakes/providers/modes.js';
 import { PLIVO_AUTH_ID, startFakePlivoApi } from '../fakes/providers/plivo.js';
 import { SINCH_SERVICE_PLAN, startFakeSinchApi } from '../fakes/providers/sinch.js';
+import { startFakeBirdApi } from '../fakes/providers/bird.js';
 import { startFakeInfobipApi } from '../fakes/providers/infobip.js';
 import { startFakeTelesignApi } from '../fakes/providers/telesign.js';
 import { startFakeVonageApi } from '../fakes/providers/vonage.js';
@@ -58,6 +59,11 @@ export const PROVIDER_ROWS: ProviderRow[] = [
     config: { type: 'infobip', credential: 'Provider_Test', from: 'Acme', notifyUrl: true },
     // Infobip sends no Retry-After; the client waits the 1 s its per-second limits imply.
     rateLimitWaitMs: 1000,
+  },
+  {
+    kind: 'bird',
+    start: startFakeBirdApi,
+    config: { type: 'bird', credential: 'Provider_Test', from: 'Acme', reportUrl: true },
   },
 ];
 

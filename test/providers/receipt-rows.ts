@@ -3,6 +3,7 @@
  * a tamper its signature must catch, and the status words. Used by the parser tests (receipts.test.ts) and by the
  * endpoint test (test/delivery-receipts.test.ts). Add yours here.
  */
+import { createHash, createHmac } from 'node:crypto';
 import type { ProviderHandlerSpec } from '../../src/config/provider-schema.js';
 import type { NamedCredential } from '../../src/delivery/named-credentials.js';
 import { receiptToken, type ReceiptRequest } from '../../src/delivery/providers/receipts.js';
@@ -21,6 +22,7 @@ const URL_ = 'https://otp.example.com/demo/receipts/twilio';
 const VONAGE_SECRET = 'vonage-signature-secret';
 const SINCH_SECRET = 'sinch-webhook-secret';
 const INFOBIP_RECEIPT_SECRET = 'infobip-receipt-secret';
+const BIRD_SIGNING_KEY = 'bird-signing-key-0123456789';
 
 export interface ReceiptRow {
   kind: ProviderHandlerSpec['type'];
@@ -241,7 +243,57 @@ export const RECEIPT_ROWS: ReceiptRow[] = [
       ['REJECTED', 'failed'],
     ],
   },
+  {
+    kind: 'bird',
+    spec: { type: 'bird', credential: 'MB', from: 'Acme', reportUrl: true },
+    credential: {
+      url: 'http://unused',
+      auth: { type: 'header', name: 'authorization', value: 'AccessKey key' },
+      receiptSecret: BIRD_SIGNING_KEY,
+    },
+    // MessageBird's report is a GET; the JWT's url_hash covers the query, so a changed status must fail.
+    signed: (id, status) => birdReport(id, status, true),
+    unsigned: (id, status) => birdReport(id, status, false),
+    tamper: (request) => ({ ...request, url: request.url.replace('status=delivery_failed', 'status=delivered') }),
+    signedStatusForTamper: 'delivery_failed',
+    statuses: [
+      ['sent', 'accepted'],
+      ['buffered', 'accepted'],
+      ['delivered', 'delivered'],
+      ['expired', 'undelivered'],
+      ['delivery_failed', 'failed'],
+    ],
+  },
 ];
+
+/** MessageBird's delivery report: a GET with the status in the query, signed by MessageBird-Signature-JWT. */
+function birdReport(id: string, status: string, sign: boolean): ReceiptRequest {
+  const query = new URLSearchParams({
+    id,
+    reference: 'verification-id',
+    recipient: '14155550101',
+    status,
+    statusDatetime: '2026-12-05T01:01:04+00:00',
+  });
+  const url = `https://otp.example.com/demo/receipts/bird?${query.toString()}`;
+  return { url, method: 'GET', headers: sign ? { 'messagebird-signature-jwt': birdJwt(url) } : {}, rawBody: '' };
+}
+
+/** HS256 JWT as MessageBird makes it (iss, nbf, exp, jti, url_hash), made by hand so the test does not reuse the reader's library. */
+function birdJwt(url: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = part({ alg: 'HS256', typ: 'JWT' });
+  const claims = part({
+    iss: 'MessageBird',
+    nbf: now,
+    exp: now + 60,
+    jti: `jti-${now}`,
+    url_hash: createHash('sha256').update(url).digest('hex'),
+  });
+  const signature = createHmac('sha256', BIRD_SIGNING_KEY).update(`${head}.${claims}`).digest('base64url');
+  return `${head}.${claims}.${signature}`;
+}
 
 /** An Infobip delivery report (v2 `results[]`), to the receipt URL with `query`. */
 function infobipReport(id: string, group: string, query: string): ReceiptRequest {

@@ -17,15 +17,15 @@ const tamper = (request: ReceiptRequest, from: string, to: string): ReceiptReque
 
 for (const row of RECEIPT_ROWS) {
   describe(`${row.kind} receipts`, () => {
-    const parse = (request: ReceiptRequest) => {
+    const parse = async (request: ReceiptRequest) => {
       const read = receiptReaderFor(row.spec);
       assert.ok(read, `${row.kind} reads receipts`);
       return read(request, row.credential);
     };
 
     for (const [word, status] of row.statuses)
-      test(`a signed "${word}" receipt reads as ${status} for its message`, () => {
-        assert.deepEqual(parse(row.signed('MSG-1', word)), {
+      test(`a signed "${word}" receipt reads as ${status} for its message`, async () => {
+        assert.deepEqual(await parse(row.signed('MSG-1', word)), {
           ok: true,
           receipts: [
             {
@@ -38,13 +38,13 @@ for (const row of RECEIPT_ROWS) {
         });
       });
 
-    test('an unsigned receipt is refused', () => {
-      assert.deepEqual(parse(row.unsigned('MSG-1', 'delivered')), { ok: false, reason: 'unsigned' });
+    test('an unsigned receipt is refused', async () => {
+      assert.deepEqual(await parse(row.unsigned('MSG-1', 'delivered')), { ok: false, reason: 'unsigned' });
     });
 
-    test('a tampered receipt is refused', () => {
+    test('a tampered receipt is refused', async () => {
       const signed = row.signed('MSG-1', row.signedStatusForTamper ?? 'undelivered');
-      assert.deepEqual(parse(row.tamper ? row.tamper(signed) : tamper(signed, 'undelivered', 'delivered')), {
+      assert.deepEqual(await parse(row.tamper ? row.tamper(signed) : tamper(signed, 'undelivered', 'delivered')), {
         ok: false,
         reason: 'bad_signature',
       });

@@ -6,6 +6,7 @@ import type { ProviderHandlerSpec, ProviderKind } from '../../config/provider-sc
 import type { OneTimePasswordDeliveryHandler } from '../contract.js';
 import type { NamedCredential } from '../named-credentials.js';
 import type { ReceiptParser, ReceiptRequest, ReceiptVerdict } from './receipts.js';
+import { bird } from './bird.js';
 import { infobip } from './infobip.js';
 import { plivo } from './plivo.js';
 import { sinch } from './sinch.js';
@@ -38,6 +39,7 @@ export const PROVIDERS: Registry = {
   sinch,
   telesign,
   infobip,
+  bird,
 };
 
 /** Whether a configured handler is one of the built-in provider kinds. */
@@ -61,7 +63,7 @@ export function createProviderHandler(spec: ProviderHandlerSpec, services: Provi
 /** The receipt reader of a provider link, bound to its spec; undefined when the provider sends no receipts. */
 export function receiptReaderFor(
   spec: ProviderHandlerSpec,
-): ((request: ReceiptRequest, credential: NamedCredential) => ReceiptVerdict) | undefined {
+): ((request: ReceiptRequest, credential: NamedCredential) => ReceiptVerdict | Promise<ReceiptVerdict>) | undefined {
   const parser = moduleOf(spec).receipt;
   return parser && ((request, credential) => parser(request, spec, credential));
 }

@@ -30,7 +30,7 @@ export type ReceiptVerdict =
   { ok: true; receipts: NormalisedReceipt[] } | { ok: false; reason: 'unsigned' | 'bad_signature' | 'malformed' };
 
 /** What a provider module exports to read its receipts; `credential` is the handler's named credential. */
-export type ReceiptParser<S> = (request: ReceiptRequest, spec: S, credential: NamedCredential) => ReceiptVerdict;
+export type ReceiptParser<S> = (request: ReceiptRequest, spec: S, credential: NamedCredential) => ReceiptVerdict | Promise<ReceiptVerdict>;
 
 /** Constant-time equality of two strings (a length difference is not secret). */
 export function safeEqual(a: string, b: string): boolean {
