@@ -21,7 +21,7 @@ export async function startFakeBirdApi(): Promise<ProviderFake> {
     const body = (json ? JSON.parse(request.rawBody || '{}') : {}) as {
       originator?: string;
       body?: string;
-      recipients?: unknown[];
+      recipients?: (string | number)[];
       reportUrl?: string;
       reference?: string;
     };
