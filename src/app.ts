@@ -23,7 +23,7 @@ import { hashSecret, verifySecret } from './crypto/secret-hash.js';
 import { createChainResolver } from './delivery/chain.js';
 import { unknownCredentialProblems } from './delivery/credential-references.js';
 import { createHttpClient } from './delivery/http-client.js';
-import type { NamedCredential } from './delivery/named-credentials.js';
+import { credentialFor, type NamedCredential } from './delivery/named-credentials.js';
 import { systemClock, systemTimers, type Clock } from './domain/clock.js';
 import type { Store } from './domain/repositories.js';
 import { createSendGuards } from './flows/send-guards.js';
@@ -120,6 +120,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const httpClient = createHttpClient();
   // Node's own metrics only where something may scrape them (each set watches the event loop).
   const metrics = createMetrics({ nodeDefaults: config.metrics.token !== null });
+  const credentials = new Map<string, NamedCredential>(Object.entries(config.namedCredentials));
   const flowDeps: FlowDeps = {
     store,
     clock,
@@ -138,6 +139,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
           const secret = tokenFrom === undefined ? undefined : config.namedCredentials[tokenFrom]?.receiptSecret;
           return secret === undefined ? url : `${url}?token=${receiptToken(secret, siteId, handler)}`;
         },
+        credential: (siteId, name) => credentialFor(credentials, name, siteId),
       },
       onBreakerChange: (site, handler, state) => {
         metrics.breakerChanges.inc({ site, handler, state });
@@ -150,7 +152,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       },
     }),
     hooks: createSiteHooks(),
-    credentials: new Map<string, NamedCredential>(Object.entries(config.namedCredentials)),
+    credentials,
     calloutFetch: httpClient.fetch,
     captcha: createCaptchaVerifier({ fetch: httpClient.fetch }),
     deliverySettings: { deadlineMs: config.delivery.deadlineMs, retries: config.delivery.retries, backoffMs: config.delivery.backoffMs },

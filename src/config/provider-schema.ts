@@ -131,6 +131,36 @@ export const birdHandlerSchema = z
   })
   .strict();
 
+export const snsHandlerSchema = z
+  .object({
+    type: z.literal('sns'),
+    ...linkOptions,
+    credential: credential.describe(
+      'Named credential: URL https://sns.{region}.amazonaws.com (the endpoint), Basic access key id : secret access key.',
+    ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
+      .describe('The AWS region the endpoint is in (SigV4 signs for it).'),
+    smsType: z.enum(['Transactional', 'Promotional']).default('Transactional').describe('AWS.SNS.SMS.SMSType: Transactional for codes.'),
+    senderId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,11}$/)
+      .optional()
+      .describe('AWS.SNS.SMS.SenderID, where the destination country supports one.'),
+    originationNumber: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/)
+      .optional()
+      .describe('AWS.MM.SMS.OriginationNumber: an E.164 number of the account.'),
+    maxPrice: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .optional()
+      .describe('AWS.SNS.SMS.MaxPrice in USD per message.'),
+  })
+  .strict();
+
 /** Every provider kind's schema, spread into the handler union of schema.ts. */
 export const providerHandlerSchemas = [
   twilioHandlerSchema,
@@ -140,6 +170,7 @@ export const providerHandlerSchemas = [
   telesignHandlerSchema,
   infobipHandlerSchema,
   birdHandlerSchema,
+  snsHandlerSchema,
 ] as const;
 
 export type ProviderHandlerSpec = z.output<(typeof providerHandlerSchemas)[number]>;

@@ -7,6 +7,7 @@ import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerListener, type Circu
 import type { OneTimePasswordDeliveryHandler } from './contract.js';
 import type { ChainLink } from './dispatcher.js';
 import { loadModuleExport, moduleName } from './module-loader.js';
+import { UnknownNamedCredentialError } from './named-credentials.js';
 import { createProviderHandler, providerLinkName, type ProviderServices } from './providers/index.js';
 
 export interface ChainSettings {
@@ -23,7 +24,12 @@ export interface ChainSettings {
   providers?: ProviderServices;
 }
 
-const NO_RECEIPT_URL: ProviderServices = { receiptUrl: () => null };
+const NO_RECEIPT_URL: ProviderServices = {
+  receiptUrl: () => null,
+  credential: (_siteId, name) => {
+    throw new UnknownNamedCredentialError(name);
+  },
+};
 
 const isHandler = (v: unknown): v is OneTimePasswordDeliveryHandler =>
   !!v && typeof (v as OneTimePasswordDeliveryHandler).sendOneTimePassword === 'function';

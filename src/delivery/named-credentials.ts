@@ -54,6 +54,14 @@ export function parseCalloutTarget(target: string): { name: string; path: string
   return { name: cut === -1 ? rest : rest.slice(0, cut), path: cut === -1 ? '' : rest.slice(cut) };
 }
 
+/** The credential `name` as `siteId` may use it: missing, or limited to other sites, is UnknownNamedCredentialError. */
+export function credentialFor(credentials: NamedCredentials, name: string, siteId: string): NamedCredential {
+  const credential = credentials.get(name);
+  if (!credential) throw new UnknownNamedCredentialError(name);
+  if (credential.sites && !credential.sites.includes(siteId)) throw new UnknownNamedCredentialError(name, siteId);
+  return credential;
+}
+
 /**
  * Resolves `callout:NAME/rest` to the credential's URL + rest and the headers its auth scheme adds, for a handler
  * of `siteId`: a credential limited to other sites is refused, so one site's handler cannot spend another's account.
@@ -67,9 +75,7 @@ export function resolveCallout(
   const parsed = parseCalloutTarget(target);
   if (!parsed) return { url: target, headers: {} };
   const { name, path } = parsed;
-  const credential = credentials.get(name);
-  if (!credential) throw new UnknownNamedCredentialError(name);
-  if (credential.sites && !credential.sites.includes(siteId)) throw new UnknownNamedCredentialError(name, siteId);
+  const credential = credentialFor(credentials, name, siteId);
   const base = credential.url.replace(/\/+$/, '');
   return { url: base + path, headers: authHeaders(credential.auth, message) };
 }

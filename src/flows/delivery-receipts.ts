@@ -1,5 +1,6 @@
 import { isProviderSpec, providerLinkName, receiptCredentialName, receiptReaderFor } from '../delivery/providers/index.js';
 import type { ReceiptRequest } from '../delivery/providers/receipts.js';
+import { credentialFor } from '../delivery/named-credentials.js';
 import { OtpgateError } from '../domain/errors.js';
 import type { FlowDeps, Site } from './deps.js';
 import { failOverAfterReceipt, type FailoverDeps } from './receipt-failover.js';
@@ -23,8 +24,8 @@ export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: stri
   const read = spec && isProviderSpec(spec) ? receiptReaderFor(spec) : undefined;
   if (!spec || !isProviderSpec(spec) || !read) throw new OtpgateError('handler_not_found');
   const credentialName = receiptCredentialName(spec);
-  const credential = deps.credentials.get(credentialName);
-  if (!credential || (credential.sites && !credential.sites.includes(site.id))) {
+  const credential = lookUp(() => credentialFor(deps.credentials, credentialName, site.id));
+  if (!credential) {
     // Startup checks every handler's credential, so this is a config edited under a running server.
     deps.logger.error(
       { siteId: site.id, handler, credential: credentialName },
@@ -61,4 +62,13 @@ export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: stri
     if (receipt.status === 'undelivered' || receipt.status === 'failed') await failOverAfterReceipt(deps, site, recording.attempt);
   }
   return tally;
+}
+
+/** The value, or undefined when looking it up throws (a missing credential). */
+function lookUp<T>(find: () => T): T | undefined {
+  try {
+    return find();
+  } catch {
+    return undefined;
+  }
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { providerHandlerSchemas, type ProviderHandlerSpec } from '../../src/config/provider-schema.js';
+import { credentialFor } from '../../src/delivery/named-credentials.js';
 import { createProviderHandler } from '../../src/delivery/providers/index.js';
 import { asOutcome, CODE, deliveryContext, deliveryRequest } from '../examples/delivery-fixture.js';
 import { FAKE_RETRY_AFTER_SECONDS, type FakeMode, type ProviderFake } from '../fakes/providers/modes.js';
@@ -12,6 +13,7 @@ import { PLIVO_AUTH_ID, startFakePlivoApi } from '../fakes/providers/plivo.js';
 import { SINCH_SERVICE_PLAN, startFakeSinchApi } from '../fakes/providers/sinch.js';
 import { startFakeBirdApi } from '../fakes/providers/bird.js';
 import { startFakeInfobipApi } from '../fakes/providers/infobip.js';
+import { SNS_REGION, startFakeSnsApi } from '../fakes/providers/sns.js';
 import { startFakeTelesignApi } from '../fakes/providers/telesign.js';
 import { startFakeVonageApi } from '../fakes/providers/vonage.js';
 import { startFakeTwilioApi, TWILIO_ACCOUNT_SID } from '../fakes/providers/twilio.js';
@@ -23,6 +25,8 @@ export interface ProviderRow {
   config: Record<string, unknown>;
   /** The wait a rate-limited answer should yield; default: the fake's Retry-After. */
   rateLimitWaitMs?: number;
+  /** False for a provider that takes no per-message receipt URL. */
+  receiptUrl?: false;
 }
 
 export const PROVIDER_ROWS: ProviderRow[] = [
@@ -65,6 +69,14 @@ export const PROVIDER_ROWS: ProviderRow[] = [
     start: startFakeBirdApi,
     config: { type: 'bird', credential: 'Provider_Test', from: 'Acme', reportUrl: true },
   },
+  {
+    kind: 'sns',
+    start: startFakeSnsApi,
+    config: { type: 'sns', credential: 'Provider_Test', region: SNS_REGION },
+    // SNS takes no callback URL (delivery status goes to CloudWatch) and sends no Retry-After with Throttled.
+    receiptUrl: false,
+    rateLimitWaitMs: 1000,
+  },
 ];
 
 const RECEIPT_BASE = 'https://otp.example.com';
@@ -87,6 +99,7 @@ for (const row of PROVIDER_ROWS) {
       fake.mode = mode;
       const handler = createProviderHandler(providerSpec(row.config), {
         receiptUrl: (site, name) => `${RECEIPT_BASE}/${site}/receipts/${name}`,
+        credential: (_site, name) => credentialFor(new Map([['Provider_Test', fake.credential]]), name, 'demo'),
       });
       const { context, logLines } = deliveryContext({ Provider_Test: fake.credential }, AbortSignal.timeout(5_000), 'demo');
       const outcome = asOutcome(await handler.sendOneTimePassword(deliveryRequest({ siteId: 'demo' }), context));
@@ -102,7 +115,7 @@ for (const row of PROVIDER_ROWS) {
       assert.equal(outcome.providerMessageId, message.id);
       assert.equal(message.to.replace(/^\+/, ''), '14155550101');
       assert.ok(message.text.includes(CODE));
-      assert.equal(message.callbackUrl, `${RECEIPT_BASE}/demo/receipts/${row.kind}`);
+      assert.equal(message.callbackUrl, row.receiptUrl === false ? null : `${RECEIPT_BASE}/demo/receipts/${row.kind}`);
     });
 
     test('invalid number: INVALID_PHONE_NUMBER', async () => {

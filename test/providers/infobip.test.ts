@@ -20,7 +20,10 @@ describe('infobip', () => {
 
   test('a retry of one send is not sent twice; the next send of the verification is a new message', async () => {
     const spec = infobipHandlerSchema.parse({ type: 'infobip', credential: 'IB', from: 'Acme', notifyUrl: false });
-    const handler = createProviderHandler(spec, { receiptUrl: () => null });
+    const handler = createProviderHandler(spec, {
+      receiptUrl: () => null,
+      credential: () => assert.fail('infobip calls through its credential, it never reads it'),
+    });
     const send = async (request: ReturnType<typeof deliveryRequest>) => {
       const { context } = deliveryContext({ IB: fake.credential });
       return asOutcome(await handler.sendOneTimePassword(request, context));

@@ -10,6 +10,7 @@ import { bird } from './bird.js';
 import { infobip } from './infobip.js';
 import { plivo } from './plivo.js';
 import { sinch } from './sinch.js';
+import { sns } from './sns.js';
 import { telesign } from './telesign.js';
 import { twilio } from './twilio.js';
 import { vonage } from './vonage.js';
@@ -22,6 +23,11 @@ export interface ProviderServices {
    * providers that sign nothing (receiptToken).
    */
   receiptUrl(siteId: string, handler: string, tokenFrom?: string): string | null;
+  /**
+   * A named credential itself, for a built-in kind whose SDK signs requests (SNS, SigV4); refused like a callout
+   * when the credential is limited to other sites (UnknownNamedCredentialError).
+   */
+  credential(siteId: string, name: string): NamedCredential;
 }
 
 export interface ProviderModule<S extends ProviderHandlerSpec = ProviderHandlerSpec> {
@@ -40,6 +46,7 @@ export const PROVIDERS: Registry = {
   telesign,
   infobip,
   bird,
+  sns,
 };
 
 /** Whether a configured handler is one of the built-in provider kinds. */
