@@ -204,6 +204,12 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     corsOrigins: corsOriginsOf(config),
     consents: createConsentService(store, clock),
     receipts: { accept: (site, handler, request) => acceptReceipt(flowDeps, site, handler, request) },
+    admin: {
+      token: config.admin.token,
+      sessionMinutes: config.admin.sessionMinutes,
+      deps: flowDeps,
+      siteIds: async () => (await store.sites.list()).map((s) => s.id),
+    },
     logger,
     metrics: {
       token: config.metrics.token,

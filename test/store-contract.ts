@@ -130,6 +130,7 @@ function attempt(verificationId: string, n: number, overrides: Partial<DeliveryA
     callouts: [{ url: 'https://api.example.com/sms', method: 'POST', status: 201, latencyMs: 9 }],
     country: 'US',
     createdAt: at(n),
+    receipt: null,
     ...overrides,
   };
 }
@@ -523,6 +524,64 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(ids(await attempts.list({ result: 'PROVIDER_ERROR', limit: 10 })), ['v1:1']);
         assert.deepEqual(ids(await attempts.list({ country: 'GB', limit: 10 })), ['v2:1']);
         assert.deepEqual(await store.forSite('b').deliveryAttempts.list({ limit: 10 }), [], "another site's attempts are not listed");
+      });
+
+      test('recordReceipt: by handler and message id; a final status stays; unknown ids and other sites are told apart', async (t) => {
+        const store = await fresh(t);
+        const attempts = store.forSite('a').deliveryAttempts;
+        await attempts.insertMany([attempt('v1', 1, { handler: 'twilio', providerMessageId: 'SM1' })]);
+        const receipt = (status: 'accepted' | 'delivered' | 'undelivered' | 'failed', ms: number) => ({
+          status,
+          providerStatus: status,
+          errorCode: null,
+          at: at(ms),
+        });
+        assert.deepEqual(await attempts.recordReceipt('twilio', 'SM-none', receipt('delivered', 1)), { kind: 'unknown_message' });
+        assert.deepEqual(await attempts.recordReceipt('other', 'SM1', receipt('delivered', 1)), { kind: 'unknown_message' });
+        assert.deepEqual(await store.forSite('b').deliveryAttempts.recordReceipt('twilio', 'SM1', receipt('delivered', 1)), {
+          kind: 'unknown_message',
+        });
+        const accepted = await attempts.recordReceipt('twilio', 'SM1', receipt('accepted', 1));
+        assert.equal(accepted.kind === 'recorded' && accepted.attempt.receipt?.status, 'accepted');
+        assert.deepEqual(await attempts.recordReceipt('twilio', 'SM1', receipt('accepted', 2)), { kind: 'unchanged' });
+        const undelivered = await attempts.recordReceipt('twilio', 'SM1', receipt('undelivered', 3));
+        assert.equal(undelivered.kind, 'recorded');
+        // Receipts race: of two final words only the first is kept.
+        const both = await Promise.all([
+          attempts.recordReceipt('twilio', 'SM1', receipt('delivered', 4)),
+          attempts.recordReceipt('twilio', 'SM1', receipt('failed', 4)),
+        ]);
+        assert.deepEqual(both, [{ kind: 'unchanged' }, { kind: 'unchanged' }]);
+        const [stored] = await attempts.forVerification('v1');
+        assert.deepEqual(stored!.receipt, { status: 'undelivered', providerStatus: 'undelivered', errorCode: null, at: at(3) });
+      });
+
+      test('series: attempts per bucket, by handler or country, and result', async (t) => {
+        const attempts = (await fresh(t)).forSite('a').deliveryAttempts;
+        await attempts.insertMany([
+          attempt('v1', 1, { handler: 'a', result: 'PROVIDER_ERROR', country: 'US', createdAt: at(MINUTE) }),
+          attempt('v1', 2, { handler: 'b', country: 'US', createdAt: at(MINUTE + 1) }),
+          attempt('v2', 1, { handler: 'b', country: null, createdAt: at(3 * MINUTE) }),
+        ]);
+        const sorted = <T extends { bucket: Date; key: string; result: string }>(rows: T[]) =>
+          rows
+            .map((r) => ({ ...r, bucket: r.bucket.getTime() - T0.getTime() }))
+            .sort((x, y) => x.bucket - y.bucket || x.key.localeCompare(y.key));
+        const bucketMs = 2 * MINUTE;
+        const base = Math.floor(T0.getTime() / bucketMs) * bucketMs - T0.getTime();
+        assert.deepEqual(
+          sorted(await attempts.series({ since: T0, bucketMs, by: 'handler' })),
+          [
+            { bucket: base, key: 'a', result: 'PROVIDER_ERROR', count: 1 },
+            { bucket: base, key: 'b', result: 'SUCCESS', count: 1 },
+            { bucket: base + bucketMs, key: 'b', result: 'SUCCESS', count: 1 },
+          ].sort((x, y) => x.bucket - y.bucket || x.key.localeCompare(y.key)),
+        );
+        const byCountry = await attempts.series({ since: at(2 * MINUTE), bucketMs, by: 'country' });
+        assert.deepEqual(
+          byCountry.map((r) => [r.key, r.result, r.count]),
+          [['unknown', 'SUCCESS', 1]],
+        );
       });
     });
 

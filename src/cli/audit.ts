@@ -3,7 +3,7 @@ import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
 import { auditPhoneHash } from '../flows/audit-trail.js';
 import { withServices } from './config-option.js';
-import { limitOf, sinceOf } from './list-filters.js';
+import { limitOf, sinceOf } from '../flows/list-filters.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { OtpgateError } from '../domain/errors.js';
+import { liftBlock } from '../flows/admin-actions.js';
 import { withServices } from './config-option.js';
-import { countryOf } from './list-filters.js';
+import { countryOf } from '../flows/list-filters.js';
 import { printRows } from './output.js';
 import { siteForAdmin } from './site-lookup.js';
 
@@ -44,22 +45,12 @@ export function registerBlocks(program: Command): void {
     .option('--country <code>', 'a country as listed, e.g. US')
     .action(async (options: { site: string; prefix?: string; country?: string }, command: Command) => {
       const subject = destinationOf(options);
-      await withServices(command, async ({ store, siteDirectory, clock }) => {
+      await withServices(command, async ({ flowDeps, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
-        const now = clock.now();
-        const siteStore = store.forSite(site.id);
-        if (!(await siteStore.sendBlocks.lift(subject, now)))
-          throw new OtpgateError('not_found', `${subject} is not throttled on site ${site.id} (see \`otpgate blocks list\`).`);
-        await siteStore.audit.record({
-          type: 'destination_lifted',
-          useCase: null,
-          userId: null,
-          phoneHash: null,
-          ip: null,
-          userAgent: null,
-          requestId: null,
-          detail: { destination: subject, by: 'cli' },
-          createdAt: now,
+        await liftBlock(flowDeps, site, subject, { by: 'cli' }).catch((error: unknown) => {
+          if (error instanceof OtpgateError && error.code === 'not_found')
+            throw new OtpgateError('not_found', `${subject} is not throttled on site ${site.id} (see \`otpgate blocks list\`).`);
+          throw error;
         });
         process.stdout.write(`site ${site.id}: ${subject} may be sent to again\n`);
       });

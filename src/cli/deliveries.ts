@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DELIVERY_RESULTS } from '../delivery/contract.js';
 import { OtpgateError } from '../domain/errors.js';
 import { withServices } from './config-option.js';
-import { countryOf, limitOf, sinceOf } from './list-filters.js';
+import { countryOf, limitOf, sinceOf } from '../flows/list-filters.js';
 import { printRows } from './output.js';
 import { receiptText } from './receipt-text.js';
 import { siteForAdmin } from './site-lookup.js';

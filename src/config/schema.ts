@@ -574,6 +574,21 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    admin: z
+      .object({
+        token: z
+          .string()
+          .min(32, 'at least 32 characters')
+          .nullable()
+          .default(null)
+          .describe(
+            'The admin credential: Bearer token of the admin API (/admin/api) and the sign-in of the admin console (/admin); ' +
+              'null: neither exists. Use ${ENV_VAR}.',
+          ),
+        sessionMinutes: z.number().int().min(5).max(720).default(30).describe('How long an admin console sign-in lasts.'),
+      })
+      .strict()
+      .default({}),
     maintenance: z
       .object({
         purgeIntervalSeconds: z

@@ -34,6 +34,22 @@ const NO_RECEIPT_URL: ProviderServices = {
 const isHandler = (v: unknown): v is OneTimePasswordDeliveryHandler =>
   !!v && typeof (v as OneTimePasswordDeliveryHandler).sendOneTimePassword === 'function';
 
+/** The name a configured handler has in attempt logs, metrics, receipt URLs and the admin console. */
+export function linkNameOf(spec: HandlerSpec): string {
+  switch (spec.type) {
+    case 'console':
+      return spec.name ?? 'console';
+    case 'webhook':
+      return spec.name ?? `webhook:${spec.credential}`;
+    case 'http':
+      return spec.name ?? 'http';
+    case 'module':
+      return spec.name ?? moduleName(spec.path);
+    default:
+      return providerLinkName(spec);
+  }
+}
+
 /** Turns a site's configured chain into handler objects; modules are loaded once and kept. */
 export function createChainResolver(settings: ChainSettings) {
   const cache = new Map<string, Promise<ChainLink>>();
@@ -45,7 +61,7 @@ export function createChainResolver(settings: ChainSettings) {
             'the console handler prints codes and is refused in production mode (set delivery.allowConsoleInProduction to override)',
           ),
         );
-      return Promise.resolve({ name: spec.name ?? 'console', handler: createConsoleHandler(settings.consoleWrite) });
+      return Promise.resolve({ name: linkNameOf(spec), handler: createConsoleHandler(settings.consoleWrite) });
     }
     if (spec.type === 'webhook' || spec.type === 'http') {
       // Built once per configuration (a webhook's public key is imported once).
@@ -54,8 +70,8 @@ export function createChainResolver(settings: ChainSettings) {
       if (!link) {
         link = Promise.resolve(
           spec.type === 'webhook'
-            ? { name: spec.name ?? `webhook:${spec.credential}`, handler: createWebhookHandler(spec) }
-            : { name: spec.name ?? 'http', handler: createHttpProvider(spec) },
+            ? { name: linkNameOf(spec), handler: createWebhookHandler(spec) }
+            : { name: linkNameOf(spec), handler: createHttpProvider(spec) },
         );
         cache.set(key, link);
       }
@@ -66,7 +82,7 @@ export function createChainResolver(settings: ChainSettings) {
       let link = cache.get(key);
       if (!link) {
         link = Promise.resolve({
-          name: providerLinkName(spec),
+          name: linkNameOf(spec),
           handler: createProviderHandler(spec, settings.providers ?? NO_RECEIPT_URL),
         });
         cache.set(key, link);
@@ -77,7 +93,7 @@ export function createChainResolver(settings: ChainSettings) {
     let link = cache.get(key);
     if (!link) {
       link = loadModuleExport(spec.path, spec.options, isHandler, 'delivery handler').then((handler) => ({
-        name: spec.name ?? moduleName(spec.path),
+        name: linkNameOf(spec),
         handler,
       }));
       link.catch(() => cache.delete(key)); // a fixed file may load on the next try

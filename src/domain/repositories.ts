@@ -63,6 +63,10 @@ export interface VerificationRepository {
   markVerified(id: string, now: Date): Promise<Verification | null>;
   /** Deletes verifications that expired before `before`. */
   purgeExpired(before: Date): Promise<number>;
+  /** Recent verifications, newest first, narrowed by what is given (for the admin API; the code hash stays in the store). */
+  recent(query: { since?: Date; useCase?: string; state?: string; limit: number }): Promise<Verification[]>;
+  /** Verifications started, and of those verified, per time bucket and use case since `since` (send-to-verify conversion). */
+  series(query: { since: Date; bucketMs: number }): Promise<{ bucket: Date; useCase: string; started: number; verified: number }[]>;
 }
 
 export interface RateCounterRepository {
@@ -149,6 +153,12 @@ export interface DeliveryAttemptRepository {
    */
   recordReceipt(handler: string, providerMessageId: string, receipt: DeliveryReceipt): Promise<ReceiptRecording>;
   forVerification(verificationId: string): Promise<DeliveryAttemptRecord[]>;
+  /** Attempts per time bucket, handler or country, and result since `since` (the admin console's charts). */
+  series(query: {
+    since: Date;
+    bucketMs: number;
+    by: 'handler' | 'country';
+  }): Promise<{ bucket: Date; key: string; result: string; count: number }[]>;
   /** Recent attempts, newest first, narrowed by what is given. */
   list(query: { since?: Date; handler?: string; result?: string; country?: string; limit: number }): Promise<DeliveryAttemptRecord[]>;
   /** Deletes attempts recorded before `before` (past the retention period). */

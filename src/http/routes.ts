@@ -18,6 +18,7 @@ import { secondFactorHandlers } from './hosted/second-factor.js';
 import { oauthHandlers } from './oauth-endpoints.js';
 import { identityHandler } from './identity-endpoint.js';
 import { registerReceiptRoutes } from './receipt-endpoint.js';
+import { registerAdminApi } from './admin/api.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
@@ -69,6 +70,9 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
     });
     return reply.send({ status: 'ready' });
   });
+
+  // The admin API (Bearer admin.token; 404 without one).
+  registerAdminApi(server, services);
 
   // Providers' delivery receipts, read raw in a scope of their own (signatures cover the exact bytes).
   registerReceiptRoutes(server, services);

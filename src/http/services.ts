@@ -1,6 +1,8 @@
 import type { TrustProxySetting } from './client-address.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
+import type { adminTestMessage } from '../flows/admin-actions.js';
+import type { FlowDeps } from '../flows/deps.js';
 import type { ReceiptRequest } from '../delivery/providers/receipts.js';
 import type { ReceiptTally } from '../flows/delivery-receipts.js';
 import type { Site } from '../domain/site.js';
@@ -39,6 +41,19 @@ export interface ServerSettings {
   connectionTimeoutMs: number;
 }
 
+/** What the admin API and console use: the credential, the session length, the flows' reads and actions. */
+export interface AdminServices {
+  /** admin.token; null: no admin API and no console (404). */
+  token: string | null;
+  sessionMinutes: number;
+  /** The flows' dependencies the admin reads and actions take (reports, lists, test message, lifting a block). */
+  deps: AdminDeps;
+  /** Every site id, for the overview. */
+  siteIds(): Promise<string[]>;
+}
+
+export type AdminDeps = Parameters<typeof adminTestMessage>[0] & Pick<FlowDeps, 'store' | 'clock' | 'hasher' | 'guards'>;
+
 /**
  * The services the HTTP layer is built from. Every route handler factory names the few it uses
  * (`Pick<HttpServices, ...>`), so what a handler depends on is visible where it is declared.
@@ -59,6 +74,8 @@ export interface HttpServices {
   metrics: MetricsEndpoint;
   corsOrigins: CorsOrigins;
   consents: ConsentService;
+  /** The admin API and console (http/admin/): the admin credential and what their reads and actions use. */
+  admin: AdminServices;
   /** Delivery receipts: the provider's status callbacks, checked and noted (flows/delivery-receipts.ts). */
   receipts: { accept(site: Site, handler: string, request: ReceiptRequest): Promise<ReceiptTally> };
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CalloutRecord, DeliveryAttemptRecord, DeliveryAttemptRepository, DeliveryReceipt } from '../../domain/repositories.js';
 import { toDate, type Database, type DeliveryAttemptsTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
@@ -56,6 +56,23 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
         .where('provider_message_id', '=', providerMessageId)
         .executeTakeFirst();
       return known ? { kind: 'unchanged' } : { kind: 'unknown_message' };
+    },
+    async series({ since, bucketMs, by }) {
+      const size = Math.max(1, Math.floor(bucketMs));
+      const bucket = sql<number>`created_at / ${sql.lit(size)}`;
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .select((eb) => [bucket.as('bucket'), eb.ref(by).as('key'), 'result', eb.fn.countAll<number | string>().as('count')])
+        .where('site_id', '=', siteId)
+        .where('created_at', '>=', since.getTime())
+        .groupBy([sql`created_at / ${sql.lit(size)}`, by, 'result'])
+        .execute();
+      return rows.map((r) => ({
+        bucket: new Date(Number(r.bucket) * size),
+        key: r.key ?? 'unknown',
+        result: r.result,
+        count: Number(r.count),
+      }));
     },
     purgeBefore: (before) => deleteInBatches(db, 'delivery_attempts', 'id', 'created_at', siteId, before),
     async forVerification(verificationId) {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PhoneNumber } from '../../domain/phone.js';
 import type { VerificationRepository } from '../../domain/repositories.js';
 import type { UseCase } from '../../domain/use-case.js';
@@ -115,6 +115,35 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       return row ? toVerification(row) : null;
     },
     purgeExpired: (before) => deleteInBatches(db, 'verifications', 'id', 'expires_at', siteId, before),
+    async recent({ since, useCase, state, limit }) {
+      let query = db.selectFrom('verifications').selectAll().where('site_id', '=', siteId);
+      if (since) query = query.where('created_at', '>=', since.getTime());
+      if (useCase) query = query.where('use_case', '=', useCase);
+      if (state) query = query.where('state', '=', state);
+      return (await query.orderBy('created_at', 'desc').limit(limit).execute()).map(toVerification);
+    },
+    async series({ since, bucketMs }) {
+      // The bucket size is our own whole number, written into the SQL so that SELECT and GROUP BY are one expression.
+      const bucket = sql<number>`created_at / ${sql.lit(Math.max(1, Math.floor(bucketMs)))}`;
+      const rows = await db
+        .selectFrom('verifications')
+        .select((eb) => [
+          bucket.as('bucket'),
+          'use_case',
+          eb.fn.countAll<number | string>().as('started'),
+          eb.fn.sum<number | string>(eb.case().when('state', '=', 'verified').then(1).else(0).end()).as('verified'),
+        ])
+        .where('site_id', '=', siteId)
+        .where('created_at', '>=', since.getTime())
+        .groupBy([sql`created_at / ${sql.lit(Math.max(1, Math.floor(bucketMs)))}`, 'use_case'])
+        .execute();
+      return rows.map((r) => ({
+        bucket: new Date(Number(r.bucket) * Math.max(1, Math.floor(bucketMs))),
+        useCase: r.use_case,
+        started: Number(r.started),
+        verified: Number(r.verified ?? 0),
+      }));
+    },
   };
 }
 
