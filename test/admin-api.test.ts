@@ -59,7 +59,7 @@ describe('admin API', () => {
 
     const get = async (path: string, headers: Record<string, string> = auth) => {
       const response = await fetch(`${t.url}/admin/api${path}`, { headers });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     const post = (path: string, body: unknown) => postJson(`${t.url}/admin/api${path}`, body, { ...auth, ...person() });
     const register = (phone: string) =>
