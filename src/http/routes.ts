@@ -19,6 +19,7 @@ import { oauthHandlers } from './oauth-endpoints.js';
 import { identityHandler } from './identity-endpoint.js';
 import { registerReceiptRoutes } from './receipt-endpoint.js';
 import { registerAdminApi } from './admin/api.js';
+import { registerAdminConsole } from './admin/console.js';
 import { oidcAuthorizeHandler } from './oidc-authorize.js';
 import { endSessionHandler } from './oidc-end-session.js';
 import { replyError } from './reply-error.js';
@@ -73,6 +74,8 @@ export function registerRoutes(server: FastifyInstance, services: HttpServices):
 
   // The admin API (Bearer admin.token; 404 without one).
   registerAdminApi(server, services);
+  // The admin console (its own sign-in with admin.token; CSRF on every form).
+  registerAdminConsole(server, services);
 
   // Providers' delivery receipts, read raw in a scope of their own (signatures cover the exact bytes).
   registerReceiptRoutes(server, services);
