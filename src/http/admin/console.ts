@@ -106,16 +106,19 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     });
     return html(reply, body, status);
   };
-  const requireSession = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!signedIn(request)) return reply.redirect('/admin', 303);
-    return null;
+  // Not signed in: redirected to the sign-in, and the caller stops. A boolean, not the reply: a reply is a thenable,
+  // and awaiting it would wait for the redirect to be sent and yield undefined.
+  const sentToSignIn = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    if (signedIn(request)) return false;
+    void reply.redirect('/admin', 303);
+    return true;
   };
 
   server.get<SiteRoute>(
     '/admin/sites/:site',
     { ...page, schema: consolePage("A site's charts, deliveries, verifications, throttles and audit events") },
     async (request, reply) => {
-      return (await requireSession(request, reply)) ?? renderSite(request, reply, null);
+      return sentToSignIn(request, reply) ? reply : renderSite(request, reply, null);
     },
   );
 
@@ -123,7 +126,7 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     '/admin/sites/:site/test-message',
     { ...form, schema: consoleForm('Send a test message (audited)') },
     async (request, reply) => {
-      if (await requireSession(request, reply)) return reply;
+      if (sentToSignIn(request, reply)) return reply;
       const site: Site = request.site;
       const phone = parsePhone(request.body.phone ?? '', site.defaultCountry ?? undefined);
       const channel = request.body.channel ?? 'sms';
@@ -148,7 +151,7 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     '/admin/sites/:site/blocks/lift',
     { ...form, schema: consoleForm('Lift a throttle (audited)') },
     async (request, reply) => {
-      if (await requireSession(request, reply)) return reply;
+      if (sentToSignIn(request, reply)) return reply;
       const destination = request.body.destination ?? '';
       await liftBlock(deps, request.site, destination, { by: 'admin_console', meta: metaOf(request) });
       return renderSite(request, reply, { kind: 'notice', text: `${destination} may be sent to again.` });
