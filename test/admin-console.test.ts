@@ -51,7 +51,7 @@ describe('admin console over HTTP', () => {
 
   describe('with a token', () => {
     let t: TestServer;
-    before(async () => (t = await startTestServer({ admin: { token: TOKEN, sessionMinutes: 5 } as never })));
+    before(async () => (t = await startTestServer({ admin: { token: TOKEN, sessionMinutes: 5 } })));
     after(() => t.close());
 
     test('the sign-in needs its CSRF token; the session cookie is HttpOnly, SameSite=Strict, on /admin, for the session length', async () => {
