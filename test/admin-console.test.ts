@@ -54,7 +54,7 @@ describe('admin console over HTTP', () => {
     before(async () => (t = await startTestServer({ admin: { token: TOKEN, sessionMinutes: 5 } })));
     after(() => t.close());
 
-    test('the sign-in needs its CSRF token; the session cookie is HttpOnly, SameSite=Strict, on /admin, for the session length', async () => {
+    test('the sign-in needs its CSRF token; the cookie is HttpOnly, SameSite=Strict, on /admin, for the session length', async () => {
       const b = browserLike(t.url);
       const csrf = await csrfIn(await b.get('/admin'));
       assert.equal((await b.post('/admin/login', { token: TOKEN })).status, 403, 'no CSRF token');
