@@ -1,5 +1,6 @@
 /** `otpgate doctor`: a table of what would stop sign-ins, checked without sending an SMS, and exit 1 on a failure. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
@@ -65,4 +66,49 @@ test('what startup would refuse (a module that does not load) is a failed check 
   const result = await cliFixture({ sites: [{ id: 'demo', name: 'Demo', handlers: ['./missing.mjs'] }] }).run('doctor');
   assert.equal(result.code, 1);
   assert.match(result.stdout, /fail\s+startup\s+.*missing\.mjs/);
+});
+
+/** `otpgate serve` on a fixture's config until `until` appears in its output; the output so far. */
+async function serveUntil(configPath: string, until: RegExp, env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '-c', configPath, '--port', '0'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const read = (chunk: Buffer) => {
+        output += String(chunk);
+        if (until.test(output)) resolve(output);
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before ${until}: ${output}`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+test('serve prints the same checks at startup: a table in development, one JSON record otherwise', async () => {
+  const fixture = cliFixture({
+    namedCredentials: { Hook: { url: 'http://127.0.0.1:9', auth: { type: 'none' } } },
+    sites: [webhookSite],
+  });
+  const table = await serveUntil(fixture.configPath, /site demo: credential Hook[^\n]*\n/);
+  assert.match(table, /status\s+check\s+detail/);
+  assert.match(table, /ok\s+database\s+sqlite reachable, migrations applied/);
+  assert.match(table, /warn\s+key encryption\s+signing keys stored in clear/);
+  assert.match(table, /ok\s+site demo: handlers\s+webhook:Hook, console/);
+
+  const json = await serveUntil(fixture.configPath, /"msg":"startup self-check"/, {
+    OTPGATE_LOG_FORMAT: 'json',
+    OTPGATE_LOG_LEVEL: 'info',
+  });
+  const record = JSON.parse(json.split('\n').find((line) => line.includes('"startup self-check"'))!) as { checks: Check[] };
+  assert.deepEqual(
+    record.checks.map((c) => c.check),
+    ['database', 'key encryption', 'site demo: keys', 'site demo: handlers', 'site demo: credential Hook'],
+  );
 });

@@ -3,6 +3,11 @@ import { composeServices, otpgateOf, warnAtStartup } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { schedulePurge } from '../store/purge.js';
 import { configPath } from './config-option.js';
+import { printRows, type Row } from './output.js';
+import { selfCheck } from './self-check.js';
+import { logFormatOf } from '../observability/logger.js';
+import type { Config } from '../config/schema.js';
+import type { Services } from '../app.js';
 
 export function registerServe(program: Command): void {
   program
@@ -21,6 +26,7 @@ export function registerServe(program: Command): void {
       const sites = (await store.sites.list()).map((s) => s.id);
       logger.info({ address, sites, database: store.kind, mode: config.mode }, 'otpgate listening');
       process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${store.kind}; ${config.mode})\n`);
+      await reportSelfCheck(services, config);
 
       const onPurgeError = (error: unknown) => logger.warn({ err: error }, 'purge failed; will retry');
       const stopPurge = schedulePurge(() => otpgate.purge(), config.maintenance.purgeIntervalSeconds, onPurgeError);
@@ -41,4 +47,20 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+/**
+ * The startup self-check (the same checks as `otpgate doctor`, without reaching out): a table in development, one
+ * structured record in production. A failed check is logged as an error and the server keeps serving what it can;
+ * what cannot be served at all (a config or database that does not load) has already stopped the start.
+ */
+async function reportSelfCheck(services: Services, config: Config): Promise<void> {
+  const { logger } = services;
+  const checks = await selfCheck(services, config, false).catch((error: unknown) => [
+    { status: 'fail' as const, check: 'self-check', detail: error instanceof Error ? error.message : String(error) },
+  ]);
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (logFormatOf(config) === 'pretty') printRows(checks as unknown as Row[], { empty: 'nothing checked' });
+  else logger.info({ checks }, 'startup self-check');
+  for (const c of failed) logger.error({ check: c.check, detail: c.detail }, `startup self-check failed: ${c.check}: ${c.detail}`);
 }
