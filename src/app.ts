@@ -106,20 +106,25 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel, undefined, logFormatOf(config));
+  // Node's own metrics, query timings and the pool only where something may scrape them (each costs a little).
+  const scraped = config.metrics.token !== null;
+  let opened: Store | undefined;
+  const metrics = createMetrics({ nodeDefaults: scraped, pool: () => opened?.poolStats?.() });
+  const dialect = config.database.url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const store =
     options.store ??
     (await openStore(config.database.url, {
       poolSize: config.database.poolSize,
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
+      ...(scraped ? { onQuery: (operation, ms) => metrics.dbQuerySeconds.observe({ dialect, operation }, ms / 1000) } : {}),
     }));
+  opened = store;
   const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
   // Production insists on an https baseUrl (config schema); Secure there regardless, so no path can drop it.
   const secureCookies = base.startsWith('https:') || config.mode === 'production';
   const urls: SiteUrls = { base, site: (site) => `${base}/${site.id}`, secureCookies };
   // Callouts to SMS providers share one keep-alive pool per app, closed with it.
   const httpClient = createHttpClient();
-  // Node's own metrics only where something may scrape them (each set watches the event loop).
-  const metrics = createMetrics({ nodeDefaults: config.metrics.token !== null });
   const credentials = new Map<string, NamedCredential>(Object.entries(config.namedCredentials));
   const flowDeps: FlowDeps = {
     store,

@@ -8,9 +8,13 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { person } from './support/people.js';
-import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
+import { basic, postForm, postJson, startTestServer, TEST_DB, type TestServer } from './support/test-server.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef-0123456789';
+
+/** How many queries of a kind the scrape counted. */
+const queries = (text: string, dialect: string, operation: string) =>
+  Number(new RegExp(`otpgate_db_query_seconds_count\\{dialect="${dialect}",operation="${operation}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
 
 describe('metrics', () => {
   let t: TestServer;
@@ -87,6 +91,13 @@ describe('metrics', () => {
     const route = '/:site/services/auth/headless/init/registration';
     assert.equal(value('otpgate_http_requests_total', { route, method: 'POST', status: '200' }), '1');
     assert.ok(family('nodejs_eventloop_lag_seconds'), "Node's own metrics are there too");
+    // Every query of the login was timed, by dialect and kind; PostgreSQL's pool is there too.
+    const dialect = TEST_DB;
+    for (const operation of ['select', 'insert', 'update'])
+      assert.ok(queries(text, dialect, operation) > 0, `${operation} queries were timed`);
+    if (dialect === 'postgres')
+      assert.ok(Number(value('otpgate_db_pool_connections', { state: 'total' })) >= 1, 'the pool holds a connection');
+    else assert.deepEqual(family('otpgate_db_pool_connections')?.metrics ?? [], [], 'SQLite has no pool');
   });
 
   test('every metric the Grafana dashboard (docs/grafana-dashboard.json) queries is one the server exports', async () => {

@@ -349,4 +349,6 @@ export interface Store {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool now (PostgreSQL); absent where there is none (SQLite's one connection). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }

@@ -5,7 +5,7 @@
  * configured site ids and handler names, fixed outcome, limit, use case and provider names; never a phone
  * number, an address or a user id.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -27,16 +27,40 @@ export interface Metrics {
   /** Captcha tokens the provider refused. */
   captchaFailures: Counter<'site' | 'provider'>;
   breakerChanges: Counter<'site' | 'handler' | 'state'>;
+  /** How long database queries took, by dialect and first keyword (select, insert, update, delete, other). */
+  dbQuerySeconds: Histogram<'dialect' | 'operation'>;
   /** Delivery receipts by outcome: the normalised status, or why one was refused or ignored. */
   deliveryReceipts: Counter<'site' | 'handler' | 'outcome'>;
 }
 
-/** `nodeDefaults`: also Node's own (event-loop lag, heap, CPU), when something scrapes them. */
-export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
+/**
+ * `nodeDefaults`: also Node's own (event-loop lag, heap, CPU), when something scrapes them. `pool`: the database
+ * pool's connections (total, idle, waiting), read at each scrape.
+ */
+export function createMetrics(options: {
+  nodeDefaults: boolean;
+  pool?: () => { total: number; idle: number; waiting: number } | undefined;
+}): Metrics {
   const registry = new Registry();
   if (options.nodeDefaults) collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
+  if (options.pool) {
+    const read = options.pool;
+    new Gauge({
+      name: 'otpgate_db_pool_connections',
+      help: "The database pool's connections by state (total, idle; waiting: requests queued for one).",
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const now = read();
+        if (!now) return;
+        this.set({ state: 'total' }, now.total);
+        this.set({ state: 'idle' }, now.idle);
+        this.set({ state: 'waiting' }, now.waiting);
+      },
+    });
+  }
   return {
     registry,
     httpRequests: counter('otpgate_http_requests_total', 'Requests answered, by route pattern, method and status.', [
@@ -78,6 +102,13 @@ export function createMetrics(options: { nodeDefaults: boolean }): Metrics {
       ['site', 'kind', 'mode'],
     ),
     captchaFailures: counter('otpgate_captcha_failures_total', 'Captcha tokens the provider refused.', ['site', 'provider']),
+    dbQuerySeconds: new Histogram({
+      name: 'otpgate_db_query_seconds',
+      help: 'How long database queries took (for SQLite, writes include waiting for their group commit).',
+      labelNames: ['dialect', 'operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     deliveryReceipts: counter(
       'otpgate_delivery_receipts_total',
       'Delivery receipts by outcome: a status (accepted, delivered, undelivered, failed), repeat, unknown_message, or why refused.',

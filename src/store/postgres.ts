@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Store } from '../domain/repositories.js';
 import { createKyselyStore } from './kysely-store.js';
+import { queryLogger, type QueryListener } from './query-timing.js';
 import type { Database } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -11,6 +12,8 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
   /** Longest a statement may run (0: no limit). */
   statementTimeoutMs?: number;
+  /** Told how long each query took, by its first keyword (the query-latency metric). */
+  onQuery?: QueryListener;
 }
 
 const INT8_OID = 20;
@@ -31,10 +34,12 @@ const types: pg.CustomTypesConfig = {
 
 /** `postgres://user:password@host:port/database?sslmode=...`: one pool per process, shared by every site. */
 export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
-  const db = kyselyOver(createPostgresPool(url, options));
+  const pool = createPostgresPool(url, options);
+  const db = kyselyOver(pool, options.onQuery);
   const store = createKyselyStore(db, 'postgres');
   return {
     ...store,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Migrations run on a connection of their own without the statement timeout: an index build on a big
     // table may take minutes, and so may an instance's wait for the advisory lock (Kysely's Migrator takes
     // it on PostgreSQL) while another instance that started at the same moment migrates.
@@ -49,7 +54,8 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
   };
 }
 
-const kyselyOver = (pool: pg.Pool) => new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+const kyselyOver = (pool: pg.Pool, onQuery?: QueryListener) =>
+  new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(onQuery ? { log: queryLogger(onQuery) } : {}) });
 
 /** The pool with otpgate's limits and type parsers (exported for tests that check them). */
 export function createPostgresPool(url: string, options: PostgresStoreOptions = {}): pg.Pool {

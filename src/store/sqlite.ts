@@ -4,12 +4,16 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { Store } from '../domain/repositories.js';
 import { createKyselyStore } from './kysely-store.js';
+import { queryLogger, type QueryListener } from './query-timing.js';
 import { sqliteGroupCommitDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
 /** `sqlite:PATH` or `sqlite::memory:`. WAL lets readers run beside the one writer; NORMAL sync is safe under WAL. */
-export function createSqliteStore(url: string): Store {
-  const db = new Kysely<Database>({ dialect: sqliteGroupCommitDialect(openSqliteDatabase(url)) });
+export function createSqliteStore(url: string, options: { onQuery?: QueryListener } = {}): Store {
+  const db = new Kysely<Database>({
+    dialect: sqliteGroupCommitDialect(openSqliteDatabase(url)),
+    ...(options.onQuery ? { log: queryLogger(options.onQuery) } : {}),
+  });
   return createKyselyStore(db, 'sqlite');
 }
 
