@@ -108,8 +108,9 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const logger = options.logger ?? createLogger(config.server.logLevel, undefined, logFormatOf(config));
   // Node's own metrics, query timings and the pool only where something may scrape them (each costs a little).
   const scraped = config.metrics.token !== null;
-  let opened: Store | undefined;
-  const metrics = createMetrics({ nodeDefaults: scraped, pool: () => opened?.poolStats?.() });
+  // The pool gauge reads the store that is opened next (metrics come first: the store reports its query times to them).
+  const opened: { store?: Store } = {};
+  const metrics = createMetrics({ nodeDefaults: scraped, pool: () => opened.store?.poolStats?.() });
   const dialect = config.database.url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const store =
     options.store ??
@@ -118,7 +119,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
       ...(scraped ? { onQuery: (operation, ms) => metrics.dbQuerySeconds.observe({ dialect, operation }, ms / 1000) } : {}),
     }));
-  opened = store;
+  opened.store = store;
   const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
   // Production insists on an https baseUrl (config schema); Secure there regardless, so no path can drop it.
   const secureCookies = base.startsWith('https:') || config.mode === 'production';
