@@ -230,6 +230,7 @@ These override the file (an empty value is ignored).
 | \`OTPGATE_BASE_URL\` | \`server.baseUrl\` | \`https://id.example.com\` |
 | \`OTPGATE_LOG_LEVEL\` | \`server.logLevel\` | \`warn\` |
 | \`OTPGATE_LOG_FORMAT\` | \`server.logFormat\` | \`json\` |
+| \`OTEL_EXPORTER_OTLP_ENDPOINT\` | \`tracing.endpoint\` | \`http://otel-collector:4318\` |
 | \`OTPGATE_DATABASE_URL\` | \`database.url\` | \`postgres://otpgate@db/otpgate\` |
 | \`OTPGATE_HMAC_SECRETS\` | \`secrets.hmac\`: comma-separated \`id:secret\` pairs, current first | \`k2:NEW_SECRET,k1:OLD_SECRET\` |
 | \`OTPGATE_KEY_ENCRYPTION_KEYS\` | \`secrets.keyEncryption\`: \`id:secret\` pairs, current first | \`kek2:NEW_KEY,kek1:OLD_KEY\` |

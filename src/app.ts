@@ -45,6 +45,7 @@ import { createTokenService, type TokenService } from './oauth/tokens.js';
 import { createLogger, logFormatOf } from './observability/logger.js';
 import { createSessionService, type SessionService } from './sessions/browser-sessions.js';
 import { openStore } from './store/open-store.js';
+import { pastSpan, startTracing } from './observability/tracing.js';
 import { purgeExpired, type PurgeReport } from './store/purge.js';
 
 export interface OtpgateOptions {
@@ -106,6 +107,9 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel, undefined, logFormatOf(config));
+  // Traces only when a collector is configured (observability/tracing.ts); null otherwise, and nothing is wrapped.
+  const tracing = startTracing(config.tracing);
+  const tracer = tracing?.tracer ?? null;
   // Node's own metrics, query timings and the pool only where something may scrape them (each costs a little).
   const scraped = config.metrics.token !== null;
   // The pool gauge reads the store that is opened next (metrics come first: the store reports its query times to them).
@@ -117,7 +121,14 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     (await openStore(config.database.url, {
       poolSize: config.database.poolSize,
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
-      ...(scraped ? { onQuery: (operation, ms) => metrics.dbQuerySeconds.observe({ dialect, operation }, ms / 1000) } : {}),
+      ...(scraped || tracer
+        ? {
+            onQuery: (operation, ms) => {
+              if (scraped) metrics.dbQuerySeconds.observe({ dialect, operation }, ms / 1000);
+              if (tracer) pastSpan(tracer, `db ${operation}`, { 'db.system': dialect, 'db.operation': operation }, ms);
+            },
+          }
+        : {}),
     }));
   opened.store = store;
   const base = (config.server.baseUrl ?? `http://${config.server.host}:${config.server.port}`).replace(/\/+$/, '');
@@ -168,6 +179,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     metrics,
     logger,
     publicHost: new URL(base).host,
+    tracer,
   };
 
   const keyring = createKeyring(store, clock, { encryption: createKeyEncryption(config.secrets.keyEncryption) });
@@ -181,6 +193,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     // A store we opened must not outlive a failed start: an open PostgreSQL pool keeps the process alive.
     if (!options.store) await store.close().catch(() => {});
     await httpClient.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw error;
   }
 
@@ -210,6 +223,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     corsOrigins: corsOriginsOf(config),
     consents: createConsentService(store, clock),
     receipts: { accept: (site, handler, request) => acceptReceipt(flowDeps, site, handler, request) },
+    tracer,
     admin: {
       token: config.admin.token,
       sessionMinutes: config.admin.sessionMinutes,
@@ -233,6 +247,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     async close() {
       await store.close();
       await httpClient.close();
+      await tracing?.shutdown();
     },
   };
 }

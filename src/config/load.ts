@@ -85,6 +85,8 @@ function applyEnv(config: Record<string, unknown>, env: NodeJS.ProcessEnv, probl
   set('OTPGATE_BASE_URL', ['server', 'baseUrl']);
   set('OTPGATE_LOG_LEVEL', ['server', 'logLevel']);
   set('OTPGATE_LOG_FORMAT', ['server', 'logFormat']);
+  // OpenTelemetry's own variable, so a collector sidecar configured the usual way is picked up.
+  set('OTEL_EXPORTER_OTLP_ENDPOINT', ['tracing', 'endpoint']);
   set('OTPGATE_DATABASE_URL', ['database', 'url']);
   const idSecretList = (name: string) => (v: string) =>
     v.split(',').map((entry, i) => {

@@ -574,6 +574,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    tracing: z
+      .object({
+        endpoint: z
+          .string()
+          .url()
+          .nullable()
+          .default(null)
+          .describe(
+            'OTLP/HTTP collector base URL; spans go to {endpoint}/v1/traces. null: off, at no cost. Env OTEL_EXPORTER_OTLP_ENDPOINT.',
+          ),
+        serviceName: z.string().min(1).max(100).default('otpgate').describe('service.name of the spans.'),
+      })
+      .strict()
+      .default({}),
     admin: z
       .object({
         token: z

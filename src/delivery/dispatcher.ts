@@ -1,4 +1,6 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Clock, Timers } from '../domain/clock.js';
+import { inSpan } from '../observability/tracing.js';
 import type { CalloutRecord, DeliveryAttemptRecord } from '../domain/repositories.js';
 import { createCallout } from './callout.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -44,6 +46,8 @@ export interface DispatchServices {
   clock: Clock;
   /** Measures the deadline, waits out the backoff, draws the jitter. */
   timers: Timers;
+  /** A span per attempt when tracing is on; absent or null: none. */
+  tracer?: Tracer | null;
 }
 
 export interface DispatchReport {
@@ -84,7 +88,7 @@ export async function dispatch(input: DispatchInput): Promise<DispatchReport> {
       if (budget <= 0) break;
       // An open circuit skips the link without a call (and without an attempt record: nothing was tried).
       if (link.breaker && !link.breaker.allow()) break;
-      const outcome = await callOnce(link, { ...request, attempt }, budget, input);
+      const outcome = await traced(input.tracer, link, attempt, () => callOnce(link, { ...request, attempt }, budget, input));
       attempts.push(toRecord(link, request, attempt, outcome, input.clock));
       noteForBreaker(link.breaker, outcome.result);
       last = outcome.result;
@@ -103,6 +107,21 @@ export async function dispatch(input: DispatchInput): Promise<DispatchReport> {
     if (remaining() <= 0) break;
   }
   return { result: last, providerMessageId: null, attempts };
+}
+
+/** The attempt in a span of its own when tracing is on: handler, attempt, result and how many callouts it made. */
+function traced(
+  tracer: Tracer | null | undefined,
+  link: ChainLink,
+  attempt: number,
+  call: () => Promise<AttemptResult>,
+): Promise<AttemptResult> {
+  if (!tracer) return call();
+  return inSpan(tracer, `delivery ${link.name}`, { 'otpgate.handler': link.name, 'otpgate.attempt': attempt }, async (span) => {
+    const outcome = await call();
+    span.setAttributes({ 'otpgate.result': outcome.result, 'otpgate.callouts': outcome.callouts.length });
+    return outcome;
+  });
 }
 
 /** A provider that answered is alive, whatever it answered; errors, exceptions and timeouts count against it. */

@@ -6,7 +6,8 @@ import { OtpgateError, type ErrorCode } from '../domain/errors.js';
 import type { FlowDeps, Site } from './deps.js';
 
 /** The part of the flows' deps that sending a message through a site's chain needs. */
-export type DeliveryDeps = Pick<FlowDeps, 'chains' | 'credentials' | 'calloutFetch' | 'deliverySettings' | 'logger' | 'clock' | 'timers'>;
+export type DeliveryDeps = Pick<FlowDeps, 'chains' | 'credentials' | 'calloutFetch' | 'deliverySettings' | 'logger' | 'clock' | 'timers'> &
+  Partial<Pick<FlowDeps, 'tracer'>>;
 
 /**
  * The deliver step of a send: the site's chain, the dispatch (outside any transaction), the attempt log, and
@@ -74,6 +75,7 @@ export function dispatchAlong(deps: DeliveryDeps, chain: ChainLink[], request: O
     logger: deps.logger,
     clock: deps.clock,
     timers: deps.timers,
+    tracer: deps.tracer ?? null,
   });
 }
 

@@ -10,6 +10,7 @@ import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { DeliveryTiming } from './delivery-timing.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { SendGuards } from './send-guards.js';
 import type { SiteHooks } from './site-hooks.js';
 
@@ -37,6 +38,8 @@ export interface FlowDeps {
   metrics: Metrics;
   /** Host name for the WebOTP line of the default text. */
   publicHost: string;
+  /** Spans for flows and delivery attempts when tracing is on (observability/tracing.ts); null: off, nothing wrapped. */
+  tracer: Tracer | null;
 }
 
 /** Who is asking: passed to handlers (rate decisions, fraud checks) and never required. */

@@ -1,3 +1,4 @@
+import { inSpan } from '../observability/tracing.js';
 import type { FlowDeps } from './deps.js';
 import { initIdentityVerification, verifyIdentityVerification } from './identity-verification.js';
 import { initPasswordlessLogin, verifyPasswordlessLogin } from './passwordless-login.js';
@@ -6,8 +7,12 @@ import { initSelfRegistration, verifySelfRegistration } from './self-registratio
 
 type Bound<F> = F extends (deps: FlowDeps, ...rest: infer A) => infer R ? (...args: A) => R : never;
 
-const bind = <F extends (deps: FlowDeps, ...rest: never[]) => unknown>(deps: FlowDeps, flow: F): Bound<F> =>
-  ((...args: never[]) => flow(deps, ...args)) as Bound<F>;
+/** The flow with its deps; with tracing on, each call is a span named for it (`flow initPasswordlessLogin`). */
+const bind = <F extends (deps: FlowDeps, ...rest: never[]) => Promise<unknown>>(deps: FlowDeps, flow: F): Bound<F> => {
+  const { tracer } = deps;
+  if (!tracer) return ((...args: never[]) => flow(deps, ...args)) as Bound<F>;
+  return ((...args: never[]) => inSpan(tracer, `flow ${flow.name}`, { 'otpgate.flow': flow.name }, () => flow(deps, ...args))) as Bound<F>;
+};
 
 /**
  * The four use cases, each an init (send a code) and a verify (check it and do what the use case does),

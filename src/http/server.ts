@@ -2,7 +2,9 @@ import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import { createServer } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Span, Tracer } from '@opentelemetry/api';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { context, SpanKind, SpanStatusCode, trace } from '../observability/tracing.js';
 import type { Site } from '../domain/site.js';
 import { OtpgateError } from '../domain/errors.js';
 import { registerApiDocs } from './api-docs.js';
@@ -68,6 +70,7 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   // Before any route: the document is collected from the routes as they are added.
   await registerApiDocs(server, { baseUrl: urls.base });
 
+  if (services.tracer) traceRequests(server, services.tracer);
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const siteId = (request.params as { site?: string } | undefined)?.site;
@@ -106,4 +109,33 @@ function containsNul(value: unknown): boolean {
   if (value !== null && typeof value === 'object')
     return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || containsNul(inner));
   return false;
+}
+
+/**
+ * A span per request, named by method and route pattern (never the URL: it may hold anything). It starts when the
+ * request arrives and is made the active span once the body is read (preHandler), so the flow's, the delivery's
+ * and the database's spans are its children; it ends with the response.
+ */
+function traceRequests(server: FastifyInstance, tracer: Tracer): void {
+  const spans = new WeakMap<FastifyRequest, Span>();
+  server.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const attributes = { 'http.request.method': request.method, 'http.route': route };
+    spans.set(request, tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }));
+    done();
+  });
+  server.addHook('preHandler', (request, _reply, done) => {
+    const span = spans.get(request);
+    if (!span) return done();
+    context.with(trace.setSpan(context.active(), span), done);
+  });
+  server.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  });
 }

@@ -1,5 +1,6 @@
 import type { TrustProxySetting } from './client-address.js';
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
 import type { Clock } from '../domain/clock.js';
 import type { adminTestMessage } from '../flows/admin-actions.js';
 import type { FlowDeps } from '../flows/deps.js';
@@ -74,6 +75,8 @@ export interface HttpServices {
   metrics: MetricsEndpoint;
   corsOrigins: CorsOrigins;
   consents: ConsentService;
+  /** A span per request when tracing is on (observability/tracing.ts); null: off. */
+  tracer: Tracer | null;
   /** The admin API and console (http/admin/): the admin credential and what their reads and actions use. */
   admin: AdminServices;
   /** Delivery receipts: the provider's status callbacks, checked and noted (flows/delivery-receipts.ts). */
