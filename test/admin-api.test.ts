@@ -121,6 +121,10 @@ describe('admin API', () => {
         ['US', 4],
       ]);
       assert.equal(report.conversion, 0);
+      const flaky = (await get('/sites/demo/report?hours=2&bucketMinutes=10&handler=flaky')).body as typeof report;
+      const flakyTotal = (k: 'delivered' | 'failed') => flaky.buckets.reduce((n, b) => n + b[k], 0);
+      assert.deepEqual([flakyTotal('delivered'), flakyTotal('failed')], [0, 3], "one handler's attempts over time");
+      assert.equal((await get('/sites/demo/report?handler=flaky&country=US')).status, 400);
 
       const failed = (await get('/sites/demo/deliveries?result=PROVIDER_ERROR&country=us')).body as { handler: string; detail: string }[];
       assert.equal(failed.length, 2);

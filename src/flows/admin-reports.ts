@@ -22,6 +22,8 @@ export interface ReportRow {
 
 export interface SiteReport {
   siteId: string;
+  /** The handler or country the time series are limited to; null: the whole site. */
+  focus: ReportFocus | null;
   since: Date;
   bucketMinutes: number;
   buckets: ReportBucket[];
@@ -29,6 +31,12 @@ export interface SiteReport {
   byCountry: ReportRow[];
   /** Verified / started over the window; null when nothing was started. */
   conversion: number | null;
+}
+
+/** Limits the time series to one handler's or one country's attempts (the tables still list them all). */
+export interface ReportFocus {
+  by: 'handler' | 'country';
+  key: string;
 }
 
 /** The window and resolution a report may ask for: at most a week, at most 200 buckets. */
@@ -40,13 +48,15 @@ export function reportWindow(hours: number, bucketMinutes: number): { hours: num
 
 /**
  * What the admin console charts for a site: send volume and delivery success per time bucket, send-to-verify
- * conversion, and success per handler and per country. Read from the attempt log and the verifications, by the
+ * conversion, and success per handler and per country; with `focus`, the attempts over time of one handler or
+ * country (conversion stays the site's: a code is not sent "by" a country). Read from the attempt log and the verifications, by the
  * store's GROUP BY, so a busy site costs a few rows per bucket, not a row per message.
  */
 export async function siteReport(
   deps: Pick<FlowDeps, 'store' | 'clock'>,
   site: Pick<Site, 'id'>,
   window: { hours: number; bucketMinutes: number },
+  focus: ReportFocus | null = null,
 ): Promise<SiteReport> {
   const { hours, bucketMinutes } = reportWindow(window.hours, window.bucketMinutes);
   const bucketMs = bucketMinutes * 60_000;
@@ -62,7 +72,8 @@ export async function siteReport(
   for (let at = since.getTime(); at <= now; at += bucketMs)
     buckets.set(at, { at: new Date(at), delivered: 0, failed: 0, started: 0, verified: 0 });
   const bucketOf = (at: Date) => buckets.get(at.getTime());
-  for (const row of byHandler) {
+  const attempts = focus ? (focus.by === 'handler' ? byHandler : byCountry).filter((r) => r.key === focus.key) : byHandler;
+  for (const row of attempts) {
     const bucket = bucketOf(row.bucket);
     if (bucket && row.result === 'SUCCESS') bucket.delivered += row.count;
     else if (bucket) bucket.failed += row.count;
@@ -81,6 +92,7 @@ export async function siteReport(
   const recentFrom = now - (hours * 3_600_000) / 4;
   return {
     siteId: site.id,
+    focus,
     since,
     bucketMinutes,
     buckets: [...buckets.values()],

@@ -79,6 +79,11 @@ describeInChromium('admin console in Chromium', (browser) => {
     assert.match(await page.locator('section[aria-labelledby=handlers] tr[data-key=backup]').innerText(), /backup\s+12\s+12\s+100 %/);
     assert.equal(await page.locator('#chart-sends-desc').textContent(), '24 delivered and 12 failed attempts in the last 24 h.');
     await screenshot(page, 'admin-console-site');
+    // The failing handler's own attempts over time.
+    await page.getByRole('link', { name: 'Chart twilio' }).click();
+    await page.waitForURL('**/admin/sites/demo?hours=24&chart=handler:twilio#charts');
+    assert.equal(await page.locator('#chart-sends-title').textContent(), 'Delivery attempts of handler twilio per 24 min');
+    assert.equal(await page.locator('#chart-sends-desc').textContent(), '12 delivered and 12 failed attempts in the last 24 h.');
 
     await page.getByLabel('Result').selectOption('PROVIDER_ERROR');
     await page.getByRole('button', { name: 'Filter' }).click();

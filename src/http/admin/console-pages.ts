@@ -125,7 +125,7 @@ function charts(report: SiteReport, hours: number, id: string): Html {
   const verified = report.buckets.reduce((n, b) => n + b.verified, 0);
   return html`${barChart({
     id: `${id}-sends`,
-    title: `Delivery attempts per ${report.bucketMinutes} min`,
+    title: `Delivery attempts${report.focus ? ` of ${report.focus.by} ${report.focus.key}` : ''} per ${report.bucketMinutes} min`,
     summary: `${delivered} delivered and ${failed} failed attempts in the last ${hours} h.`,
     labels,
     series: [
@@ -145,18 +145,21 @@ ${barChart({
 })}`;
 }
 
-function rateTable(caption: string, heading: string, rows: ReportRow[]): Html {
+/** `chartHref`: where a row's "Chart" link shows that handler's or country's attempts over time; null: no links. */
+function rateTable(caption: string, heading: string, rows: ReportRow[], chartHref: ((key: string) => string) | null = null): Html {
   if (rows.length === 0) return html`<p>No delivery attempts in this window.</p>`;
   return html`<table>
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr><th scope="col">${heading}</th><th scope="col" class="num">Attempts</th><th scope="col" class="num">Succeeded</th>
-<th scope="col" class="num">Success</th><th scope="col" class="num">Success, last quarter</th><th scope="col">State</th></tr>
+<th scope="col" class="num">Success</th><th scope="col" class="num">Success, last quarter</th><th scope="col">State</th>
+${chartHref ? html`<th scope="col">Over time</th>` : null}</tr>
 </thead>
 <tbody>${rows.map((r) => {
     const failing = r.recentRate !== null && r.recentRate < FAILING_BELOW;
     return html`<tr data-key="${r.key}"><th scope="row">${r.key}</th><td class="num">${r.attempts}</td>
 <td class="num">${r.succeeded}</td><td class="num">${percent(r.successRate)}</td><td class="num">${percent(r.recentRate)}</td>
-<td class="${failing ? 'failing' : 'ok'}">${failing ? 'Failing' : 'OK'}</td></tr>`;
+<td class="${failing ? 'failing' : 'ok'}">${failing ? 'Failing' : 'OK'}</td>
+${chartHref ? html`<td><a href="${chartHref(r.key)}">Chart ${r.key}</a></td>` : null}</tr>`;
   })}</tbody>
 </table>`;
 }
@@ -203,6 +206,7 @@ export interface SitePageInput {
 export function sitePage(frame: ConsoleFrame, input: SitePageInput): Html {
   const { site, hours, report, filters } = input;
   const base = `/admin/sites/${encodeURIComponent(site.id)}`;
+  const chartOf = (by: string) => (key: string) => `${base}?hours=${hours}&chart=${by}:${encodeURIComponent(key)}#charts`;
   const option = (value: string, selected: string | undefined, label = value) =>
     html`<option value="${value}"${value === (selected ?? '') ? trusted(' selected') : ''}>${label}</option>`;
   return page(
@@ -216,11 +220,13 @@ ${
     : null
 }
 ${windowLinks(base, hours, frame.refresh)}
-<section aria-labelledby="charts"><h2 id="charts">Sends and conversion, last ${hours} h</h2>${charts(report, hours, 'chart')}</section>
+<section aria-labelledby="charts"><h2 id="charts">Sends and conversion, last ${hours} h</h2>
+${report.focus ? html`<p>Attempts of ${report.focus.by} ${report.focus.key} only. <a href="${base}?hours=${hours}">Whole site</a></p>` : null}
+${charts(report, hours, 'chart')}</section>
 <section aria-labelledby="handlers">
-<h2 id="handlers">Delivery by handler</h2>${rateTable('Delivery success by handler', 'Handler', report.byHandler)}</section>
+<h2 id="handlers">Delivery by handler</h2>${rateTable('Delivery success by handler', 'Handler', report.byHandler, chartOf('handler'))}</section>
 <section aria-labelledby="countries">
-<h2 id="countries">Delivery by country</h2>${rateTable('Delivery success by country', 'Country', report.byCountry)}</section>
+<h2 id="countries">Delivery by country</h2>${rateTable('Delivery success by country', 'Country', report.byCountry, chartOf('country'))}</section>
 <section aria-labelledby="deliveries"><h2 id="deliveries">Delivery attempts</h2>
 <form method="get" action="${base}" class="filters" aria-label="Filter delivery attempts">
 <input type="hidden" name="hours" value="${hours}">

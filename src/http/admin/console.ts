@@ -86,7 +86,7 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     const { hours, refresh } = viewOf(query);
     const filters = { handler: query.handler ?? '', result: query.result ?? '', country: query.country ?? '' };
     const [report, deliveries, verifications, blocks, audit] = await Promise.all([
-      reportOf(deps, site, { hours: String(hours), bucketMinutes: bucketOf(hours) }),
+      reportOf(deps, site, { hours: String(hours), bucketMinutes: bucketOf(hours), ...chartFocus(query.chart) }),
       deliveriesOf(deps, site, { ...filters, limit: '50' }),
       verificationsOf(deps, site, { limit: '20' }),
       blocksOf(deps, site, {}),
@@ -169,3 +169,11 @@ function viewOf(query: Query): { hours: number; refresh: number | null } {
 }
 
 const bucketOf = (hours: number) => String(Math.max(1, Math.round((hours * 60) / BUCKETS)));
+
+/** `chart=handler:twilio` or `chart=country:US`: the charts of one handler or country. */
+function chartFocus(chart: string | undefined): Query {
+  const [by, ...rest] = (chart ?? '').split(':');
+  const key = rest.join(':');
+  if (!key) return {};
+  return by === 'handler' ? { handler: key } : by === 'country' ? { country: key } : {};
+}

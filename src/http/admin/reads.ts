@@ -73,8 +73,14 @@ export async function blocksOf(deps: Pick<AdminDeps, 'store' | 'clock'>, site: S
 }
 
 export function reportOf(deps: Pick<AdminDeps, 'store' | 'clock'>, site: Site, query: Query) {
-  return siteReport(deps, site, {
-    hours: wholeNumber(query.hours, 24, 'hours'),
-    bucketMinutes: wholeNumber(query.bucketMinutes, 60, 'bucketMinutes'),
-  });
+  const handler = query.handler || undefined;
+  const country = countryOf(query.country || undefined, 'country');
+  if (handler && country) throw new OtpgateError('invalid_request', 'Give at most one of handler and country.');
+  const focus = handler ? { by: 'handler' as const, key: handler } : country ? { by: 'country' as const, key: country } : null;
+  return siteReport(
+    deps,
+    site,
+    { hours: wholeNumber(query.hours, 24, 'hours'), bucketMinutes: wholeNumber(query.bucketMinutes, 60, 'bucketMinutes') },
+    focus,
+  );
 }

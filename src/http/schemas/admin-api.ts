@@ -55,7 +55,12 @@ export const adminSiteRoute = {
 export const adminReportRoute = {
   summary: 'Charts of a site: send volume, delivery success and send-to-verify conversion over time, success by handler and country',
   params: siteParam,
-  querystring: query({ hours: 'The window, 1 to 168 hours (default 24).', bucketMinutes: 'Bucket size in minutes (default 60).' }),
+  querystring: query({
+    hours: 'The window, 1 to 168 hours (default 24).',
+    bucketMinutes: 'Bucket size in minutes (default 60).',
+    handler: "Chart this handler's attempts over time.",
+    country: "Chart this country's attempts over time (ISO 3166).",
+  }),
   response: { 200: { description: 'The report.', ...report }, ...errorResponses },
 } as const;
 
