@@ -221,12 +221,19 @@ ${
 }
 ${windowLinks(base, hours, frame.refresh)}
 <section aria-labelledby="charts"><h2 id="charts">Sends and conversion, last ${hours} h</h2>
-${report.focus ? html`<p>Attempts of ${report.focus.by} ${report.focus.key} only. <a href="${base}?hours=${hours}">Whole site</a></p>` : null}
+${
+  report.focus
+    ? html`<p>Attempts of ${report.focus.by} ${report.focus.key} only.
+<a href="${base}?hours=${hours}">Whole site</a></p>`
+    : null
+}
 ${charts(report, hours, 'chart')}</section>
 <section aria-labelledby="handlers">
-<h2 id="handlers">Delivery by handler</h2>${rateTable('Delivery success by handler', 'Handler', report.byHandler, chartOf('handler'))}</section>
+<h2 id="handlers">Delivery by handler</h2>
+${rateTable('Delivery success by handler', 'Handler', report.byHandler, chartOf('handler'))}</section>
 <section aria-labelledby="countries">
-<h2 id="countries">Delivery by country</h2>${rateTable('Delivery success by country', 'Country', report.byCountry, chartOf('country'))}</section>
+<h2 id="countries">Delivery by country</h2>
+${rateTable('Delivery success by country', 'Country', report.byCountry, chartOf('country'))}</section>
 <section aria-labelledby="deliveries"><h2 id="deliveries">Delivery attempts</h2>
 <form method="get" action="${base}" class="filters" aria-label="Filter delivery attempts">
 <input type="hidden" name="hours" value="${hours}">
