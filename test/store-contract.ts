@@ -763,6 +763,17 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(listed[0], { ...key('newest', at(2 * MINUTE)), siteId: 'a' });
       });
 
+      test('insertFirst: of several racing first keys of an algorithm one is made; another algorithm and site are apart', async (t) => {
+        const store = await fresh(t);
+        const keys = store.forSite('a').signingKeys;
+        const key = (kid: string, alg: 'ES256' | 'RS256') => ({ kid, alg, privateKey: `enc:${kid}`, publicJwk: { kid }, createdAt: T0 });
+        const made = await Promise.all(['k1', 'k2', 'k3', 'k4'].map((kid) => keys.insertFirst(key(kid, 'ES256'))));
+        assert.equal(made.filter(Boolean).length, 1);
+        assert.equal(await keys.insertFirst(key('r1', 'RS256')), true, 'the other algorithm has none yet');
+        assert.equal(await store.forSite('b').signingKeys.insertFirst(key('b1', 'ES256')), true, 'nor has the other site');
+        assert.deepEqual((await keys.list()).map((k) => k.alg).sort(), ['ES256', 'RS256']);
+      });
+
       test('replacePrivateKey re-seals one key; remove drops one key; both say false for an unknown kid', async (t) => {
         const store = await fresh(t);
         const keys = store.forSite('a').signingKeys;

@@ -266,6 +266,11 @@ export interface SigningKeyRepository {
   /** Newest first: the first one signs. */
   list(): Promise<SigningKey[]>;
   insert(key: Omit<SigningKey, 'siteId'>): Promise<void>;
+  /**
+   * Inserts the key only if the site has no key of its algorithm, atomically across instances (several instances
+   * creating a site's first key at once make one, and all publish the same JWKS); false when one existed.
+   */
+  insertFirst(key: Omit<SigningKey, 'siteId'>): Promise<boolean>;
   /** Replaces a key's stored private key (re-sealed under another key-encryption key); false when unknown. */
   replacePrivateKey(kid: string, privateKey: string): Promise<boolean>;
   /** Removes a key from the JWKS for good; false when unknown. */

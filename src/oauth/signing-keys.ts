@@ -33,7 +33,8 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
   const binding = (siteId: string, kid: string) => `${siteId}:${kid}`;
   const privateJwk = (siteId: string, key: SigningKey) => JSON.parse(encryption.open(key.privateKey, binding(siteId, key.kid))) as JWK;
 
-  async function insertKey(siteId: string, alg: SigningAlg): Promise<string> {
+  /** A new key of `alg`; with `first`, only if the site has none yet (false: another instance made it meanwhile). */
+  async function insertKey(siteId: string, alg: SigningAlg, first = false): Promise<string | false> {
     const keys = store.forSite(siteId).signingKeys;
     const { privateKey, publicKey } = await generateKeyPair(alg, {
       extractable: true,
@@ -43,13 +44,15 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
     // Strictly newer than the current newest, so "newest signs" holds even when two keys share a millisecond.
     const newest = (await keys.list())[0];
     const createdAt = new Date(Math.max(clock.now().getTime(), (newest?.createdAt.getTime() ?? 0) + 1));
-    await keys.insert({
+    const key = {
       kid,
       alg,
       privateKey: encryption.seal(JSON.stringify(await exportJWK(privateKey)), binding(siteId, kid)),
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
       createdAt,
-    });
+    };
+    if (first) return (await keys.insertFirst(key)) && kid;
+    await keys.insert(key);
     return kid;
   }
 
@@ -58,8 +61,8 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
   const load = async (siteId: string, alg: SigningAlg): Promise<ActiveKey> => {
     let newest = await newestOf(siteId, alg);
     if (!newest) {
-      await insertKey(siteId, alg);
-      // Another instance may have inserted its own key at the same time; sign with whichever is newest.
+      // Only if there is still none: instances answering their first request at once make one key, not one each.
+      await insertKey(siteId, alg, true);
       newest = (await newestOf(siteId, alg))!;
     }
     return { kid: newest.kid, alg, privateKey: await importJWK(privateJwk(siteId, newest), newest.alg) };
@@ -81,7 +84,7 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
     /** Adds a key of each algorithm that signs from now on (on other instances within the cache time); returns their kids. */
     async rotate(siteId: string): Promise<string[]> {
       const kids: string[] = [];
-      for (const alg of SIGNING_ALGS) kids.push(await insertKey(siteId, alg));
+      for (const alg of SIGNING_ALGS) kids.push((await insertKey(siteId, alg)) as string);
       forget(siteId);
       return kids;
     },

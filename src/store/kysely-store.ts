@@ -45,7 +45,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, onClose
           deliveryAttempts: withDomainErrors(createDeliveryAttemptRepository(db, siteId)),
           clients: withDomainErrors(createClientRepository(db, siteId)),
           grants: withDomainErrors(createGrantRepository(db, siteId)),
-          signingKeys: withDomainErrors(createSigningKeyRepository(db, siteId)),
+          signingKeys: withDomainErrors(createSigningKeyRepository(db, siteId, kind)),
           sessions: withDomainErrors(createSessionRepository(db, siteId)),
           audit: withDomainErrors(createAuditRepository(db, siteId)),
           consents: withDomainErrors(createConsentRepository(db, siteId)),

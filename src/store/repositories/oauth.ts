@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { TokenKind } from '../../domain/oauth.js';
+import type { SigningKey, TokenKind } from '../../domain/oauth.js';
 import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
+import type { StoreKind } from '../migrations.js';
 import { toDate, toDateOrNull, type Database, type OAuthClientsTable, type TokensTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
 
@@ -217,7 +218,15 @@ function toToken(row: Selectable<TokensTable>) {
   };
 }
 
-export function createSigningKeyRepository(db: Kysely<Database>, siteId: string): SigningKeyRepository {
+export function createSigningKeyRepository(db: Kysely<Database>, siteId: string, kind: StoreKind): SigningKeyRepository {
+  const row = (key: Omit<SigningKey, 'siteId'>) => ({
+    site_id: siteId,
+    kid: key.kid,
+    alg: key.alg,
+    private_jwk: key.privateKey,
+    public_jwk: JSON.stringify(key.publicJwk),
+    created_at: key.createdAt.getTime(),
+  });
   return {
     async list() {
       const rows = await db.selectFrom('signing_keys').selectAll().where('site_id', '=', siteId).orderBy('created_at', 'desc').execute();
@@ -233,17 +242,26 @@ export function createSigningKeyRepository(db: Kysely<Database>, siteId: string)
     async insert(key) {
       await db
         .insertInto('signing_keys')
-        .values({
-          site_id: siteId,
-          kid: key.kid,
-          alg: key.alg,
-          private_jwk: key.privateKey,
-          public_jwk: JSON.stringify(key.publicJwk),
-          created_at: key.createdAt.getTime(),
-        })
+        .values(row(key))
         .onConflict((oc) => oc.columns(['site_id', 'kid']).doNothing())
         .execute();
     },
+    insertFirst: (key) =>
+      db.transaction().execute(async (trx) => {
+        // PostgreSQL: two transactions would both see "none" and both insert; a lock per site and algorithm makes
+        // the second wait and then see the first's key. SQLite's write transaction already excludes the others.
+        if (kind === 'postgres')
+          await sql`select pg_advisory_xact_lock(hashtext(${`otpgate signing key ${siteId} ${key.alg}`}))`.execute(trx);
+        const existing = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('site_id', '=', siteId)
+          .where('alg', '=', key.alg)
+          .executeTakeFirst();
+        if (existing) return false;
+        await trx.insertInto('signing_keys').values(row(key)).execute();
+        return true;
+      }),
     async replacePrivateKey(kid, privateKey) {
       const result = await db
         .updateTable('signing_keys')
