@@ -134,6 +134,18 @@ describe('admin API', () => {
       assert.equal(verifications.length, 2);
       assert.equal(verifications[0]!.phone, '…3456');
       assert.equal(verifications[0]!.status, 'pending');
+      const one = (await get(`/sites/demo/verifications/${String(verifications[0]!.id)}`)).body as {
+        deliveries: { handler: string; result: string }[];
+      };
+      assert.deepEqual(
+        one.deliveries.map((d) => [d.handler, d.result]),
+        [
+          ['flaky', 'PROVIDER_ERROR'],
+          ['backup', 'SUCCESS'],
+        ],
+        'a verification shows its delivery attempts',
+      );
+      assert.equal((await get('/sites/demo/verifications/nope')).status, 400);
       const text = JSON.stringify(verifications);
       assert.ok(!/code_?hash|codeHash/i.test(text) && !text.includes('+44'), 'no code hash, no whole number');
     });

@@ -8,7 +8,7 @@ import * as schema from '../schemas/admin-api.js';
 import type { HttpServices } from '../services.js';
 import { adminTokenGuard } from './guard.js';
 import { auditOf, blocksOf, deliveriesOf, reportOf, verificationsOf, type Query } from './reads.js';
-import { attemptView, clientView, siteView } from './views.js';
+import { attemptView, clientView, siteView, verificationView } from './views.js';
 
 type SiteRoute<B = unknown> = { Params: { site: string }; Querystring: Query; Body: B };
 
@@ -38,6 +38,17 @@ export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick
   );
   server.get<SiteRoute>(`${a}/:site/verifications`, { ...guarded, schema: schema.adminVerificationsRoute }, (request) =>
     verificationsOf(deps, request.site, request.query),
+  );
+  server.get<SiteRoute & { Params: { id: string } }>(
+    `${a}/:site/verifications/:id`,
+    { ...guarded, schema: schema.adminVerificationRoute },
+    async (request) => {
+      const store = deps.store.forSite(request.site.id);
+      const verification = await store.verifications.byId(request.params.id);
+      if (!verification) throw new OtpgateError('verification_not_found');
+      const attempts = await store.deliveryAttempts.forVerification(verification.id);
+      return { ...verificationView(verification, deps.clock.now()), deliveries: attempts.map(attemptView) };
+    },
   );
   server.get<SiteRoute>(`${a}/:site/users`, { ...guarded, schema: schema.adminUserRoute }, async (request) => {
     const { phone, username } = request.query;

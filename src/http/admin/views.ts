@@ -24,6 +24,9 @@ export const siteView = (site: Site, handlers: readonly HandlerSpec[]) => ({
   enabled: site.enabled,
   receiptFailoverSeconds: site.receiptFailoverSeconds,
   handlers: handlers.map(handlerView),
+  // The code policy and send limits per use case, and the guess budget: what decides who gets a code and how many.
+  policies: site.policies,
+  guessBudget: site.guessBudget,
 });
 
 export const attemptView = (a: DeliveryAttemptRecord) => ({

@@ -83,6 +83,22 @@ export const adminVerificationsRoute = {
   response: { 200: list('The verifications.', verification), ...errorResponses },
 } as const;
 
+export const adminVerificationRoute = {
+  summary: 'One verification with its delivery attempts, their callouts and receipts (never the code or its hash)',
+  params: {
+    type: 'object',
+    required: ['site', 'id'],
+    properties: {
+      site: { type: 'string', description: 'The site id.' },
+      id: { type: 'string', description: 'The verification identifier.' },
+    },
+  },
+  response: {
+    200: { description: 'The verification.', ...object({ id: text, status: text, deliveries: { type: 'array', items: attempt } }) },
+    ...errorResponses,
+  },
+} as const;
+
 export const adminUserRoute = {
   summary: 'Find a user by phone number or username',
   params: siteParam,
