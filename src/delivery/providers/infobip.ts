@@ -12,7 +12,7 @@ import type { infobipHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome, DeliveryRequest, DeliveryResult } from '../contract.js';
 import type { ProviderModule } from './index.js';
 import type { NamedCredential } from '../named-credentials.js';
-import { hasReceiptToken, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
+import { hasReceiptToken, jsonBody, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
 import { isRecord, outcomeForStatus, postAndJudge, retryAfterMs } from './response.js';
 
 export type InfobipSpec = z.output<typeof infobipHandlerSchema>;
@@ -110,12 +110,7 @@ function infobipReceipt(request: ReceiptRequest, _spec: InfobipSpec, credential:
   const token = hasReceiptToken(request, credential.receiptSecret);
   if (token === 'absent') return { ok: false, reason: 'unsigned' };
   if (!token) return { ok: false, reason: 'bad_signature' };
-  let report: unknown;
-  try {
-    report = JSON.parse(request.rawBody);
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
+  const report = jsonBody(request);
   const results = isRecord(report) && Array.isArray(report.results) ? (report.results as unknown[]) : [];
   const receipts = [];
   for (const result of results) {

@@ -55,3 +55,12 @@ export function hasReceiptToken(request: ReceiptRequest, secret: string): boolea
   const [siteId, , handler] = url.pathname.split('/').slice(-3).map(decodeURIComponent);
   return safeEqual(receiptToken(secret, siteId ?? '', handler ?? ''), token);
 }
+
+/** A receipt's body as JSON, or undefined when it is not JSON (the receipt is then malformed). */
+export function jsonBody(request: Pick<ReceiptRequest, 'rawBody'>): unknown {
+  try {
+    return JSON.parse(request.rawBody) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -8,7 +8,7 @@ import type { sinchHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome } from '../contract.js';
 import type { ProviderModule } from './index.js';
 import type { NamedCredential } from '../named-credentials.js';
-import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
+import { safeEqual, jsonBody, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
 import { isRecord, outcomeForStatus, postAndJudge } from './response.js';
 
 export type SinchSpec = z.output<typeof sinchHandlerSchema>;
@@ -80,12 +80,7 @@ function sinchReceipt(request: ReceiptRequest, _spec: SinchSpec, credential: Nam
   if (!credential.receiptSecret || (algorithm !== undefined && algorithm !== 'HmacSHA256')) return { ok: false, reason: 'bad_signature' };
   if (!safeEqual(sinchSignature(credential.receiptSecret, request.rawBody, nonce, timestamp), signature))
     return { ok: false, reason: 'bad_signature' };
-  let report: unknown;
-  try {
-    report = JSON.parse(request.rawBody);
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
+  const report = jsonBody(request);
   if (!isRecord(report) || typeof report.batch_id !== 'string') return { ok: false, reason: 'malformed' };
   // Per recipient (what otpgate asks for) carries one status; a summary report lists them, one recipient here.
   const first = Array.isArray(report.statuses) && isRecord(report.statuses[0]) ? report.statuses[0] : report;

@@ -10,7 +10,7 @@ import type { telesignHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryOutcome, DeliveryRequest, DeliveryResult } from '../contract.js';
 import type { ProviderModule } from './index.js';
 import type { NamedCredential } from '../named-credentials.js';
-import { safeEqual, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
+import { safeEqual, jsonBody, type ReceiptRequest, type ReceiptStatus, type ReceiptVerdict } from './receipts.js';
 import { isRecord, outcomeForStatus, postAndJudge } from './response.js';
 
 export type TelesignSpec = z.output<typeof telesignHandlerSchema>;
@@ -103,12 +103,7 @@ function telesignReceipt(request: ReceiptRequest, _spec: TelesignSpec, credentia
   if (credential.auth.type !== 'basic' || match[1] !== credential.auth.username) return { ok: false, reason: 'bad_signature' };
   if (!safeEqual(telesignCallbackSignature(credential.auth.password, request.rawBody), match[2]!))
     return { ok: false, reason: 'bad_signature' };
-  let report: unknown;
-  try {
-    report = JSON.parse(request.rawBody);
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
+  const report = jsonBody(request);
   const code = codeOf(report);
   if (!isRecord(report) || typeof report.reference_id !== 'string' || code === undefined) return { ok: false, reason: 'malformed' };
   const status = TELESIGN_STATUS.get(code) ?? 'accepted';
