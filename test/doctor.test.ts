@@ -98,6 +98,7 @@ test('serve prints the same checks at startup: a table in development, one JSON 
   });
   const table = await serveUntil(fixture.configPath, /site demo: credential Hook[^\n]*\n/);
   assert.match(table, /status\s+check\s+detail/);
+  assert.match(table, /ok\s+config\s+mode development, 1 site\(s\)/);
   assert.match(table, /ok\s+database\s+sqlite reachable, migrations applied/);
   assert.match(table, /warn\s+key encryption\s+signing keys stored in clear/);
   assert.match(table, /ok\s+site demo: handlers\s+webhook:Hook, console/);
@@ -109,6 +110,6 @@ test('serve prints the same checks at startup: a table in development, one JSON 
   const record = JSON.parse(json.split('\n').find((line) => line.includes('"startup self-check"'))!) as { checks: Check[] };
   assert.deepEqual(
     record.checks.map((c) => c.check),
-    ['database', 'key encryption', 'site demo: keys', 'site demo: handlers', 'site demo: credential Hook'],
+    ['config', 'database', 'key encryption', 'site demo: keys', 'site demo: handlers', 'site demo: credential Hook'],
   );
 });

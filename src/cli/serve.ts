@@ -56,9 +56,15 @@ export function registerServe(program: Command): void {
  */
 async function reportSelfCheck(services: Services, config: Config): Promise<void> {
   const { logger } = services;
-  const checks = await selfCheck(services, config, false).catch((error: unknown) => [
-    { status: 'fail' as const, check: 'self-check', detail: error instanceof Error ? error.message : String(error) },
-  ]);
+  // The config loaded (or the server would not be here); the rest is checked as doctor checks it.
+  const loaded = { status: 'ok' as const, check: 'config', detail: `mode ${config.mode}, ${config.sites.length} site(s)` };
+  const checks = await selfCheck(services, config, false).then(
+    (rest) => [loaded, ...rest],
+    (error: unknown) => [
+      loaded,
+      { status: 'fail' as const, check: 'self-check', detail: error instanceof Error ? error.message : String(error) },
+    ],
+  );
   const failed = checks.filter((c) => c.status === 'fail');
   if (logFormatOf(config) === 'pretty') printRows(checks as unknown as Row[], { empty: 'nothing checked' });
   else logger.info({ checks }, 'startup self-check');
