@@ -443,6 +443,9 @@ const proxyAddressSchema = z.string().refine(
   { message: 'an IP address, a CIDR (10.0.0.0/8) or loopback, linklocal, uniquelocal' },
 );
 
+/** A secret that turns an endpoint on: at least 32 characters, or null for no endpoint. */
+const bearerToken = (description: string) => z.string().min(32, 'at least 32 characters').nullable().default(null).describe(description);
+
 export const configSchema = z
   .object({
     $comment: z.string().optional().describe('Ignored: a note for people, since JSON has no comments.'),
@@ -562,15 +565,9 @@ export const configSchema = z
       .default({}),
     metrics: z
       .object({
-        token: z
-          .string()
-          .min(32, 'at least 32 characters')
-          .nullable()
-          .default(null)
-          .describe(
-            'Bearer token that GET /metrics (Prometheus text format) requires; null: no /metrics. ' +
-              'Use ${ENV_VAR} to keep it out of the file.',
-          ),
+        token: bearerToken(
+          'Bearer token that GET /metrics (Prometheus text format) requires; null: no /metrics. Use ${ENV_VAR} to keep it out of the file.',
+        ),
       })
       .strict()
       .default({}),
@@ -590,15 +587,10 @@ export const configSchema = z
       .default({}),
     admin: z
       .object({
-        token: z
-          .string()
-          .min(32, 'at least 32 characters')
-          .nullable()
-          .default(null)
-          .describe(
-            'The admin credential: Bearer token of the admin API (/admin/api) and the sign-in of the admin console (/admin); ' +
-              'null: neither exists. Use ${ENV_VAR}.',
-          ),
+        token: bearerToken(
+          'The admin credential: Bearer token of the admin API (/admin/api) and the sign-in of the admin console (/admin); ' +
+            'null: neither exists. Use ${ENV_VAR}.',
+        ),
         sessionMinutes: z.number().int().min(5).max(720).default(30).describe('How long an admin console sign-in lasts.'),
       })
       .strict()
