@@ -96,6 +96,22 @@ describe('delivery receipts', () => {
     assert.equal(listed.find((a) => a.providerMessageId === message.id)?.receipt?.status, 'delivered');
   });
 
+  test('a receipt that arrives before the send has stored its attempt still finds it', async () => {
+    const early: Promise<Response>[] = [];
+    twilio.onAccepted = (sid) => void early.push(twilio.sendStatus(sid, 'delivered', t.url));
+    // The API's answer comes 300 ms after the callback: the receipt reaches otpgate before the attempt is stored.
+    twilio.answerDelayMs = 300;
+    try {
+      const { identifier } = await register('plain');
+      const [answer] = await Promise.all(early);
+      assert.deepEqual(await answer!.json(), { recorded: 1, unchanged: 0, unknown: 0 });
+      assert.equal((await attemptsOf('plain', identifier))[0]!.receipt?.status, 'delivered');
+    } finally {
+      twilio.onAccepted = undefined;
+      twilio.answerDelayMs = 0;
+    }
+  });
+
   test('unsigned, forged and tampered receipts are refused and change nothing', async () => {
     const { identifier, message } = await register('plain');
     const unsigned = await twilio.sendStatus(message.id, 'delivered', t.url, { sign: false });

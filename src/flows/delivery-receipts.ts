@@ -7,6 +7,10 @@ import { failOverAfterReceipt, type FailoverDeps } from './receipt-failover.js';
 
 export type ReceiptDeps = FailoverDeps & Pick<FlowDeps, 'credentials'>;
 
+/** How long a receipt for a message id we do not know yet waits for its attempt: 4 looks, 150 ms apart. */
+const UNKNOWN_RETRIES = 4;
+const UNKNOWN_RETRY_MS = 150;
+
 /** What one callback did: receipts that changed an attempt, repeats, and receipts for messages we never sent. */
 export interface ReceiptTally {
   recorded: number;
@@ -46,7 +50,13 @@ export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: stri
   const at = deps.clock.now();
   for (const receipt of verdict.receipts) {
     const { providerMessageId, ...reading } = receipt;
-    const recording = await attempts.recordReceipt(handler, providerMessageId, { ...reading, at });
+    let recording = await attempts.recordReceipt(handler, providerMessageId, { ...reading, at });
+    // A fast provider can report before the send that got this id has stored its attempt (attempts are written
+    // when the dispatch ends): look again for a moment before calling the message unknown.
+    for (let retry = 0; recording.kind === 'unknown_message' && retry < UNKNOWN_RETRIES; retry++) {
+      await deps.timers.sleep(UNKNOWN_RETRY_MS);
+      recording = await attempts.recordReceipt(handler, providerMessageId, { ...reading, at });
+    }
     if (recording.kind === 'unknown_message') {
       tally.unknown++;
       count('unknown_message');

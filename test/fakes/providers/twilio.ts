@@ -20,6 +20,12 @@ export interface FakeTwilio extends ProviderFake {
    * in for the public host). `sign` false leaves the signature out; `authToken` signs with another account's token;
    * `tamper` edits the signed body.
    */
+  /**
+   * Called with each accepted message's sid before the fake answers; with `answerDelayMs`, the answer waits that
+   * long after it (a provider whose status callback arrives before its API's answer).
+   */
+  onAccepted?: ((sid: string) => void) | undefined;
+  answerDelayMs?: number;
   sendStatus(
     sid: string,
     status: string,
@@ -57,8 +63,10 @@ export async function startFakeTwilioApi(): Promise<FakeTwilio> {
     if (fake.mode === 'invalid_number' || !E164.test(to)) return error(400, 21211, `Invalid 'To' Phone Number: ${to}`);
     const messageSid = 'SM' + randomBytes(16).toString('hex');
     fake.sent.push({ id: messageSid, to, text: body, callbackUrl: request.form.get('StatusCallback') });
+    (fake as Partial<FakeTwilio>).onAccepted?.(messageSid);
     return {
       status: 201,
+      delayMs: (fake as Partial<FakeTwilio>).answerDelayMs ?? 0,
       json: {
         sid: messageSid,
         account_sid: TWILIO_ACCOUNT_SID,
