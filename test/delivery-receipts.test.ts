@@ -202,7 +202,9 @@ describe('otpgate handler test --wait-receipt and otpgate deliveries', () => {
       const run = cliOnServer(t.databaseUrl, sites, { namedCredentials, server: { baseUrl: 'http://otpgate.test' } });
       const testing = run('handler', 'test', '--site', 'demo', '--phone', '+14155550199', '--wait-receipt', '60', '--json');
       // Twilio reports while the command waits: the receipt reaches the server, the command reads it from the database.
-      while (twilio.sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      // As a real provider would, it reports once the send is over: the command has stored its attempt by then.
+      const stored = () => t.store.forSite('demo').deliveryAttempts.list({ handler: 'twilio', limit: 1 });
+      while (twilio.sent.length === 0 || (await stored()).length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
       const receipt = await twilio.sendStatus(twilio.sent[0]!.id, 'delivered', t.url);
       assert.equal(receipt.status, 200);
       const rows = json<{ handler: string; result: string; providerMessageId: string; receipt: string | null }[]>(await testing);
