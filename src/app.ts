@@ -153,7 +153,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
         receiptUrl: (siteId, handler, tokenFrom) => {
           if (!config.server.baseUrl) return null;
           const url = `${base}/${encodeURIComponent(siteId)}/receipts/${encodeURIComponent(handler)}`;
-          const secret = tokenFrom === undefined ? undefined : config.namedCredentials[tokenFrom]?.receiptSecret;
+          const secret = tokenFrom === undefined ? undefined : credentials.get(tokenFrom)?.receiptSecret;
           return secret === undefined ? url : `${url}?token=${receiptToken(secret, siteId, handler)}`;
         },
         credential: (siteId, name) => credentialFor(credentials, name, siteId),

@@ -24,12 +24,17 @@ export interface ReceiptTally {
  * attempt that got the message id, and, for a message that did not arrive, handed to the fail-over.
  */
 export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: string, request: ReceiptRequest): Promise<ReceiptTally> {
-  const spec = deps.chains.specsFor(site).find((s) => isProviderSpec(s) && providerLinkName(s) === handler);
-  const read = spec && isProviderSpec(spec) ? receiptReaderFor(spec) : undefined;
-  if (!spec || !isProviderSpec(spec) || !read) throw new OtpgateError('handler_not_found');
+  const spec = deps.chains
+    .specsFor(site)
+    .filter(isProviderSpec)
+    .find((s) => providerLinkName(s) === handler);
+  const read = spec && receiptReaderFor(spec);
+  if (!spec || !read) throw new OtpgateError('handler_not_found');
   const credentialName = receiptCredentialName(spec);
-  const credential = lookUp(() => credentialFor(deps.credentials, credentialName, site.id));
-  if (!credential) {
+  let credential;
+  try {
+    credential = credentialFor(deps.credentials, credentialName, site.id);
+  } catch {
     // Startup checks every handler's credential, so this is a config edited under a running server.
     deps.logger.error(
       { siteId: site.id, handler, credential: credentialName },
@@ -72,13 +77,4 @@ export async function acceptReceipt(deps: ReceiptDeps, site: Site, handler: stri
     if (receipt.status === 'undelivered' || receipt.status === 'failed') await failOverAfterReceipt(deps, site, recording.attempt);
   }
   return tally;
-}
-
-/** The value, or undefined when looking it up throws (a missing credential). */
-function lookUp<T>(find: () => T): T | undefined {
-  try {
-    return find();
-  } catch {
-    return undefined;
-  }
 }

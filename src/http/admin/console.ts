@@ -31,9 +31,15 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     if (admin.token === null) throw new OtpgateError('not_found');
   };
   const signedIn = (request: FastifyRequest) => hasConsoleSession(admin, request, clock.now());
-  const frame = async (request: FastifyRequest, reply: FastifyReply, refresh: number | null = null): Promise<ConsoleFrame> => ({
+  /** `ids`: the site ids when the caller has just read them (the overview), so they are not read twice. */
+  const frame = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refresh: number | null = null,
+    ids?: string[],
+  ): Promise<ConsoleFrame> => ({
     csrf: reply.generateCsrf(),
-    siteIds: signedIn(request) ? await admin.siteIds() : null,
+    siteIds: signedIn(request) ? (ids ?? (await admin.siteIds())) : null,
     refresh,
   });
   const html = (reply: FastifyReply, body: { toString(): string }, status = 200) =>
@@ -59,7 +65,7 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
         report: await reportOf(deps, s, { hours: String(hours), bucketMinutes: bucketOf(hours) }),
       })),
     );
-    return html(reply, overviewPage(await frame(request, reply, refresh), hours, reports));
+    return html(reply, overviewPage(await frame(request, reply, refresh, ids), hours, reports));
   });
 
   server.post<{ Body: Form }>('/admin/login', { ...form, schema: consoleForm('Sign in with the admin token') }, async (request, reply) => {
