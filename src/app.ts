@@ -108,7 +108,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.server.logLevel, undefined, logFormatOf(config));
   // Traces only when a collector is configured (observability/tracing.ts); null otherwise, and nothing is wrapped.
-  const tracing = startTracing(config.tracing);
+  const tracing = await startTracing(config.tracing);
   const tracer = tracing?.tracer ?? null;
   // Node's own metrics, query timings and the pool only where something may scrape them (each costs a little).
   const scraped = config.metrics.token !== null;
@@ -121,6 +121,8 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     (await openStore(config.database.url, {
       poolSize: config.database.poolSize,
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
+      backgroundCheckpoints: true,
+      onCheckpointError: (err) => logger.warn({ err }, 'SQLite checkpoint thread failed; commits checkpoint again'),
       ...(scraped || tracer
         ? {
             onQuery: (operation, ms) => {

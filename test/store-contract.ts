@@ -649,12 +649,11 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.equal(await grants.consumeCode(code.codeHash, at(MINUTE)), null);
       });
 
-      test('insertToken then tokenByHash returns it', async (t) => {
+      test('insertTokens then tokenByHash returns it', async (t) => {
         const grants = (await fresh(t)).forSite('a').grants;
         const refresh = newToken();
         const access = newToken({ kind: 'access', revokedAt: at(MINUTE) });
-        await grants.insertToken(refresh);
-        await grants.insertToken(access);
+        await grants.insertTokens([refresh, access]);
         assert.deepEqual(await grants.tokenByHash(refresh.tokenHash), { ...refresh, siteId: 'a' });
         assert.deepEqual(await grants.tokenByHash(access.tokenHash), { ...access, siteId: 'a' });
         assert.equal(await grants.tokenByHash('missing'), null);
@@ -663,7 +662,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       test('revokeToken revokes once; the second call gives false', async (t) => {
         const grants = (await fresh(t)).forSite('a').grants;
         const token = newToken();
-        await grants.insertToken(token);
+        await grants.insertTokens([token]);
         assert.equal(await grants.revokeToken(token.tokenHash, at(MINUTE)), true);
         assert.deepEqual((await grants.tokenByHash(token.tokenHash))?.revokedAt, at(MINUTE));
         assert.equal(await grants.revokeToken(token.tokenHash, at(2 * MINUTE)), false);
@@ -676,7 +675,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const earlier = newToken({ familyId: 'f1', revokedAt: T0 });
         const current = newToken({ familyId: 'f1' });
         const other = newToken({ familyId: 'f2' });
-        for (const token of [earlier, current, other]) await grants.insertToken(token);
+        for (const token of [earlier, current, other]) await grants.insertTokens([token]);
         await grants.revokeFamily('f1', at(MINUTE));
         assert.deepEqual((await grants.tokenByHash(earlier.tokenHash))?.revokedAt, T0);
         assert.deepEqual((await grants.tokenByHash(current.tokenHash))?.revokedAt, at(MINUTE));
@@ -699,8 +698,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const grants = (await fresh(t)).forSite('a').grants;
         const rotated = newToken({ familyId: 'f1' });
         const successor = newToken({ familyId: 'f1' });
-        await grants.insertToken(rotated);
-        await grants.insertToken(successor);
+        await grants.insertTokens([rotated]);
+        await grants.insertTokens([successor]);
         assert.equal(await grants.rotateToken(rotated.tokenHash, at(MINUTE)), true);
         assert.equal(await grants.rotateToken(rotated.tokenHash, at(2 * MINUTE)), false, 'a concurrent rotation loses');
         const after = await grants.tokenByHash(rotated.tokenHash);
@@ -716,7 +715,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const access = newToken({ kind: 'access', userId: 'u1', familyId: 'f1' });
         const refresh = newToken({ userId: 'u1', familyId: 'f2' });
         const other = newToken({ userId: 'u2', familyId: 'f3' });
-        for (const token of [access, refresh, other]) await grants.insertToken(token);
+        for (const token of [access, refresh, other]) await grants.insertTokens([token]);
         await grants.revokeUserTokens('u1', at(MINUTE));
         assert.deepEqual((await grants.tokenByHash(access.tokenHash))?.revokedAt, at(MINUTE));
         assert.deepEqual((await grants.tokenByHash(refresh.tokenHash))?.revokedAt, at(MINUTE));
@@ -731,8 +730,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const liveToken = newToken({ expiresAt: at(HOUR) });
         await grants.insertCode(oldCode);
         await grants.insertCode(liveCode);
-        await grants.insertToken(oldToken);
-        await grants.insertToken(liveToken);
+        await grants.insertTokens([oldToken]);
+        await grants.insertTokens([liveToken]);
         assert.equal(await grants.purgeExpired(at(2 * MINUTE)), 2);
         assert.equal(await grants.tokenByHash(oldToken.tokenHash), null);
         assert.equal((await grants.tokenByHash(liveToken.tokenHash))?.tokenHash, liveToken.tokenHash);
@@ -875,7 +874,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const code = newCode({ authTime: at(-HOUR) });
         const token = newToken({ authTime: null });
         await grants.insertCode(code);
-        await grants.insertToken(token);
+        await grants.insertTokens([token]);
         assert.deepEqual((await grants.consumeCode(code.codeHash, T0))?.authTime, at(-HOUR));
         assert.equal((await grants.tokenByHash(token.tokenHash))?.authTime, null);
       });
@@ -984,7 +983,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         const code = newCode({ expiresAt: at(MINUTE) });
         const token = newToken({ userId: 'u1', familyId: 'f1', expiresAt: at(MINUTE) });
         await a.insertCode(code);
-        await a.insertToken(token);
+        await a.insertTokens([token]);
         assert.equal(await b.consumeCode(code.codeHash, T0), null);
         assert.equal(await b.tokenByHash(token.tokenHash), null);
         assert.equal(await b.revokeToken(token.tokenHash, T0), false);

@@ -7,10 +7,13 @@ import { runStoreContract } from './store-contract.js';
 
 runStoreContract('sqlite in memory', async () => createSqliteStore('sqlite::memory:'));
 
-/** A file database in its own temp dir (WAL, busy timeout: the settings a server runs with), removed on close. */
+/**
+ * A file database in its own temp dir with the settings a server runs with (WAL, busy timeout, checkpoints on a
+ * thread of their own), removed on close.
+ */
 runStoreContract('sqlite file', async (): Promise<Store> => {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-store-'));
-  const store = createSqliteStore(`sqlite:${join(dir, 'nested', 'otpgate.db')}`);
+  const store = createSqliteStore(`sqlite:${join(dir, 'nested', 'otpgate.db')}`, { backgroundCheckpoints: true });
   return {
     ...store,
     async close() {

@@ -245,7 +245,8 @@ export interface GrantRepository {
   consumeCode(codeHash: string, now: Date): Promise<AuthorizationCode | null>;
   /** The family a code already exchanged started; null when the code is unknown or was never exchanged. */
   exchangedCodeFamily(codeHash: string): Promise<string | null>;
-  insertToken(token: Omit<Token, 'siteId'>): Promise<void>;
+  /** Stores the tokens of one issue (an access token and its refresh token) in one write. */
+  insertTokens(tokens: [Omit<Token, 'siteId'>, ...Omit<Token, 'siteId'>[]]): Promise<void>;
   tokenByHash(tokenHash: string): Promise<Token | null>;
   /** Revokes an unrevoked token; false when it was already revoked (a concurrent rotation won). */
   revokeToken(tokenHash: string, now: Date): Promise<boolean>;

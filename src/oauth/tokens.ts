@@ -73,13 +73,12 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       stepUpAt: null,
       createdAt: now,
     };
-    await grants(site).insertToken({ ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: accessExpires });
     const scopes = scope.split(' ');
-    let refreshToken: string | undefined;
-    if (scopes.includes('refresh_token') || scopes.includes('offline_access')) {
-      refreshToken = randomToken(32);
-      await grants(site).insertToken({ ...base, tokenHash: hashToken('refresh', refreshToken), kind: 'refresh', expiresAt: familyEnd });
-    }
+    const refreshToken = scopes.includes('refresh_token') || scopes.includes('offline_access') ? randomToken(32) : undefined;
+    await grants(site).insertTokens([
+      { ...base, tokenHash: hashToken('access', accessToken), kind: 'access', expiresAt: accessExpires },
+      ...(refreshToken ? [{ ...base, tokenHash: hashToken('refresh', refreshToken), kind: 'refresh' as const, expiresAt: familyEnd }] : []),
+    ]);
     const url = siteUrl(site);
     const expiresIn = Math.max(0, Math.floor((accessExpires.getTime() - now.getTime()) / 1000));
     const response: TokenResponse = {

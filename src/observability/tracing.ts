@@ -7,10 +7,6 @@
  * checks for that, so the request path is what it is without tracing.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface Tracing {
   tracer: Tracer;
@@ -18,8 +14,15 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export function startTracing(settings: { endpoint: string | null; serviceName: string }): Tracing | null {
+/** The SDK and its exporter are loaded only when tracing is on: ~10 MB that a server without tracing never uses. */
+export async function startTracing(settings: { endpoint: string | null; serviceName: string }): Promise<Tracing | null> {
   if (settings.endpoint === null) return null;
+  const [hooks, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, NodeTracerProvider }] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const exporter = new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces` });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
@@ -27,7 +30,7 @@ export function startTracing(settings: { endpoint: string | null; serviceName: s
   });
   // Parent and child spans find each other through the async context; one manager per process (a second app in
   // the same process, as in tests, shares it).
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   return { tracer: provider.getTracer('otpgate'), shutdown: () => provider.shutdown() };
 }
 

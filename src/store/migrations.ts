@@ -360,6 +360,31 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    // PostgreSQL: a guess reserved in one round trip instead of five (begin, lock, count, insert, commit; issue 12).
+    // Each statement of a volatile PL/pgSQL function takes a new snapshot, so the count after the lock sees every
+    // guess committed before it; the lock is the transaction's, held until the calling statement commits.
+    '0019_reserve_guess_function': {
+      async up(db: Kysely<unknown>) {
+        if (kind !== 'postgres') return;
+        await sql`create or replace function otpgate_reserve_guess(
+            p_site text, p_phone text, p_now bigint, p_window_ms bigint[], p_limits integer[]) returns bigint
+          language plpgsql volatile as $$
+          declare
+            i integer;
+            reserved bigint;
+          begin
+            perform pg_advisory_xact_lock(hashtextextended('guess|' || p_site || '|' || p_phone, 0));
+            for i in 1 .. coalesce(array_length(p_window_ms, 1), 0) loop
+              if (select count(*) from guess_events
+                  where site_id = p_site and phone = p_phone and guessed_at > p_now - p_window_ms[i]) >= p_limits[i] then
+                return null;
+              end if;
+            end loop;
+            insert into guess_events (site_id, phone, guessed_at) values (p_site, p_phone, p_now) returning id into reserved;
+            return reserved;
+          end $$`.execute(db);
+      },
+    },
   };
 }
 

@@ -5,7 +5,8 @@
  * attempt's callout (recorded, cut off at the deadline) and makes one attempt: the dispatcher owns retries.
  * SNS has no per-message receipt callback (delivery status goes to CloudWatch Logs) and no idempotency key for SMS.
  */
-import { PublishCommand, SNSClient, SNSServiceException, type MessageAttributeValue } from '@aws-sdk/client-sns';
+import type * as SnsSdk from '@aws-sdk/client-sns';
+import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { z } from 'zod';
 import type { snsHandlerSchema } from '../../config/provider-schema.js';
 import type { DeliveryContext, DeliveryOutcome } from '../contract.js';
@@ -28,6 +29,10 @@ const AUTH_ERRORS = new Set([
 ]);
 const THROTTLE_ERRORS = new Set(['Throttled', 'Throttling', 'ThrottlingException', 'ThrottledException']);
 
+/** The SDK is loaded with the first SNS message: it holds ~10 MB that a server without an SNS handler never uses. */
+let sdk: Promise<typeof SnsSdk> | null = null;
+const loadSdk = () => (sdk ??= import('@aws-sdk/client-sns'));
+
 export const sns: ProviderModule<SnsSpec> = {
   create(spec, services) {
     const attributes: Record<string, MessageAttributeValue> = {
@@ -41,6 +46,7 @@ export const sns: ProviderModule<SnsSpec> = {
         const credential = services.credential(request.siteId, spec.credential);
         if (credential.auth.type !== 'basic')
           return { result: 'EXCEPTION', detail: 'configuration: the sns credential must be basic (access key id, secret access key)' };
+        const { PublishCommand, SNSClient, SNSServiceException } = await loadSdk();
         const client = new SNSClient({
           region: spec.region,
           endpoint: credential.url,
@@ -56,7 +62,7 @@ export const sns: ProviderModule<SnsSpec> = {
           if (!answer.MessageId) return { result: 'PROVIDER_ERROR', detail: 'sns: answer without a MessageId' };
           return { result: 'SUCCESS', providerMessageId: answer.MessageId };
         } catch (error) {
-          return snsFailure(error);
+          return snsFailure(error, SNSServiceException);
         } finally {
           client.destroy();
         }
@@ -66,7 +72,7 @@ export const sns: ProviderModule<SnsSpec> = {
 };
 
 /** SDK errors by their code (the exception's name); codes and our own words only, AWS's messages may quote the number. */
-function snsFailure(error: unknown): DeliveryOutcome {
+function snsFailure(error: unknown, SNSServiceException: new (...args: never[]) => Error): DeliveryOutcome {
   if (!(error instanceof SNSServiceException) && !(error instanceof Error && '$metadata' in error)) return transportFailure('sns', error);
   const { name } = error;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -46,18 +46,13 @@ export function createGuessLogRepository(db: Kysely<Database>, siteId: string, k
         if (row) return { ok: true as const, id: Number(row.id) };
         return { ok: false as const, retryAt: (await fullUntil(db, phone, now, windows)) ?? now };
       }
-      return db.transaction().execute(async (trx) => {
-        // As for sends: a lock scoped to this site and phone serialises count-then-insert across instances.
-        await sql`select pg_advisory_xact_lock(hashtextextended(${`guess|${siteId}|${phone}`}, 0))`.execute(trx);
-        const until = await fullUntil(trx, phone, now, windows);
-        if (until) return { ok: false as const, retryAt: until };
-        const row = await trx
-          .insertInto('guess_events')
-          .values({ site_id: siteId, phone, guessed_at: now.getTime() })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        return { ok: true as const, id: Number(row.id) };
-      });
+      // PostgreSQL: a lock scoped to this site and phone serialises count-then-insert across instances, all in one
+      // function call (migration 0019), so a guess costs one round trip.
+      const { rows } = await sql<{ id: string | number | null }>`select otpgate_reserve_guess(${siteId}, ${phone}, ${now.getTime()},
+          ${windows.map((w) => w.ms)}::bigint[], ${windows.map((w) => w.limit)}::integer[]) as id`.execute(db);
+      const id = rows[0]?.id;
+      if (id !== null && id !== undefined) return { ok: true as const, id: Number(id) };
+      return { ok: false as const, retryAt: (await fullUntil(db, phone, now, windows)) ?? now };
     },
     async release(id) {
       await db.deleteFrom('guess_events').where('site_id', '=', siteId).where('id', '=', id).execute();

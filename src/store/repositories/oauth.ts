@@ -106,24 +106,26 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         .executeTakeFirst();
       return row && row.used_at !== null ? row.family_id : null;
     },
-    async insertToken(token) {
+    async insertTokens(tokens) {
       await db
         .insertInto('tokens')
-        .values({
-          token_hash: token.tokenHash,
-          site_id: siteId,
-          kind: token.kind,
-          client_id: token.clientId,
-          user_id: token.userId,
-          scope: token.scope,
-          family_id: token.familyId,
-          auth_time: token.authTime?.getTime() ?? null,
-          expires_at: token.expiresAt.getTime(),
-          revoked_at: token.revokedAt?.getTime() ?? null,
-          replaced_at: token.replacedAt?.getTime() ?? null,
-          step_up_at: token.stepUpAt?.getTime() ?? null,
-          created_at: token.createdAt.getTime(),
-        })
+        .values(
+          tokens.map((token) => ({
+            token_hash: token.tokenHash,
+            site_id: siteId,
+            kind: token.kind,
+            client_id: token.clientId,
+            user_id: token.userId,
+            scope: token.scope,
+            family_id: token.familyId,
+            auth_time: token.authTime?.getTime() ?? null,
+            expires_at: token.expiresAt.getTime(),
+            revoked_at: token.revokedAt?.getTime() ?? null,
+            replaced_at: token.replacedAt?.getTime() ?? null,
+            step_up_at: token.stepUpAt?.getTime() ?? null,
+            created_at: token.createdAt.getTime(),
+          })),
+        )
         .execute();
     },
     async tokenByHash(tokenHash) {

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { AUTO_CHECKPOINT_PAGES, startCheckpointer } from '../src/store/sqlite-checkpointer.js';
+import { openSqliteDatabase } from '../src/store/sqlite.js';
+
+function tempDb(t: { after(fn: () => void): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-ckpt-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'otpgate.db');
+}
+
+const waitFor = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+};
+
+test('the checkpoint thread copies committed pages into the database file while the server connection never checkpoints', async (t) => {
+  const path = tempDb(t);
+  const database = openSqliteDatabase(`sqlite:${path}`);
+  const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
+  assert.ok(checkpointer);
+  t.after(async () => {
+    await checkpointer.stop();
+    database.close();
+  });
+  assert.equal(database.pragma('wal_autocheckpoint', { simple: true }), 0, 'the server connection leaves checkpoints to the thread');
+  database.exec('create table t (id integer primary key, body text)');
+  const insert = database.prepare('insert into t (body) values (?)');
+  // Well past SQLite's own threshold: without a checkpoint, these pages would stay in the WAL only.
+  database.transaction(() => {
+    for (let i = 0; i < 4000; i++) insert.run('x'.repeat(200));
+  })();
+  const before = statSync(path).size;
+  assert.ok(await waitFor(() => statSync(path).size > before + 500_000), 'the pages reach the database file');
+  // A third connection finds nothing left to copy.
+  const reader = new SqliteDatabase(path, { readonly: true });
+  t.after(() => reader.close());
+  assert.equal((reader.prepare('select count(*) as n from t').get() as { n: number }).n, 4000);
+});
+
+test('a checkpoint thread that cannot open the database hands checkpoints back to the server connection', async (t) => {
+  const path = tempDb(t);
+  const database = openSqliteDatabase(`sqlite:${path}`);
+  t.after(() => database.close());
+  const errors: unknown[] = [];
+  const checkpointer = startCheckpointer(database, join(path, 'not-a-dir', 'x.db'), { onError: (e) => errors.push(e) });
+  t.after(async () => checkpointer?.stop());
+  assert.ok(await waitFor(() => errors.length > 0), 'the failure is reported');
+  assert.equal(database.pragma('wal_autocheckpoint', { simple: true }), AUTO_CHECKPOINT_PAGES);
+});
