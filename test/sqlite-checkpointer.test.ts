@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { AUTO_CHECKPOINT_PAGES, startCheckpointer } from '../src/store/sqlite-checkpointer.js';
+import { AUTO_CHECKPOINT_PAGES, startCheckpointer, WAL_RESTART_PAGES } from '../src/store/sqlite-checkpointer.js';
 import { openSqliteDatabase } from '../src/store/sqlite.js';
 
 function tempDb(t: { after(fn: () => void): void }) {
@@ -22,7 +22,7 @@ const waitFor = async (check: () => boolean, ms = 5000) => {
   return true;
 };
 
-test('the checkpoint thread copies committed pages into the database file while the server connection never checkpoints', async (t) => {
+test('the checkpoint thread copies committed pages into the database file', async (t) => {
   const path = tempDb(t);
   const database = openSqliteDatabase(`sqlite:${path}`);
   const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
@@ -31,7 +31,11 @@ test('the checkpoint thread copies committed pages into the database file while 
     await checkpointer.stop();
     database.close();
   });
-  assert.equal(database.pragma('wal_autocheckpoint', { simple: true }), 0, 'the server connection leaves checkpoints to the thread');
+  assert.equal(
+    database.pragma('wal_autocheckpoint', { simple: true }),
+    WAL_RESTART_PAGES,
+    'the server connection leaves most to the thread',
+  );
   database.exec('create table t (id integer primary key, body text)');
   const insert = database.prepare('insert into t (body) values (?)');
   // Well past SQLite's own threshold: without a checkpoint, these pages would stay in the WAL only.
@@ -44,6 +48,32 @@ test('the checkpoint thread copies committed pages into the database file while 
   const reader = new SqliteDatabase(path, { readonly: true });
   t.after(() => reader.close());
   assert.equal((reader.prepare('select count(*) as n from t').get() as { n: number }).n, 4000);
+});
+
+test('under a steady stream of commits the WAL file still starts over: it stays bounded, not growing with the data', async (t) => {
+  const path = tempDb(t);
+  const database = openSqliteDatabase(`sqlite:${path}`);
+  const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
+  assert.ok(checkpointer);
+  t.after(async () => {
+    await checkpointer.stop();
+    database.close();
+  });
+  database.exec('create table t (id integer primary key, body text)');
+  const insert = database.prepare('insert into t (body) values (?)');
+  const batch = database.transaction(() => {
+    for (let i = 0; i < 100; i++) insert.run('y'.repeat(400));
+  });
+  // ~60 MB of new pages, a commit per event-loop turn (as the server's group commit does), never pausing.
+  let largest = 0;
+  for (let i = 0; i < 1500; i++) {
+    batch();
+    if (i % 50 === 0) largest = Math.max(largest, statSync(`${path}-wal`).size);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const data = statSync(path).size;
+  assert.ok(data > 50_000_000, `the data reached the database file (${data} bytes)`);
+  assert.ok(largest < 2.5 * WAL_RESTART_PAGES * 4096, `the WAL peaked at ${largest} bytes`);
 });
 
 test('a checkpoint thread that cannot open the database hands checkpoints back to the server connection', async (t) => {

@@ -3,10 +3,15 @@
  * the threshold, on the connection that committed: in the server, the event loop. It copies the WAL's pages into
  * the database file and fsyncs both, which is most of what a commit costs (bench/README.md, issue 12). Here a
  * worker thread holds a second connection and runs a PASSIVE checkpoint every `intervalMs`: it never blocks the
- * writer or the readers (it copies what no reader still needs and tries again next time), and the server's
- * connection stops checkpointing itself (`wal_autocheckpoint = 0`).
+ * writer or the readers (it copies what no reader still needs and tries again next time).
  *
- * If the worker cannot start or dies, the server's connection checkpoints itself again, as before.
+ * A PASSIVE checkpoint alone never lets the WAL file start over under a steady load: the writer restarts it only
+ * when every frame has been copied, and there are always newer ones (a 25 s load grew it to 210 MB). So the
+ * server's connection keeps a high automatic threshold: every few thousand pages one of its commits finishes the
+ * copy (only the frames since the thread's last pass) and the WAL starts over; the bulk of the copying and
+ * syncing stays on the thread.
+ *
+ * If the worker cannot start or dies, the server's connection checkpoints itself again at the usual threshold.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +19,8 @@ import type SqliteDatabase from 'better-sqlite3';
 
 /** What the server's own connection checkpoints at when no worker does it (pages; SQLite's default is 1000). */
 export const AUTO_CHECKPOINT_PAGES = 256;
+/** With the worker: the WAL's most pages (~16 MB) before a commit finishes the copy and the WAL starts over. */
+export const WAL_RESTART_PAGES = 4000;
 
 /*
  * Plain CommonJS evaluated by the worker, so the production bundle (one file) needs no second entry point;
@@ -61,7 +68,7 @@ export function startCheckpointer(
   worker.on('exit', (code) => fallBack(new Error(`the checkpoint thread exited (code ${code})`)));
   worker.on('message', (m: { error?: string }) => m.error && options.onError?.(new Error(m.error)));
   worker.unref(); // a server that is shutting down does not wait for it
-  database.pragma('wal_autocheckpoint = 0');
+  database.pragma(`wal_autocheckpoint = ${WAL_RESTART_PAGES}`);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
