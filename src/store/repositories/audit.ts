@@ -1,15 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { AuditRepository } from '../../domain/repositories.js';
 import { toDate, type Database } from '../schema.js';
+import { prepareInsert } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
 
 /** Append-only: events are written and read, never changed; purge removes them after the retention time. */
 export function createAuditRepository(db: Kysely<Database>, siteId: string): AuditRepository {
+  const insertRows = prepareInsert(db, 'audit_events'); // every code sent and verified writes one (prepared-query.ts)
   return {
     async record(event) {
-      await db
-        .insertInto('audit_events')
-        .values({
+      await insertRows([
+        {
           site_id: siteId,
           type: event.type,
           use_case: event.useCase,
@@ -20,8 +21,8 @@ export function createAuditRepository(db: Kysely<Database>, siteId: string): Aud
           request_id: event.requestId,
           detail: JSON.stringify(event.detail),
           created_at: event.createdAt.getTime(),
-        })
-        .execute();
+        },
+      ]);
     },
     async list({ since, type, phoneHash, limit }) {
       let query = db.selectFrom('audit_events').selectAll().where('site_id', '=', siteId);

@@ -2,29 +2,28 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CalloutRecord, DeliveryAttemptRecord, DeliveryAttemptRepository, DeliveryReceipt } from '../../domain/repositories.js';
 import { toDate, type Database, type DeliveryAttemptsTable } from '../schema.js';
 import { deleteInBatches } from './batched-delete.js';
+import { prepareInsert } from '../prepared-query.js';
 
 export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: string): DeliveryAttemptRepository {
+  const insertRows = prepareInsert(db, 'delivery_attempts'); // every code sent writes its attempts (prepared-query.ts)
   return {
     async insertMany(records) {
       if (records.length === 0) return;
-      await db
-        .insertInto('delivery_attempts')
-        .values(
-          records.map((r) => ({
-            site_id: siteId,
-            verification_id: r.verificationId,
-            handler: r.handler,
-            attempt: r.attempt,
-            result: r.result,
-            latency_ms: Math.round(r.latencyMs),
-            provider_message_id: r.providerMessageId,
-            detail: r.detail,
-            callouts: JSON.stringify(r.callouts.map((c) => ({ ...c, latencyMs: Math.round(c.latencyMs) }))),
-            country: r.country,
-            created_at: r.createdAt.getTime(),
-          })),
-        )
-        .execute();
+      await insertRows(
+        records.map((r) => ({
+          site_id: siteId,
+          verification_id: r.verificationId,
+          handler: r.handler,
+          attempt: r.attempt,
+          result: r.result,
+          latency_ms: Math.round(r.latencyMs),
+          provider_message_id: r.providerMessageId,
+          detail: r.detail,
+          callouts: JSON.stringify(r.callouts.map((c) => ({ ...c, latencyMs: Math.round(c.latencyMs) }))),
+          country: r.country,
+          created_at: r.createdAt.getTime(),
+        })),
+      );
     },
     async recordReceipt(handler, providerMessageId, receipt) {
       const rows = await db

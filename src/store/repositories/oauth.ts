@@ -3,6 +3,7 @@ import type { SigningKey, TokenKind } from '../../domain/oauth.js';
 import type { ClientRepository, GrantRepository, SigningKeyRepository } from '../../domain/repositories.js';
 import type { StoreKind } from '../migrations.js';
 import { toDate, toDateOrNull, type Database, type OAuthClientsTable, type TokensTable } from '../schema.js';
+import { prepare, prepareInsert } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
 
 export function createClientRepository(db: Kysely<Database>, siteId: string): ClientRepository {
@@ -17,6 +18,10 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
     firstParty: Number(r.first_party) === 1,
     idTokenAlg: r.id_token_alg === 'ES256' ? ('ES256' as const) : ('RS256' as const),
   });
+  // Every authorize and token request reads its client (prepared-query.ts).
+  const selectById = prepare(db, (p: { clientId: string }) =>
+    db.selectFrom('oauth_clients').selectAll().where('site_id', '=', siteId).where('client_id', '=', p.clientId),
+  );
   return {
     async upsert(client) {
       const values = {
@@ -35,12 +40,7 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
         .execute();
     },
     async byId(clientId) {
-      const row = await db
-        .selectFrom('oauth_clients')
-        .selectAll()
-        .where('site_id', '=', siteId)
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      const row = (await selectById({ clientId })).rows[0];
       return row ? toClient(row) : null;
     },
     async list() {
@@ -51,11 +51,24 @@ export function createClientRepository(db: Kysely<Database>, siteId: string): Cl
 }
 
 export function createGrantRepository(db: Kysely<Database>, siteId: string): GrantRepository {
+  // The shapes every login runs (prepared-query.ts).
+  const insertCodes = prepareInsert(db, 'authorization_codes');
+  const insertTokenRows = prepareInsert(db, 'tokens');
+  // Guarded write: of two concurrent exchanges of one code, exactly one sees the row.
+  const consumeGuarded = prepare(db, (p: { codeHash: string; now: number }) =>
+    db
+      .updateTable('authorization_codes')
+      .set({ used_at: p.now })
+      .where('site_id', '=', siteId)
+      .where('code_hash', '=', p.codeHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', p.now)
+      .returningAll(),
+  );
   return {
     async insertCode(code) {
-      await db
-        .insertInto('authorization_codes')
-        .values({
+      await insertCodes([
+        {
           code_hash: code.codeHash,
           site_id: siteId,
           client_id: code.clientId,
@@ -68,20 +81,11 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
           family_id: code.familyId,
           expires_at: code.expiresAt.getTime(),
           used_at: null,
-        })
-        .execute();
+        },
+      ]);
     },
     async consumeCode(codeHash, now) {
-      // Guarded write: of two concurrent exchanges of one code, exactly one sees the row.
-      const row = await db
-        .updateTable('authorization_codes')
-        .set({ used_at: now.getTime() })
-        .where('site_id', '=', siteId)
-        .where('code_hash', '=', codeHash)
-        .where('used_at', 'is', null)
-        .where('expires_at', '>', now.getTime())
-        .returningAll()
-        .executeTakeFirst();
+      const row = (await consumeGuarded({ codeHash, now: now.getTime() })).rows[0];
       if (!row) return null;
       return {
         codeHash: row.code_hash,
@@ -107,26 +111,23 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
       return row && row.used_at !== null ? row.family_id : null;
     },
     async insertTokens(tokens) {
-      await db
-        .insertInto('tokens')
-        .values(
-          tokens.map((token) => ({
-            token_hash: token.tokenHash,
-            site_id: siteId,
-            kind: token.kind,
-            client_id: token.clientId,
-            user_id: token.userId,
-            scope: token.scope,
-            family_id: token.familyId,
-            auth_time: token.authTime?.getTime() ?? null,
-            expires_at: token.expiresAt.getTime(),
-            revoked_at: token.revokedAt?.getTime() ?? null,
-            replaced_at: token.replacedAt?.getTime() ?? null,
-            step_up_at: token.stepUpAt?.getTime() ?? null,
-            created_at: token.createdAt.getTime(),
-          })),
-        )
-        .execute();
+      await insertTokenRows(
+        tokens.map((token) => ({
+          token_hash: token.tokenHash,
+          site_id: siteId,
+          kind: token.kind,
+          client_id: token.clientId,
+          user_id: token.userId,
+          scope: token.scope,
+          family_id: token.familyId,
+          auth_time: token.authTime?.getTime() ?? null,
+          expires_at: token.expiresAt.getTime(),
+          revoked_at: token.revokedAt?.getTime() ?? null,
+          replaced_at: token.replacedAt?.getTime() ?? null,
+          step_up_at: token.stepUpAt?.getTime() ?? null,
+          created_at: token.createdAt.getTime(),
+        })),
+      );
     },
     async tokenByHash(tokenHash) {
       const row = await db

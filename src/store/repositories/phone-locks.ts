@@ -1,9 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { PhoneLockRepository } from '../../domain/repositories.js';
 import { toDate, type Database } from '../schema.js';
+import { prepare } from '../prepared-query.js';
 
 /** One row per phone with wrong codes since its last right one; the count and the lock are one guarded upsert. */
 export function createPhoneLockRepository(db: Kysely<Database>, siteId: string): PhoneLockRepository {
+  // Every code checked reads it (prepared-query.ts).
+  const selectStatus = prepare(db, (p: { phone: string }) =>
+    db.selectFrom('phone_locks').select(['failures', 'locked_at']).where('site_id', '=', siteId).where('phone', '=', p.phone),
+  );
   return {
     async countFailure(phone, limit, now) {
       const at = now.getTime();
@@ -28,12 +33,7 @@ export function createPhoneLockRepository(db: Kysely<Database>, siteId: string):
       await db.deleteFrom('phone_locks').where('site_id', '=', siteId).where('phone', '=', phone).where('locked_at', 'is', null).execute();
     },
     async status(phone) {
-      const row = await db
-        .selectFrom('phone_locks')
-        .select(['failures', 'locked_at'])
-        .where('site_id', '=', siteId)
-        .where('phone', '=', phone)
-        .executeTakeFirst();
+      const row = (await selectStatus({ phone })).rows[0];
       return row ? { failures: Number(row.failures), lockedAt: row.locked_at === null ? null : toDate(row.locked_at) } : null;
     },
     async unlock(phone) {

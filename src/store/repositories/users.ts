@@ -3,10 +3,15 @@ import type { PhoneNumber } from '../../domain/phone.js';
 import type { UserRepository } from '../../domain/repositories.js';
 import { usernameKey } from '../../domain/text.js';
 import type { User, UserStatus } from '../../domain/user.js';
+import { prepare, prepareInsert } from '../prepared-query.js';
 import { toDate, type Database, type UsersTable } from '../schema.js';
 
 export function createUserRepository(db: Kysely<Database>, siteId: string): UserRepository {
   const users = () => db.selectFrom('users').selectAll().where('site_id', '=', siteId);
+  // The shapes every login runs (prepared-query.ts).
+  const selectById = prepare(db, (p: { id: string }) => users().where('id', '=', p.id));
+  const selectByPhone = prepare(db, (p: { phone: string }) => users().where('phone', '=', p.phone));
+  const insertRows = prepareInsert(db, 'users');
   return {
     async create(user, now) {
       const row = {
@@ -26,11 +31,11 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
         updated_at: now.getTime(),
       };
       // A taken username or phone fails here; the store's boundary (domain-errors.ts) makes it a UniqueViolation.
-      await db.insertInto('users').values(row).execute();
+      await insertRows([row]);
       return toUser(row);
     },
     async byId(id) {
-      const row = await users().where('id', '=', id).executeTakeFirst();
+      const row = (await selectById({ id })).rows[0];
       return row ? toUser(row) : null;
     },
     async byUsername(username) {
@@ -38,7 +43,7 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
       return row ? toUser(row) : null;
     },
     async byPhone(phone) {
-      const row = await users().where('phone', '=', phone).executeTakeFirst();
+      const row = (await selectByPhone({ phone })).rows[0];
       return row ? toUser(row) : null;
     },
     async list({ limit, offset }) {

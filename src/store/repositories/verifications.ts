@@ -4,19 +4,70 @@ import type { VerificationRepository } from '../../domain/repositories.js';
 import type { UseCase } from '../../domain/use-case.js';
 import { classify, type Verification, type VerificationState } from '../../domain/verification.js';
 import { toDate, type Database, type VerificationsTable } from '../schema.js';
+import { prepare, prepareInsert } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
 
 export function createVerificationRepository(db: Kysely<Database>, siteId: string): VerificationRepository {
+  // The shapes every code sent and checked runs (prepared-query.ts).
+  const selectById = prepare(db, (p: { id: string }) =>
+    db.selectFrom('verifications').selectAll().where('site_id', '=', siteId).where('id', '=', p.id),
+  );
+  const insertRows = prepareInsert(db, 'verifications');
+  // The guard is the whole point: the increment happens only while pending, unexpired and under budget,
+  // so N concurrent submissions can never spend more than max_attempts.
+  const countGuarded = prepare(db, (p: { id: string; now: number }) =>
+    db
+      .updateTable('verifications')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('site_id', '=', siteId)
+      .where('id', '=', p.id)
+      .where('state', '=', 'pending')
+      .where('expires_at', '>', p.now)
+      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+      .returningAll(),
+  );
+  const markVerifiedGuarded = prepare(db, (p: { id: string }) =>
+    db
+      .updateTable('verifications')
+      .set({ state: 'verified' })
+      .where('site_id', '=', siteId)
+      .where('id', '=', p.id)
+      .where('state', '=', 'pending')
+      .returningAll(),
+  );
+  // Four shapes: by phone or not, for a user or for nobody yet.
+  type ResendableValues = { useCase: string; phone: string; userId: string; now: number; limit: number };
+  const resendableShapes = new Map<string, (values: ResendableValues) => ReturnType<typeof selectById>>();
+  const findResendableQuery = (byPhone: boolean, forNobody: boolean) => {
+    const shape = `${byPhone}:${forNobody}`;
+    let query = resendableShapes.get(shape);
+    if (!query) {
+      query = prepare(db, (p: ResendableValues) => {
+        let q = db
+          .selectFrom('verifications')
+          .selectAll()
+          .where('site_id', '=', siteId)
+          .where('use_case', '=', p.useCase)
+          .where('state', '=', 'pending')
+          .where('expires_at', '>', p.now)
+          .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
+        if (byPhone) q = q.where('phone', '=', p.phone);
+        q = forNobody ? q.where('user_id', 'is', null) : q.where('user_id', '=', p.userId);
+        return q.orderBy('created_at', 'desc').limit(p.limit);
+      });
+      resendableShapes.set(shape, query);
+    }
+    return query;
+  };
   const byId = async (id: string) => {
-    const row = await db.selectFrom('verifications').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst();
+    const row = (await selectById({ id })).rows[0];
     return row ? toVerification(row) : null;
   };
   return {
     byId,
     async insert(v) {
-      await db
-        .insertInto('verifications')
-        .values({
+      await insertRows([
+        {
           id: v.id,
           site_id: siteId,
           use_case: v.useCase,
@@ -35,26 +86,24 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
           locale: v.locale,
           experience_id: v.experienceId,
           payload: JSON.stringify(v.payload),
-        })
-        .execute();
+        },
+      ]);
     },
     async findResendable({ useCase, phone, userId, requestKey, now }) {
-      let query = db
-        .selectFrom('verifications')
-        .selectAll()
-        .where('site_id', '=', siteId)
-        .where('use_case', '=', useCase)
-        .where('state', '=', 'pending')
-        .where('expires_at', '>', now.getTime())
-        .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
-      if (phone !== undefined) query = query.where('phone', '=', phone);
-      query = userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', userId);
       // Other requests for the same phone may have started newer verifications; the per-phone send limit keeps
       // their number small, so the few newest are enough to find this request's own.
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .limit(requestKey === undefined ? 1 : 10)
-        .execute();
+      const rows = (
+        await findResendableQuery(
+          phone !== undefined,
+          userId === null,
+        )({
+          useCase,
+          phone: phone ?? '',
+          userId: userId ?? '',
+          now: now.getTime(),
+          limit: requestKey === undefined ? 1 : 10,
+        })
+      ).rows;
       const found = rows.map(toVerification).find((v) => requestKey === undefined || v.payload.requestKey === requestKey);
       return found ?? null;
     },
@@ -76,18 +125,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       return Number(result.numUpdatedRows) === 1;
     },
     async countAttempt(id, now) {
-      // The guard is the whole point: the increment happens only while pending, unexpired and under budget,
-      // so N concurrent submissions can never spend more than max_attempts.
-      const row = await db
-        .updateTable('verifications')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('site_id', '=', siteId)
-        .where('id', '=', id)
-        .where('state', '=', 'pending')
-        .where('expires_at', '>', now.getTime())
-        .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-        .returningAll()
-        .executeTakeFirst();
+      const row = (await countGuarded({ id, now: now.getTime() })).rows[0];
       if (row) return { kind: 'counted', verification: toVerification(row) };
       const current = await byId(id);
       if (!current) return { kind: 'not_found' };
@@ -104,14 +142,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       }
     },
     async markVerified(id) {
-      const row = await db
-        .updateTable('verifications')
-        .set({ state: 'verified' })
-        .where('site_id', '=', siteId)
-        .where('id', '=', id)
-        .where('state', '=', 'pending')
-        .returningAll()
-        .executeTakeFirst();
+      const row = (await markVerifiedGuarded({ id })).rows[0];
       return row ? toVerification(row) : null;
     },
     purgeExpired: (before) => deleteInBatches(db, 'verifications', 'id', 'expires_at', siteId, before),
