@@ -18,6 +18,16 @@ test('randomDigits is uniform: each digit near 10% over 200k draws', () => {
   for (const c of counts) assert.ok(Math.abs(c / draws - 0.1) < 0.0025, `digit share ${c / draws}`);
 });
 
+test('randomToken never hands out the same bytes twice, across many refills of the pool it draws from', () => {
+  // 5000 tokens of 32 bytes span 40 refills of the 4 KiB pool; a reused or overlapping slice would repeat a token.
+  const tokens = new Set(Array.from({ length: 5000 }, () => randomToken(32)));
+  assert.equal(tokens.size, 5000);
+  // Consecutive tokens share no 8-byte run either (an off-by-some overlap would).
+  const a = Buffer.from(randomToken(32), 'base64url');
+  const b = Buffer.from(randomToken(32), 'base64url');
+  for (let i = 0; i + 8 <= 32; i++) assert.equal(b.includes(a.subarray(i, i + 8)), false);
+});
+
 test('randomToken is url-safe and unique', () => {
   const a = randomToken();
   assert.match(a, /^[A-Za-z0-9_-]{32}$/);
