@@ -1,8 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryResult } from 'kysely';
 import type { RateCounterRepository } from '../../domain/repositories.js';
 import { currentWindowCap, hasRoom, windowStart, type CounterReading, type RateCounter } from '../../domain/rate-window.js';
-import type { Database } from '../schema.js';
+import type { Database, Millis } from '../schema.js';
+import { prepare } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
+
+type ReadRow = { counter_key: string; window_start: Millis; count: number };
 
 /**
  * Two rows per limit (this window and the last), whatever the traffic: a read, then one guarded upsert for
@@ -10,19 +13,33 @@ import { deleteInBatches } from './batched-delete.js';
  * of concurrent sends on any number of instances only as many succeed as the window has room for.
  */
 export function createRateCounterRepository(db: Kysely<Database>, siteId: string): RateCounterRepository {
+  // Every send reads and writes its counters: one prepared shape per number of counters (prepared-query.ts).
+  type Values = Record<string, string | number>;
+  const readShapes = new Map<number, (values: Values) => Promise<QueryResult<ReadRow>>>();
+  const readQuery = (n: number) => {
+    let query = readShapes.get(n);
+    if (!query) {
+      query = prepare(db, (p: Values) =>
+        db
+          .selectFrom('rate_counters')
+          .select(['counter_key', 'window_start', 'count'])
+          .where('site_id', '=', siteId)
+          .where(
+            'counter_key',
+            'in',
+            Array.from({ length: n }, (_, i) => p[`key${i}`] as string),
+          )
+          .where('window_start', '>=', p.oldest as number),
+      );
+      readShapes.set(n, query);
+    }
+    return query;
+  };
+
   async function read(counters: RateCounter[], now: number): Promise<CounterReading[]> {
-    const oldest = Math.min(...counters.map((c) => windowStart(now, c.windowMs) - c.windowMs));
-    const rows = await db
-      .selectFrom('rate_counters')
-      .select(['counter_key', 'window_start', 'count'])
-      .where('site_id', '=', siteId)
-      .where(
-        'counter_key',
-        'in',
-        counters.map((c) => c.key),
-      )
-      .where('window_start', '>=', oldest)
-      .execute();
+    const values: Values = { oldest: Math.min(...counters.map((c) => windowStart(now, c.windowMs) - c.windowMs)) };
+    counters.forEach((c, i) => (values[`key${i}`] = c.key));
+    const { rows } = await readQuery(counters.length)(values);
     const count = (key: string, start: number) =>
       Number(rows.find((r) => r.counter_key === key && Number(r.window_start) === start)?.count ?? 0);
     return counters.map((c) => {
@@ -31,29 +48,48 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
     });
   }
 
+  const upsertShapes = new Map<string, (values: Values) => Promise<QueryResult<{ counter_key: string; window_start: Millis }>>>();
+  const upsertQuery = (n: number, guarded: boolean) => {
+    const shape = `${n}:${guarded}`;
+    let query = upsertShapes.get(shape);
+    if (!query) {
+      query = prepare(db, (p: Values) => {
+        const capOf = sql.join(
+          Array.from({ length: n }, (_, i) => sql`when ${p[`key${i}`]} then cast(${p[`cap${i}`]} as double precision)`),
+          sql` `,
+        );
+        return db
+          .insertInto('rate_counters')
+          .values(
+            Array.from({ length: n }, (_, i) => ({
+              site_id: siteId,
+              counter_key: p[`key${i}`] as string,
+              window_start: p[`start${i}`] as number,
+              count: 1,
+              expires_at: p[`expires${i}`] as number,
+            })),
+          )
+          .onConflict((oc) => {
+            const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
+            return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
+          })
+          .returning(['counter_key', 'window_start']);
+      });
+      upsertShapes.set(shape, query);
+    }
+    return query;
+  };
+
   /** Adds one to each counter's current window; `guarded` refuses the rows that would pass their cap. */
-  const upsert = (rows: { counter: RateCounter; start: number; cap: number }[], guarded: boolean) => {
-    const capOf = sql.join(
-      rows.map((r) => sql`when ${r.counter.key} then cast(${r.cap} as double precision)`),
-      sql` `,
-    );
-    return db
-      .insertInto('rate_counters')
-      .values(
-        rows.map((r) => ({
-          site_id: siteId,
-          counter_key: r.counter.key,
-          window_start: r.start,
-          count: 1,
-          expires_at: r.start + 2 * r.counter.windowMs,
-        })),
-      )
-      .onConflict((oc) => {
-        const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
-        return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
-      })
-      .returning(['counter_key', 'window_start'])
-      .execute();
+  const upsert = async (rows: { counter: RateCounter; start: number; cap: number }[], guarded: boolean) => {
+    const values: Values = {};
+    rows.forEach((r, i) => {
+      values[`key${i}`] = r.counter.key;
+      values[`start${i}`] = r.start;
+      values[`expires${i}`] = r.start + 2 * r.counter.windowMs;
+      values[`cap${i}`] = r.cap;
+    });
+    return (await upsertQuery(rows.length, guarded)(values)).rows;
   };
   // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
   const byKey = <T extends { counter: RateCounter }>(rows: T[]) => rows.sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));
