@@ -7,10 +7,23 @@ import SqliteDatabase from 'better-sqlite3';
 import { AUTO_CHECKPOINT_PAGES, startCheckpointer, WAL_RESTART_PAGES } from '../src/store/sqlite-checkpointer.js';
 import { openSqliteDatabase } from '../src/store/sqlite.js';
 
-function tempDb(t: { after(fn: () => void): void }) {
+function tempDb(t: { after(fn: () => void | Promise<void>): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-ckpt-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, 'otpgate.db');
+}
+
+/** A file database as the server opens it, with its checkpoint thread (a fast one, for the test). */
+function withCheckpointer(t: { after(fn: () => void | Promise<void>): void }) {
+  const path = tempDb(t);
+  const database = openSqliteDatabase(`sqlite:${path}`);
+  const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
+  assert.ok(checkpointer);
+  t.after(async () => {
+    await checkpointer.stop();
+    database.close();
+  });
+  return { path, database };
 }
 
 const waitFor = async (check: () => boolean, ms = 5000) => {
@@ -23,14 +36,7 @@ const waitFor = async (check: () => boolean, ms = 5000) => {
 };
 
 test('the checkpoint thread copies committed pages into the database file', async (t) => {
-  const path = tempDb(t);
-  const database = openSqliteDatabase(`sqlite:${path}`);
-  const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
-  assert.ok(checkpointer);
-  t.after(async () => {
-    await checkpointer.stop();
-    database.close();
-  });
+  const { path, database } = withCheckpointer(t);
   assert.equal(
     database.pragma('wal_autocheckpoint', { simple: true }),
     WAL_RESTART_PAGES,
@@ -51,14 +57,7 @@ test('the checkpoint thread copies committed pages into the database file', asyn
 });
 
 test('under a steady stream of commits the WAL file still starts over: it stays bounded, not growing with the data', async (t) => {
-  const path = tempDb(t);
-  const database = openSqliteDatabase(`sqlite:${path}`);
-  const checkpointer = startCheckpointer(database, path, { intervalMs: 20 });
-  assert.ok(checkpointer);
-  t.after(async () => {
-    await checkpointer.stop();
-    database.close();
-  });
+  const { path, database } = withCheckpointer(t);
   database.exec('create table t (id integer primary key, body text)');
   const insert = database.prepare('insert into t (body) values (?)');
   const batch = database.transaction(() => {
