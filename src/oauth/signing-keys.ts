@@ -1,4 +1,5 @@
-import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { createKeyEncryption, type KeyEncryption } from '../crypto/key-encryption.js';
 import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
@@ -16,7 +17,8 @@ const KEY_CACHE_MS = 10_000;
 export interface ActiveKey {
   kid: string;
   alg: SigningAlg;
-  privateKey: KeyLike | Uint8Array;
+  /** A node:crypto key (jose imports a JWK as one on Node); `jwt-sign.ts` signs with it on the thread pool. */
+  privateKey: KeyObject;
 }
 
 /**
@@ -65,7 +67,7 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
       await insertKey(siteId, alg, true);
       newest = (await newestOf(siteId, alg))!;
     }
-    return { kid: newest.kid, alg, privateKey: await importJWK(privateJwk(siteId, newest), newest.alg) };
+    return { kid: newest.kid, alg, privateKey: (await importJWK(privateJwk(siteId, newest), newest.alg)) as KeyObject };
   };
 
   return {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { constantTimeEqual, hashToken } from '../crypto/code-hasher.js';
 import { randomToken } from '../crypto/random.js';
 import type { Clock } from '../domain/clock.js';
@@ -9,6 +8,7 @@ import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
 import { identityUrl } from './identity.js';
+import { signJwt } from './jwt-sign.js';
 import type { Keyring } from './signing-keys.js';
 
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'phone', 'api', 'full', 'refresh_token', 'offline_access'] as const;
@@ -108,14 +108,21 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     const atHash = createHash('sha256').update(input.accessToken).digest().subarray(0, 16).toString('base64url');
     const seconds = Math.floor(input.now.getTime() / 1000);
     const authTime = input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {};
-    return new SignJWT({ ...userClaims(user, input.scopes), at_hash: atHash, ...authTime, ...(input.nonce ? { nonce: input.nonce } : {}) })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(siteUrl(site))
-      .setSubject(user.id)
-      .setAudience(client.clientId)
-      .setIssuedAt(seconds)
-      .setExpirationTime(seconds + site.tokens.accessTokenTtlSeconds)
-      .sign(key.privateKey);
+    return signJwt(
+      { alg: key.alg, kid: key.kid, typ: 'JWT' },
+      {
+        ...userClaims(user, input.scopes),
+        at_hash: atHash,
+        ...authTime,
+        ...(input.nonce ? { nonce: input.nonce } : {}),
+        iss: siteUrl(site),
+        sub: user.id,
+        aud: client.clientId,
+        iat: seconds,
+        exp: seconds + site.tokens.accessTokenTtlSeconds,
+      },
+      key.privateKey,
+    );
   }
 
   return {
