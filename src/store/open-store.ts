@@ -7,14 +7,7 @@ import { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
  * The PostgreSQL driver is loaded only for a postgres:// URL: it holds ~15 MB that a SQLite server never uses.
  */
 export async function openStore(url: string, options: PostgresStoreOptions & SqliteStoreOptions = {}): Promise<Store> {
-  if (url.startsWith('sqlite:')) {
-    const { onQuery, backgroundCheckpoints, onCheckpointError } = options;
-    return createSqliteStore(url, {
-      ...(onQuery ? { onQuery } : {}),
-      ...(backgroundCheckpoints ? { backgroundCheckpoints } : {}),
-      ...(onCheckpointError ? { onCheckpointError } : {}),
-    });
-  }
+  if (url.startsWith('sqlite:')) return createSqliteStore(url, options);
   if (/^postgres(ql)?:\/\//.test(url)) return (await import('./postgres.js')).createPostgresStore(url, options);
   throw new Error(`database.url must start with sqlite: or postgres://, got "${url.split(':')[0]}:..."`);
 }

@@ -49,6 +49,23 @@ export function prepare<DB, P extends object, R>(
 }
 
 /**
+ * A query with a few shapes (an optional filter, a list of n values): one prepared query per shape, made on first
+ * use. `shape` is a small JSON-able value that `build` branches on; the values it must use only as values.
+ */
+export function prepareEach<DB, S, P extends object, R>(
+  db: Kysely<DB>,
+  build: (shape: S, values: P) => Compilable<R>,
+): (shape: S, values: P) => Promise<QueryResult<R>> {
+  const shapes = new Map<string, (values: P) => Promise<QueryResult<R>>>();
+  return (shape, values) => {
+    const key = JSON.stringify(shape);
+    let query = shapes.get(key);
+    if (!query) shapes.set(key, (query = prepare(db, (p: P) => build(shape, p))));
+    return query(values);
+  };
+}
+
+/**
  * An INSERT of rows into `table`, compiled once per shape: the columns the rows give a value (an undefined one is
  * left out, so the column takes its default, as Kysely does) and how many rows there are. Rows that differ in
  * their columns are inserted as a plain Kysely query.

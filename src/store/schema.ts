@@ -1,7 +1,7 @@
 /** Table shapes as Kysely sees them. Times are epoch milliseconds, booleans 0/1, JSON as text: the same on SQLite and PostgreSQL. */
 import type { Generated } from 'kysely';
 
-export type Millis = number | string; // PostgreSQL returns bigint as string; read through toDate()
+type Millis = number | string; // PostgreSQL returns bigint as string; read through toDate()
 type Flag = number;
 
 export interface SitesTable {

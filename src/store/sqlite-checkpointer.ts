@@ -61,6 +61,7 @@ export function startCheckpointer(
   let stopping = false;
   const fallBack = (error: unknown) => {
     if (stopping) return;
+    stopping = true; // once: a failing worker emits 'error' and then 'exit'
     if (database.open) database.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     options.onError?.(error);
   };
@@ -72,7 +73,7 @@ export function startCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
-      if (stopping) return;
+      if (stopping) return void (await worker.terminate());
       stopping = true;
       worker.ref(); // held until it has closed its connection, so the closing process waits for it
       worker.postMessage('stop');

@@ -1,11 +1,9 @@
-import { sql, type Kysely, type QueryResult } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { RateCounterRepository } from '../../domain/repositories.js';
 import { currentWindowCap, hasRoom, windowStart, type CounterReading, type RateCounter } from '../../domain/rate-window.js';
-import type { Database, Millis } from '../schema.js';
-import { prepare } from '../prepared-query.js';
+import type { Database } from '../schema.js';
+import { prepareEach } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
-
-type ReadRow = { counter_key: string; window_start: Millis; count: number };
 
 /**
  * Two rows per limit (this window and the last), whatever the traffic: a read, then one guarded upsert for
@@ -15,31 +13,23 @@ type ReadRow = { counter_key: string; window_start: Millis; count: number };
 export function createRateCounterRepository(db: Kysely<Database>, siteId: string): RateCounterRepository {
   // Every send reads and writes its counters: one prepared shape per number of counters (prepared-query.ts).
   type Values = Record<string, string | number>;
-  const readShapes = new Map<number, (values: Values) => Promise<QueryResult<ReadRow>>>();
-  const readQuery = (n: number) => {
-    let query = readShapes.get(n);
-    if (!query) {
-      query = prepare(db, (p: Values) =>
-        db
-          .selectFrom('rate_counters')
-          .select(['counter_key', 'window_start', 'count'])
-          .where('site_id', '=', siteId)
-          .where(
-            'counter_key',
-            'in',
-            Array.from({ length: n }, (_, i) => p[`key${i}`] as string),
-          )
-          .where('window_start', '>=', p.oldest as number),
-      );
-      readShapes.set(n, query);
-    }
-    return query;
-  };
+  const readQuery = prepareEach(db, (n: number, p: Values) =>
+    db
+      .selectFrom('rate_counters')
+      .select(['counter_key', 'window_start', 'count'])
+      .where('site_id', '=', siteId)
+      .where(
+        'counter_key',
+        'in',
+        Array.from({ length: n }, (_, i) => p[`key${i}`] as string),
+      )
+      .where('window_start', '>=', p.oldest as number),
+  );
 
   async function read(counters: RateCounter[], now: number): Promise<CounterReading[]> {
     const values: Values = { oldest: Math.min(...counters.map((c) => windowStart(now, c.windowMs) - c.windowMs)) };
     counters.forEach((c, i) => (values[`key${i}`] = c.key));
-    const { rows } = await readQuery(counters.length)(values);
+    const { rows } = await readQuery(counters.length, values);
     const count = (key: string, start: number) =>
       Number(rows.find((r) => r.counter_key === key && Number(r.window_start) === start)?.count ?? 0);
     return counters.map((c) => {
@@ -48,37 +38,28 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
     });
   }
 
-  const upsertShapes = new Map<string, (values: Values) => Promise<QueryResult<{ counter_key: string; window_start: Millis }>>>();
-  const upsertQuery = (n: number, guarded: boolean) => {
-    const shape = `${n}:${guarded}`;
-    let query = upsertShapes.get(shape);
-    if (!query) {
-      query = prepare(db, (p: Values) => {
-        const capOf = sql.join(
-          Array.from({ length: n }, (_, i) => sql`when ${p[`key${i}`]} then cast(${p[`cap${i}`]} as double precision)`),
-          sql` `,
-        );
-        return db
-          .insertInto('rate_counters')
-          .values(
-            Array.from({ length: n }, (_, i) => ({
-              site_id: siteId,
-              counter_key: p[`key${i}`] as string,
-              window_start: p[`start${i}`] as number,
-              count: 1,
-              expires_at: p[`expires${i}`] as number,
-            })),
-          )
-          .onConflict((oc) => {
-            const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
-            return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
-          })
-          .returning(['counter_key', 'window_start']);
-      });
-      upsertShapes.set(shape, query);
-    }
-    return query;
-  };
+  const upsertQuery = prepareEach(db, ({ n, guarded }: { n: number; guarded: boolean }, p: Values) => {
+    const capOf = sql.join(
+      Array.from({ length: n }, (_, i) => sql`when ${p[`key${i}`]} then cast(${p[`cap${i}`]} as double precision)`),
+      sql` `,
+    );
+    return db
+      .insertInto('rate_counters')
+      .values(
+        Array.from({ length: n }, (_, i) => ({
+          site_id: siteId,
+          counter_key: p[`key${i}`] as string,
+          window_start: p[`start${i}`] as number,
+          count: 1,
+          expires_at: p[`expires${i}`] as number,
+        })),
+      )
+      .onConflict((oc) => {
+        const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
+        return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
+      })
+      .returning(['counter_key', 'window_start']);
+  });
 
   /** Adds one to each counter's current window; `guarded` refuses the rows that would pass their cap. */
   const upsert = async (rows: { counter: RateCounter; start: number; cap: number }[], guarded: boolean) => {
@@ -89,7 +70,7 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
       values[`expires${i}`] = r.start + 2 * r.counter.windowMs;
       values[`cap${i}`] = r.cap;
     });
-    return (await upsertQuery(rows.length, guarded)(values)).rows;
+    return (await upsertQuery({ n: rows.length, guarded }, values)).rows;
   };
   // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
   const byKey = <T extends { counter: RateCounter }>(rows: T[]) => rows.sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));

@@ -4,7 +4,7 @@ import type { VerificationRepository } from '../../domain/repositories.js';
 import type { UseCase } from '../../domain/use-case.js';
 import { classify, type Verification, type VerificationState } from '../../domain/verification.js';
 import { toDate, type Database, type VerificationsTable } from '../schema.js';
-import { prepare, prepareInsert } from '../prepared-query.js';
+import { prepare, prepareEach, prepareInsert } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
 
 export function createVerificationRepository(db: Kysely<Database>, siteId: string): VerificationRepository {
@@ -36,29 +36,25 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       .returningAll(),
   );
   // Four shapes: by phone or not, for a user or for nobody yet.
-  type ResendableValues = { useCase: string; phone: string; userId: string; now: number; limit: number };
-  const resendableShapes = new Map<string, (values: ResendableValues) => ReturnType<typeof selectById>>();
-  const findResendableQuery = (byPhone: boolean, forNobody: boolean) => {
-    const shape = `${byPhone}:${forNobody}`;
-    let query = resendableShapes.get(shape);
-    if (!query) {
-      query = prepare(db, (p: ResendableValues) => {
-        let q = db
-          .selectFrom('verifications')
-          .selectAll()
-          .where('site_id', '=', siteId)
-          .where('use_case', '=', p.useCase)
-          .where('state', '=', 'pending')
-          .where('expires_at', '>', p.now)
-          .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
-        if (byPhone) q = q.where('phone', '=', p.phone);
-        q = forNobody ? q.where('user_id', 'is', null) : q.where('user_id', '=', p.userId);
-        return q.orderBy('created_at', 'desc').limit(p.limit);
-      });
-      resendableShapes.set(shape, query);
-    }
-    return query;
-  };
+  const findResendableQuery = prepareEach(
+    db,
+    (
+      shape: { byPhone: boolean; forNobody: boolean },
+      p: { useCase: string; phone: string; userId: string; now: number; limit: number },
+    ) => {
+      let q = db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('use_case', '=', p.useCase)
+        .where('state', '=', 'pending')
+        .where('expires_at', '>', p.now)
+        .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
+      if (shape.byPhone) q = q.where('phone', '=', p.phone);
+      q = shape.forNobody ? q.where('user_id', 'is', null) : q.where('user_id', '=', p.userId);
+      return q.orderBy('created_at', 'desc').limit(p.limit);
+    },
+  );
   const byId = async (id: string) => {
     const row = (await selectById({ id })).rows[0];
     return row ? toVerification(row) : null;
@@ -94,15 +90,9 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       // their number small, so the few newest are enough to find this request's own.
       const rows = (
         await findResendableQuery(
-          phone !== undefined,
-          userId === null,
-        )({
-          useCase,
-          phone: phone ?? '',
-          userId: userId ?? '',
-          now: now.getTime(),
-          limit: requestKey === undefined ? 1 : 10,
-        })
+          { byPhone: phone !== undefined, forNobody: userId === null },
+          { useCase, phone: phone ?? '', userId: userId ?? '', now: now.getTime(), limit: requestKey === undefined ? 1 : 10 },
+        )
       ).rows;
       const found = rows.map(toVerification).find((v) => requestKey === undefined || v.payload.requestKey === requestKey);
       return found ?? null;
