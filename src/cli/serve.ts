@@ -23,11 +23,6 @@ export function registerServe(program: Command): void {
       warnAtStartup(config, logger);
       const otpgate = otpgateOf(services);
       const address = await otpgate.listen();
-      const sites = (await store.sites.list()).map((s) => s.id);
-      logger.info({ address, sites, database: store.kind, mode: config.mode }, 'otpgate listening');
-      process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${store.kind}; ${config.mode})\n`);
-      await reportSelfCheck(services, config);
-
       const onPurgeError = (error: unknown) => logger.warn({ err: error }, 'purge failed; will retry');
       const stopPurge = schedulePurge(() => otpgate.purge(), config.maintenance.purgeIntervalSeconds, onPurgeError);
 
@@ -44,8 +39,14 @@ export function registerServe(program: Command): void {
         await otpgate.close();
         process.exit(0);
       };
+      // Before the server says it is listening: a signal that arrives during the self-check must drain, not kill.
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
+
+      const sites = (await store.sites.list()).map((s) => s.id);
+      logger.info({ address, sites, database: store.kind, mode: config.mode }, 'otpgate listening');
+      process.stdout.write(`otpgate listening on ${address} (sites: ${sites.join(', ') || 'none'}; ${store.kind}; ${config.mode})\n`);
+      await reportSelfCheck(services, config);
     });
 }
 

@@ -73,7 +73,9 @@ export function writeInstanceConfig(databaseUrl: string, sinkUrl: string): strin
         port: 0,
         baseUrl: 'http://otpgate.test',
         logLevel: 'warn',
-        shutdownDelayMs: 200,
+        // Wide enough that a busy machine still sees the 503 window (the drain test polls into it); the other
+        // tests stop instances with SIGKILL and never wait for it.
+        shutdownDelayMs: 3000,
         trustProxy: ['loopback'],
       },
       database: { url: databaseUrl, poolSize: 5 },
