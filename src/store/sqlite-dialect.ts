@@ -34,6 +34,8 @@ interface Group {
   reject: (error: unknown) => void;
 }
 
+const MAX_IDLE_HANDLES = 256;
+
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
 export interface GroupCommitStats {
@@ -105,7 +107,12 @@ export function sqliteGroupCommitDialect(
     };
   };
 
-  /** One handle per acquire, so an explicit transaction knows its own queries from everyone else's. */
+  /**
+   * A handle per concurrent user, so an explicit transaction knows its own queries from everyone else's. Released
+   * handles are kept and handed out again: Kysely wraps every handle it has not seen before (query logging, for the
+   * metrics), and a new one per query was a tenth of what a login allocated (bench/README.md, issue 12).
+   */
+  const idle: DatabaseConnection[] = [];
   const makeConnection = (): DatabaseConnection => {
     const self: DatabaseConnection = {
       async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
@@ -136,7 +143,7 @@ export function sqliteGroupCommitDialect(
   const driver: Driver = {
     async init() {},
     async acquireConnection() {
-      return makeConnection();
+      return idle.pop() ?? makeConnection();
     },
     async beginTransaction(connection) {
       while (exclusive) await exclusive;
@@ -159,7 +166,10 @@ export function sqliteGroupCommitDialect(
         endExclusive();
       }
     },
-    async releaseConnection() {},
+    async releaseConnection(connection) {
+      // Bounded by the number of queries in flight at once; a burst's extra handles are left to the GC.
+      if (idle.length < MAX_IDLE_HANDLES) idle.push(connection);
+    },
     async destroy() {
       commitGroup();
       database.close();

@@ -35,12 +35,14 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       .where('state', '=', 'pending')
       .returningAll(),
   );
-  // Four shapes: by phone or not, for a user or for nobody yet.
+  // Eight shapes: by phone or not, for a user or for nobody yet, and the limit. The limit is written into the SQL:
+  // SQLite's planner weighs a bound LIMIT, so binding one made it prepare the statement again on every call
+  // (14 µs instead of 2 µs, the costliest query of a login: bench/README.md, issue 12).
   const findResendableQuery = prepareEach(
     db,
     (
-      shape: { byPhone: boolean; forNobody: boolean },
-      p: { useCase: string; phone: string; userId: string; now: number; limit: number },
+      shape: { byPhone: boolean; forNobody: boolean; limit: 1 | 10 },
+      p: { useCase: string; phone: string; userId: string; now: number },
     ) => {
       let q = db
         .selectFrom('verifications')
@@ -52,7 +54,7 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
         .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
       if (shape.byPhone) q = q.where('phone', '=', p.phone);
       q = shape.forNobody ? q.where('user_id', 'is', null) : q.where('user_id', '=', p.userId);
-      return q.orderBy('created_at', 'desc').limit(p.limit);
+      return q.orderBy('created_at', 'desc').limit(sql.lit(shape.limit));
     },
   );
   const byId = async (id: string) => {
@@ -90,8 +92,8 @@ export function createVerificationRepository(db: Kysely<Database>, siteId: strin
       // their number small, so the few newest are enough to find this request's own.
       const rows = (
         await findResendableQuery(
-          { byPhone: phone !== undefined, forNobody: userId === null },
-          { useCase, phone: phone ?? '', userId: userId ?? '', now: now.getTime(), limit: requestKey === undefined ? 1 : 10 },
+          { byPhone: phone !== undefined, forNobody: userId === null, limit: requestKey === undefined ? 1 : 10 },
+          { useCase, phone: phone ?? '', userId: userId ?? '', now: now.getTime() },
         )
       ).rows;
       const found = rows.map(toVerification).find((v) => requestKey === undefined || v.payload.requestKey === requestKey);
