@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { prepare, prepareInsert } from '../src/store/prepared-query.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { prepare, prepareInsert, runPreparedQueriesDirectly } from '../src/store/prepared-query.js';
+import { timedExecutor } from '../src/store/query-timing.js';
+import { sqliteGroupCommitDialect } from '../src/store/sqlite-dialect.js';
 
 interface Db {
   notes: { id: number; owner: string; body: string; kind: string };
@@ -61,4 +66,45 @@ test('a prepared query called without one of its values is refused before anythi
   const db = database(t);
   const byOwner = prepare(db, (p: { owner: string }) => db.selectFrom('notes').selectAll().where('owner', '=', p.owner));
   await assert.rejects(() => byOwner({} as { owner: string }), /no value for "owner"/);
+});
+
+test('on the SQLite store prepared queries skip Kysely’s executor: still timed, still outside a transaction they do not belong to', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-prepared-'));
+  const dialect = sqliteGroupCommitDialect(new SqliteDatabase(join(dir, 'notes.db')));
+  const db = new Kysely<Db>({ dialect });
+  t.after(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await sql`create table notes (id integer primary key, owner text not null, body text not null, kind text not null default 'plain')`.execute(
+    db,
+  );
+  const timed: string[] = [];
+  runPreparedQueriesDirectly(
+    db,
+    timedExecutor(dialect.execute, (operation) => timed.push(operation)),
+  );
+  const count = prepare(db, (p: { owner: string }) =>
+    db
+      .selectFrom('notes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner', '=', p.owner),
+  );
+
+  await prepareInsert(db, 'notes')([{ id: 1, owner: 'ann', body: 'a', kind: 'x' }]);
+  assert.equal((await count({ owner: 'ann' })).rows[0]?.n, 1);
+  assert.deepEqual(timed, ['insert', 'select']);
+
+  // A transaction's own prepared queries go through it (undone with it); one from outside waits for it to end.
+  let outside: Promise<unknown> | undefined;
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      await prepareInsert<Db, 'notes'>(trx, 'notes')([{ id: 2, owner: 'ann', body: 'b', kind: 'x' }]);
+      outside = count({ owner: 'ann' });
+      throw new Error('undo');
+    }),
+    /undo/,
+  );
+  assert.deepEqual(((await outside) as { rows: { n: number }[] }).rows, [{ n: 1 }]);
+  assert.deepEqual(timed, ['insert', 'select', 'select'], 'the transaction’s insert went through Kysely, not the direct path');
 });

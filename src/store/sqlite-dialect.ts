@@ -27,6 +27,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { DirectExecutor } from './prepared-query.js';
 
 interface Group {
   done: Promise<void>;
@@ -46,7 +47,7 @@ export interface GroupCommitStats {
 export function sqliteGroupCommitDialect(
   database: SqliteDatabase.Database,
   options: { maxStatements?: number } = {},
-): Dialect & { stats: GroupCommitStats } {
+): Dialect & { stats: GroupCommitStats; execute: DirectExecutor } {
   const statements = new Map<string, SqliteDatabase.Statement>();
   const maxStatements = options.maxStatements ?? 500;
   const stats: GroupCommitStats = { groups: 0, writes: 0 };
@@ -176,8 +177,11 @@ export function sqliteGroupCommitDialect(
     },
   };
 
+  // The handle of queries run without Kysely's executor (prepared-query.ts): never a transaction's owner.
+  const direct = makeConnection();
   return {
     stats,
+    execute: (compiled) => direct.executeQuery(compiled),
     createAdapter: (): DialectAdapter => new SqliteAdapter(),
     createDriver: () => driver,
     createQueryCompiler: (): QueryCompiler => new SqliteQueryCompiler(),

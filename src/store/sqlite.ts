@@ -4,7 +4,8 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { Store } from '../domain/repositories.js';
 import { createKyselyStore } from './kysely-store.js';
-import { queryLogger, type QueryListener } from './query-timing.js';
+import { queryLogger, timedExecutor, type QueryListener } from './query-timing.js';
+import { runPreparedQueriesDirectly } from './prepared-query.js';
 import { AUTO_CHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { sqliteGroupCommitDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
@@ -20,10 +21,9 @@ export interface SqliteStoreOptions {
 /** `sqlite:PATH` or `sqlite::memory:`. WAL lets readers run beside the one writer; NORMAL sync is safe under WAL. */
 export function createSqliteStore(url: string, options: SqliteStoreOptions = {}): Store {
   const database = openSqliteDatabase(url);
-  const db = new Kysely<Database>({
-    dialect: sqliteGroupCommitDialect(database),
-    ...(options.onQuery ? { log: queryLogger(options.onQuery) } : {}),
-  });
+  const dialect = sqliteGroupCommitDialect(database);
+  const db = new Kysely<Database>({ dialect, ...(options.onQuery ? { log: queryLogger(options.onQuery) } : {}) });
+  runPreparedQueriesDirectly(db, options.onQuery ? timedExecutor(dialect.execute, options.onQuery) : dialect.execute);
   const path = pathOf(url);
   const checkpointer =
     options.backgroundCheckpoints && path !== ':memory:'
