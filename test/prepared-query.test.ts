@@ -68,7 +68,7 @@ test('a prepared query called without one of its values is refused before anythi
   await assert.rejects(() => byOwner({} as { owner: string }), /no value for "owner"/);
 });
 
-test('on the SQLite store prepared queries skip Kysely’s executor: still timed, still outside a transaction they do not belong to', async (t) => {
+test('on SQLite prepared queries skip Kysely’s executor: still timed, never inside a transaction not their own', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-prepared-'));
   const dialect = sqliteGroupCommitDialect(new SqliteDatabase(join(dir, 'notes.db')));
   const db = new Kysely<Db>({ dialect });
@@ -76,9 +76,8 @@ test('on the SQLite store prepared queries skip Kysely’s executor: still timed
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
-  await sql`create table notes (id integer primary key, owner text not null, body text not null, kind text not null default 'plain')`.execute(
-    db,
-  );
+  const schema = "create table notes (id integer primary key, owner text not null, body text not null, kind text not null default 'plain')";
+  await sql.raw(schema).execute(db);
   const timed: string[] = [];
   runPreparedQueriesDirectly(
     db,
