@@ -56,6 +56,11 @@ export interface OtpgateOptions {
   consoleWrite?: (line: string) => void;
   /** An already open store (tests share one); otherwise database.url is opened. */
   store?: Store;
+  /**
+   * SQLite only: checkpoint the WAL from a worker thread (store/sqlite-checkpointer.ts). Default true: a server
+   * under load needs it; a one-shot command (the CLI's) does not, and skips the thread.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -121,7 +126,7 @@ export async function composeServices(options: OtpgateOptions): Promise<Services
     (await openStore(config.database.url, {
       poolSize: config.database.poolSize,
       onIdleError: (err) => logger.warn({ err }, 'idle database connection lost; the pool reconnects'),
-      backgroundCheckpoints: true,
+      backgroundCheckpoints: options.backgroundCheckpoints ?? true,
       onCheckpointError: (err) => logger.warn({ err }, 'SQLite checkpoint thread failed; commits checkpoint again'),
       ...(scraped || tracer
         ? {

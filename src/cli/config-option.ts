@@ -23,6 +23,7 @@ export async function withServices<T>(
   // Logs go to stderr: stdout is the command's answer (and must stay valid JSON with --json).
   const services = await composeServices({
     logger: createLogger(config.server.logLevel, pino.destination(2), logFormatOf(config)),
+    backgroundCheckpoints: false, // a command's few writes checkpoint themselves
     ...appOptions,
     config,
   });

@@ -40,7 +40,11 @@ async function checkDeployment(config: Config, reach: boolean, add: (status: Sta
   let services: Services;
   try {
     // Composition runs the start-up checks: migrations, modules that load, credentials that exist, readable keys.
-    services = await composeServices({ config, logger: createLogger('error', pino.destination(2), logFormatOf(config)) });
+    services = await composeServices({
+      config,
+      logger: createLogger('error', pino.destination(2), logFormatOf(config)),
+      backgroundCheckpoints: false,
+    });
   } catch (error) {
     add('fail', 'startup', error instanceof Error ? error.message.replace(/\s*\n\s*/g, '; ') : String(error));
     return;

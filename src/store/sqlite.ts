@@ -24,10 +24,9 @@ export function createSqliteStore(url: string, options: SqliteStoreOptions = {})
   const dialect = sqliteGroupCommitDialect(database);
   const db = new Kysely<Database>({ dialect, ...(options.onQuery ? { log: queryLogger(options.onQuery) } : {}) });
   runPreparedQueriesDirectly(db, options.onQuery ? timedExecutor(dialect.execute, options.onQuery) : dialect.execute);
-  const path = pathOf(url);
   const checkpointer =
-    options.backgroundCheckpoints && path !== ':memory:'
-      ? startCheckpointer(database, path, options.onCheckpointError ? { onError: options.onCheckpointError } : {})
+    options.backgroundCheckpoints && !database.memory
+      ? startCheckpointer(database, database.name, options.onCheckpointError ? { onError: options.onCheckpointError } : {})
       : null;
   return createKyselyStore(db, 'sqlite', async () => {
     await checkpointer?.stop();
