@@ -26,35 +26,42 @@ export function createDeliveryAttemptRepository(db: Kysely<Database>, siteId: st
       );
     },
     async recordReceipt(handler, providerMessageId, receipt) {
-      const rows = await db
-        .updateTable('delivery_attempts')
-        .set({
-          receipt_status: receipt.status,
-          receipt_provider_status: receipt.providerStatus.slice(0, 40),
-          receipt_error_code: receipt.errorCode?.slice(0, 40) ?? null,
-          receipt_at: receipt.at.getTime(),
-        })
-        .where('site_id', '=', siteId)
-        .where('handler', '=', handler)
-        .where('provider_message_id', '=', providerMessageId)
-        // Nothing yet, or "accepted" followed by a final word: a final status stays.
-        .where((eb) =>
-          receipt.status === 'accepted'
-            ? eb('receipt_status', 'is', null)
-            : eb.or([eb('receipt_status', 'is', null), eb('receipt_status', '=', 'accepted')]),
-        )
-        .returningAll()
-        .execute();
-      const row = rows[0];
-      if (row) return { kind: 'recorded', attempt: toRecord(row) };
-      const known = await db
-        .selectFrom('delivery_attempts')
-        .select('id')
-        .where('site_id', '=', siteId)
-        .where('handler', '=', handler)
-        .where('provider_message_id', '=', providerMessageId)
-        .executeTakeFirst();
-      return known ? { kind: 'unchanged' } : { kind: 'unknown_message' };
+      const update = () =>
+        db
+          .updateTable('delivery_attempts')
+          .set({
+            receipt_status: receipt.status,
+            receipt_provider_status: receipt.providerStatus.slice(0, 40),
+            receipt_error_code: receipt.errorCode?.slice(0, 40) ?? null,
+            receipt_at: receipt.at.getTime(),
+          })
+          .where('site_id', '=', siteId)
+          .where('handler', '=', handler)
+          .where('provider_message_id', '=', providerMessageId)
+          // Nothing yet, or "accepted" followed by a final word: a final status stays.
+          .where((eb) =>
+            receipt.status === 'accepted'
+              ? eb('receipt_status', 'is', null)
+              : eb.or([eb('receipt_status', 'is', null), eb('receipt_status', '=', 'accepted')]),
+          )
+          .returningAll()
+          .execute();
+      let row = (await update())[0];
+      if (!row) {
+        const known = await db
+          .selectFrom('delivery_attempts')
+          .select('id')
+          .where('site_id', '=', siteId)
+          .where('handler', '=', handler)
+          .where('provider_message_id', '=', providerMessageId)
+          .executeTakeFirst();
+        if (!known) return { kind: 'unknown_message' };
+        // The send may have stored its attempt between the update and this look: only a second update that finds
+        // the row and changes nothing makes the receipt a repeat.
+        row = (await update())[0];
+        if (!row) return { kind: 'unchanged' };
+      }
+      return { kind: 'recorded', attempt: toRecord(row) };
     },
     async series({ since, bucketMs, by }) {
       const size = Math.max(1, Math.floor(bucketMs));
