@@ -111,7 +111,7 @@ export function sqliteGroupCommitDialect(
   /**
    * A handle per concurrent user, so an explicit transaction knows its own queries from everyone else's. Released
    * handles are kept and handed out again: Kysely wraps every handle it has not seen before (query logging, for the
-   * metrics), and a new one per query was a tenth of what a login allocated (bench/README.md, issue 12).
+   * metrics), so a new handle per query was wrapped anew per query.
    */
   const idle: DatabaseConnection[] = [];
   const makeConnection = (): DatabaseConnection => {
