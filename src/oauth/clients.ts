@@ -5,15 +5,32 @@ import { OtpgateError } from '../domain/errors.js';
 import type { OAuthClient } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
+import { createReadCache } from '../store/read-cache.js';
+
+const CLIENT_TTL_MS = 5000;
 
 /**
  * The OAuth clients of a site and every rule about them: which client, which redirect and post-logout
  * addresses it may use (exact string matches only: prefix or pattern matching is how open redirects and
  * code theft start), and how a confidential client proves itself.
  */
-export function createClientService(store: Pick<Store, 'forSite'>) {
+export function createClientService(store: Pick<Store, 'forSite'>, options: { ttlMs?: number } = {}) {
+  /*
+   * Every login reads its client twice (authorize and token), and clients change rarely: like sites, they are kept for
+   * a few seconds. A change made on another instance or with `otpgate client add` is seen within that time; this
+   * instance's own change (a secret hash upgraded below) at once.
+   */
+  // JSON, so that no client_id (they come from requests) can make one site's key read as another's.
+  const slot = (siteId: string, clientId: string) => JSON.stringify([siteId, clientId]);
+  const cache = createReadCache<OAuthClient>({
+    ttlMs: options.ttlMs ?? CLIENT_TTL_MS,
+    load: (key) => {
+      const [siteId, clientId] = JSON.parse(key) as [string, string];
+      return store.forSite(siteId).clients.byId(clientId);
+    },
+  });
   const find = (site: Site, clientId: string | undefined): Promise<OAuthClient | null> =>
-    clientId ? store.forSite(site.id).clients.byId(clientId) : Promise.resolve(null);
+    clientId ? cache.get(slot(site.id, clientId)) : Promise.resolve(null);
 
   /*
    * scrypt costs tens of milliseconds by design; a server app calling the token endpoint all day should not pay
@@ -36,6 +53,7 @@ export function createClientService(store: Pick<Store, 'forSite'>) {
       // An old unsalted hash (or an old cost) verified: replace it now that the secret is at hand.
       stored = await hashSecret(secret);
       await store.forSite(site.id).clients.upsert({ ...client, secretHash: stored });
+      cache.forget(slot(site.id, client.clientId));
     }
     verified.set(seen, stored);
     return true;
