@@ -1070,6 +1070,49 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(after.readings, [{ current: 5, previous: 0 }]);
       });
 
+      test('sends counted together: all fit and each is counted once; the site counter one short refuses exactly the rest', async (t) => {
+        const sendCounters = (await fresh(t)).forSite('a').sendCounters;
+        const site = { key: 'site|60m', windowMs: HOUR, limit: 10 };
+        const phone = (i: number) => ({ key: `phone:+1415555${String(i).padStart(4, '0')}|60m`, windowMs: HOUR, limit: 5 });
+        // Six different phones in one event-loop turn: one statement, every counter raised by its share.
+        const first = await Promise.all(Array.from({ length: 6 }, (_, i) => sendCounters.reserve([phone(i), site], at(i))));
+        assert.equal(
+          countWhere(first, (r) => r.ok),
+          6,
+        );
+        assert.deepEqual(await sendCounters.read([site, phone(0), phone(6)], at(10)), [
+          { current: 6, previous: 0 },
+          { current: 1, previous: 0 },
+          { current: 0, previous: 0 },
+        ]);
+        // Each of the next five read 6 of 10 and saw room; together they do not fit: only four may pass.
+        const second = await Promise.all(Array.from({ length: 5 }, (_, i) => sendCounters.reserve([phone(10 + i), site], at(20 + i))));
+        assert.equal(
+          countWhere(second, (r) => r.ok),
+          4,
+        );
+        const readings = await sendCounters.read([site, ...Array.from({ length: 5 }, (_, i) => phone(10 + i))], at(30));
+        assert.deepEqual(readings[0], { current: 10, previous: 0 });
+        // The refused send's phone was given back what the failed joint attempt had counted.
+        assert.equal(
+          readings.slice(1).reduce((sum, r) => sum + r.current, 0),
+          4,
+        );
+      });
+
+      test('add: concurrent adds to the same counters all count', async (t) => {
+        const sendCounters = (await fresh(t)).forSite('a').sendCounters;
+        const counters = [
+          { key: 'verified:prefix:+1415|24h', windowMs: 24 * HOUR, limit: 0 },
+          { key: 'verified:site|24h', windowMs: 24 * HOUR, limit: 0 },
+        ];
+        await Promise.all(Array.from({ length: 25 }, (_, i) => sendCounters.add(i % 5 === 0 ? counters.slice(1) : counters, at(i))));
+        assert.deepEqual(await sendCounters.read(counters, at(100)), [
+          { current: 20, previous: 0 },
+          { current: 25, previous: 0 },
+        ]);
+      });
+
       test('30 concurrent guessLog.reserve with 10 an hour: exactly 10 ok; a released guess gives its place back', async (t) => {
         const guessLog = (await fresh(t)).forSite('a').guessLog;
         const windows = [

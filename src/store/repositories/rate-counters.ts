@@ -4,11 +4,13 @@ import { currentWindowCap, hasRoom, windowStart, type CounterReading, type RateC
 import type { Database } from '../schema.js';
 import { prepareEach } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
+import { turnBatch } from '../turn-batch.js';
 
 /**
  * Two rows per limit (this window and the last), whatever the traffic: a read, then one guarded upsert for
- * every counter of a send. The guard (`count + 1 <= cap`) is checked by the database on the row it locks, so
- * of concurrent sends on any number of instances only as many succeed as the window has room for.
+ * every counter of a send (of all the sends of an event-loop turn, below). The guard (`count + n <= cap`) is checked
+ * by the database on the row it locks, so of concurrent sends on any number of instances only as many succeed as
+ * the window has room for.
  */
 export function createRateCounterRepository(db: Kysely<Database>, siteId: string): RateCounterRepository {
   // Every send reads and writes its counters: one prepared shape per number of counters (prepared-query.ts).
@@ -50,36 +52,93 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
           site_id: siteId,
           counter_key: p[`key${i}`] as string,
           window_start: p[`start${i}`] as number,
-          count: 1,
+          count: p[`by${i}`] as number,
           expires_at: p[`expires${i}`] as number,
         })),
       )
       .onConflict((oc) => {
-        const update = oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + 1` });
-        return guarded ? update.where(sql<boolean>`rate_counters.count + 1 <= case rate_counters.counter_key ${capOf} end`) : update;
+        const update = oc
+          .columns(['site_id', 'counter_key', 'window_start'])
+          .doUpdateSet({ count: sql`rate_counters.count + excluded.count` });
+        return guarded
+          ? update.where(sql<boolean>`rate_counters.count + excluded.count <= case rate_counters.counter_key ${capOf} end`)
+          : update;
       })
       .returning(['counter_key', 'window_start']);
   });
 
-  /** Adds one to each counter's current window; `guarded` refuses the rows that would pass their cap. */
-  const upsert = async (rows: { counter: RateCounter; start: number; cap: number }[], guarded: boolean) => {
+  /** Adds `by` to each counter's current window; `guarded` refuses the rows that would pass their cap. */
+  const upsert = async (rows: Increment[], guarded: boolean) => {
     const values: Values = {};
-    rows.forEach((r, i) => {
-      values[`key${i}`] = r.counter.key;
-      values[`start${i}`] = r.start;
-      values[`expires${i}`] = r.start + 2 * r.counter.windowMs;
-      values[`cap${i}`] = r.cap;
-    });
-    return (await upsertQuery({ n: rows.length, guarded }, values)).rows;
+    // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
+    [...rows]
+      .sort((a, b) => (a.counter.key < b.counter.key ? -1 : a.counter.key > b.counter.key ? 1 : a.start - b.start))
+      .forEach((r, i) => {
+        values[`key${i}`] = r.counter.key;
+        values[`start${i}`] = r.start;
+        values[`expires${i}`] = r.start + 2 * r.counter.windowMs;
+        values[`cap${i}`] = r.cap;
+        values[`by${i}`] = r.by;
+      });
+    return (await upsertQuery({ n: rows.length, guarded }, values)).rows.map((row) => ({ ...row, window_start: Number(row.window_start) }));
   };
-  // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
-  const byKey = <T extends { counter: RateCounter }>(rows: T[]) => rows.sort((a, b) => (a.counter.key < b.counter.key ? -1 : 1));
+
+  /** Takes back what a refused reservation counted. */
+  const giveBack = async (counted: { counter_key: string; window_start: number }[], rows: Increment[]) => {
+    for (const row of counted) {
+      const by = rows.find((r) => r.counter.key === row.counter_key && r.start === row.window_start)?.by ?? 1;
+      await db
+        .updateTable('rate_counters')
+        .set({ count: sql`count - ${by}` })
+        .where('site_id', '=', siteId)
+        .where('counter_key', '=', row.counter_key)
+        .where('window_start', '=', row.window_start)
+        .execute();
+    }
+  };
+
+  /** One send alone: every counter counted, or (a concurrent send took the last room of one) none. */
+  const reserveAlone = async (rows: Increment[]): Promise<boolean> => {
+    const counted = await upsert(rows, true);
+    if (counted.length === rows.length) return true;
+    await giveBack(counted, rows);
+    return false;
+  };
+
+  /*
+   * The sends of one event-loop turn are counted with one statement (turn-batch.ts): each counter is raised by the
+   * number of sends that count against it, guarded by the smallest cap any of them computed. If that fits, counting
+   * them one by one would have fitted too. If it does not (or a counter would take more than its cap in one go, or a
+   * window turned over within the turn), what it took is given back and each send is counted alone, as before.
+   */
+  const reserveTurn = turnBatch(async (sends: Increment[][]): Promise<boolean[]> => {
+    const merged = sends.length > 1 ? mergeGuarded(sends) : null;
+    if (merged) {
+      const counted = await upsert(merged, true);
+      if (counted.length === merged.length) return sends.map(() => true);
+      await giveBack(counted, merged);
+    }
+    return Promise.all(sends.map(reserveAlone));
+  });
+
+  /** What only measures is always counted: the turn's sends in one statement, each counter raised by its share. */
+  const addTurn = turnBatch(async (sends: Increment[][]): Promise<void[]> => {
+    const merged = new Map<string, Increment>();
+    for (const row of sends.flat()) {
+      const slot = `${row.counter.key}\n${row.start}`;
+      const seen = merged.get(slot);
+      if (seen) seen.by += row.by;
+      else merged.set(slot, { ...row });
+    }
+    await upsert([...merged.values()], false);
+    return sends.map(() => undefined);
+  });
 
   return {
     async add(counters, at) {
       if (counters.length === 0) return;
       const now = at.getTime();
-      await upsert(byKey(counters.map((counter) => ({ counter, start: windowStart(now, counter.windowMs), cap: 0 }))), false);
+      await addTurn(counters.map((counter) => ({ counter, start: windowStart(now, counter.windowMs), cap: 0, by: 1 })));
     },
     read: (counters, at) => (counters.length === 0 ? Promise.resolve([]) : read(counters, at.getTime())),
     async reserve(counters, at) {
@@ -87,24 +146,42 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
       const now = at.getTime();
       const readings = await read(counters, now);
       if (!counters.every((c, i) => hasRoom(c, readings[i]!, now))) return { ok: false, readings };
-
-      const rows = byKey(
-        counters.map((c, i) => ({ counter: c, start: windowStart(now, c.windowMs), cap: currentWindowCap(c, readings[i]!.previous, now) })),
-      );
-      const counted = await upsert(rows, true);
-      if (counted.length === rows.length) return { ok: true, readings };
-
-      // A concurrent send took the last room of some counter: give back what this one took, and report afresh.
-      for (const row of counted)
-        await db
-          .updateTable('rate_counters')
-          .set({ count: sql`count - 1` })
-          .where('site_id', '=', siteId)
-          .where('counter_key', '=', row.counter_key)
-          .where('window_start', '=', row.window_start)
-          .execute();
+      const rows = counters.map((c, i) => ({
+        counter: c,
+        start: windowStart(now, c.windowMs),
+        cap: currentWindowCap(c, readings[i]!.previous, now),
+        by: 1,
+      }));
+      if (await reserveTurn(rows)) return { ok: true, readings };
+      // A concurrent send took the last room of some counter: report afresh.
       return { ok: false, readings: await read(counters, now) };
     },
     purgeBefore: (before) => deleteInBatches(db, 'rate_counters', 'id', 'expires_at', siteId, before),
   };
+}
+
+/** One counter's share of a send (or of a turn's sends): raise it `by`, and (guarded) not past `cap`. */
+interface Increment {
+  counter: RateCounter;
+  start: number;
+  cap: number;
+  by: number;
+}
+
+/** A turn's sends as one increment per counter, or null when they cannot be counted together. */
+function mergeGuarded(sends: Increment[][]): Increment[] | null {
+  const merged = new Map<string, Increment>();
+  for (const row of sends.flat()) {
+    const seen = merged.get(row.counter.key);
+    if (!seen) merged.set(row.counter.key, { ...row });
+    else if (seen.start !== row.start)
+      return null; // the guard's caps are per counter key: one window per key
+    else {
+      seen.by += row.by;
+      seen.cap = Math.min(seen.cap, row.cap);
+    }
+  }
+  // A new row is inserted with its whole share, which the guard does not check: it must fit the cap by itself.
+  for (const row of merged.values()) if (row.by > row.cap) return null;
+  return [...merged.values()];
 }

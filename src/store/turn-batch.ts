@@ -1,0 +1,29 @@
+/**
+ * Collects the calls made while the event loop runs one turn and hands them to `flush` together, once, when the turn
+ * ends (setImmediate: after every I/O callback of the turn has run). `flush` answers each item in order. If it
+ * throws, every caller of that batch gets the error.
+ *
+ * Why: some rows are written by every request (a site's send counters). One statement for all of a turn's requests
+ * instead of one each means one lock on those rows instead of a queue of them (PostgreSQL holds a row lock until the
+ * commit), and one statement to prepare and run instead of dozens.
+ */
+export function turnBatch<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
+  let pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
+
+  const run = async () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const results = await flush(batch.map((entry) => entry.item));
+      batch.forEach((entry, i) => entry.resolve(results[i]!));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  };
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(() => void run());
+      pending.push({ item, resolve, reject });
+    });
+}
