@@ -490,6 +490,33 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
     });
 
+    describe('audit', () => {
+      test('events recorded at once (written together) all land, each in its own site, newest first', async (t) => {
+        const store = await fresh(t);
+        const event = (i: number) => ({
+          type: i % 2 ? 'code_sent' : 'code_verified',
+          useCase: 'login',
+          userId: i % 3 ? `u${i}` : null,
+          phoneHash: `hash-${i}`,
+          ip: '192.0.2.1',
+          userAgent: null,
+          requestId: `req-${i}`,
+          detail: { n: i },
+          createdAt: at(i * 1000),
+        });
+        // 70 in one turn: more than one insert's worth of rows.
+        await Promise.all(Array.from({ length: 70 }, (_, i) => store.forSite(i < 60 ? 'a' : 'b').audit.record(event(i))));
+        const listed = await store.forSite('a').audit.list({ limit: 100 });
+        assert.equal(listed.length, 60);
+        assert.deepEqual(listed[0], event(59));
+        assert.deepEqual(listed.at(-1), event(0));
+        assert.deepEqual(
+          (await store.forSite('b').audit.list({ limit: 100 })).map((e) => e.detail.n),
+          [69, 68, 67, 66, 65, 64, 63, 62, 61, 60],
+        );
+      });
+    });
+
     describe('delivery attempts', () => {
       test('insertMany then forVerification returns that verification’s attempts in insertion order', async (t) => {
         const attempts = (await fresh(t)).forSite('a').deliveryAttempts;

@@ -3,13 +3,15 @@ import type { AuditRepository } from '../../domain/repositories.js';
 import { toDate, type Database } from '../schema.js';
 import { prepareInsert } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
+import { appendPerTurn } from '../turn-batch.js';
 
 /** Append-only: events are written and read, never changed; purge removes them after the retention time. */
 export function createAuditRepository(db: Kysely<Database>, siteId: string): AuditRepository {
-  const insertRows = prepareInsert(db, 'audit_events'); // every code sent and verified writes one (prepared-query.ts)
+  // Every code sent and verified writes one (prepared-query.ts), so a turn's events go in together (turn-batch.ts).
+  const append = appendPerTurn(prepareInsert(db, 'audit_events'));
   return {
     async record(event) {
-      await insertRows([
+      await append([
         {
           site_id: siteId,
           type: event.type,
