@@ -33,10 +33,9 @@ export function turnBatch<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) 
  * that the prepared shapes stay few). One failing insert fails every call of the turn.
  */
 export function appendPerTurn<Row>(insert: (rows: Row[]) => Promise<unknown>, maxRows = 32): (rows: Row[]) => Promise<void> {
-  const append = turnBatch(async (calls: Row[][]): Promise<void[]> => {
+  return turnBatch(async (calls: Row[][]): Promise<void[]> => {
     const rows = calls.flat();
     for (let i = 0; i < rows.length; i += maxRows) await insert(rows.slice(i, i + maxRows));
     return calls.map(() => undefined);
   });
-  return (rows) => append(rows);
 }
