@@ -50,10 +50,15 @@ export function createClientService(store: Pick<Store, 'forSite'>, options: { tt
     if (!check.ok) return false;
     let stored = client.secretHash;
     if (check.upgrade) {
-      // An old unsalted hash (or an old cost) verified: replace it now that the secret is at hand.
-      stored = await hashSecret(secret);
-      await store.forSite(site.id).clients.upsert({ ...client, secretHash: stored });
+      // An old unsalted hash (or an old cost) verified: replace it now that the secret is at hand. Onto the stored
+      // row as it is now: the cached one may be seconds old, and writing it back would undo a change made meanwhile.
+      const clients = store.forSite(site.id).clients;
+      const current = await clients.byId(client.clientId);
       cache.forget(slot(site.id, client.clientId));
+      // Changed meanwhile (rotated, or upgraded by another instance): the secret must match what is stored now.
+      if (current?.secretHash !== client.secretHash) return !!current?.secretHash && (await verifySecret(secret, current.secretHash)).ok;
+      stored = await hashSecret(secret);
+      await clients.upsert({ ...current, secretHash: stored });
     }
     verified.set(seen, stored);
     return true;

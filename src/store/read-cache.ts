@@ -19,7 +19,8 @@ export interface ReadCacheOptions<V> {
  */
 export function createReadCache<V extends object>(options: ReadCacheOptions<V>) {
   const { ttlMs: ttl } = options;
-  const known = new LRUCache<string, V>({ max: options.maxKnown ?? 1000, ttl, fetchMethod: (key) => load(key) });
+  // A forget() during a read must not fail the requests waiting on it (lru-cache aborts the read otherwise).
+  const known = new LRUCache<string, V>({ max: options.maxKnown ?? 1000, ttl, ignoreFetchAbort: true, fetchMethod: (key) => load(key) });
   const unknown = new LRUCache<string, true>({ max: options.maxUnknown ?? 1000, ttl });
 
   async function load(key: string): Promise<V | undefined> {

@@ -106,22 +106,30 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
   };
 
   /*
-   * The sends of one event-loop turn are counted with one statement (turn-batch.ts): each counter is raised by the
-   * number of sends that count against it, guarded by the smallest cap any of them computed. If that fits, counting
-   * them one by one would have fitted too. If it does not (or a counter would take more than its cap in one go, or a
-   * window turned over within the turn), what it took is given back and each send is counted alone, as before.
+   * The sends of one event-loop turn are counted together (turn-batch.ts), up to 16 per statement: each counter is
+   * raised by the number of sends that count against it, guarded by the smallest cap any of them computed. If that
+   * fits, counting them one by one would have fitted too. If it does not (or a counter would take more than its cap
+   * in one go, or a window turned over within the turn), what it took is given back and each send is counted alone,
+   * as before; a send whose own statement fails gets that error, the others their answers.
    */
-  const reserveTurn = turnBatch(async (sends: Increment[][]): Promise<boolean[]> => {
+  const reserveTogether = async (sends: Increment[][]): Promise<Outcome[]> => {
     const merged = sends.length > 1 ? mergeGuarded(sends) : null;
     if (merged) {
       const counted = await upsert(merged, true);
-      if (counted.length === merged.length) return sends.map(() => true);
+      if (counted.length === merged.length) return sends.map(() => ({ ok: true }));
       await giveBack(counted, merged);
     }
-    return Promise.all(sends.map(reserveAlone));
+    const settled = await Promise.allSettled(sends.map(reserveAlone));
+    return settled.map((s) => (s.status === 'fulfilled' ? { ok: s.value } : { error: s.reason as unknown }));
+  };
+  const reserveTurn = turnBatch(async (sends: Increment[][]): Promise<Outcome[]> => {
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < sends.length; i += SENDS_PER_STATEMENT)
+      outcomes.push(...(await reserveTogether(sends.slice(i, i + SENDS_PER_STATEMENT))));
+    return outcomes;
   });
 
-  /** What only measures is always counted: the turn's sends in one statement, each counter raised by its share. */
+  /** What only measures is always counted: the turn's sends together, each counter raised by its share. */
   const addTurn = turnBatch(async (sends: Increment[][]): Promise<void[]> => {
     const merged = new Map<string, Increment>();
     for (const row of sends.flat()) {
@@ -130,7 +138,8 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
       if (seen) seen.by += row.by;
       else merged.set(slot, { ...row });
     }
-    await upsert([...merged.values()], false);
+    const rows = [...merged.values()];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await upsert(rows.slice(i, i + ROWS_PER_STATEMENT), false);
     return sends.map(() => undefined);
   });
 
@@ -152,13 +161,21 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
         cap: currentWindowCap(c, readings[i]!.previous, now),
         by: 1,
       }));
-      if (await reserveTurn(rows)) return { ok: true, readings };
+      const outcome = await reserveTurn(rows);
+      if ('error' in outcome) throw outcome.error;
+      if (outcome.ok) return { ok: true, readings };
       // A concurrent send took the last room of some counter: report afresh.
       return { ok: false, readings: await read(counters, now) };
     },
     purgeBefore: (before) => deleteInBatches(db, 'rate_counters', 'id', 'expires_at', siteId, before),
   };
 }
+
+/** Bounds on what one statement carries (parameters, and the prepared shapes: one per row count). */
+const SENDS_PER_STATEMENT = 16;
+const ROWS_PER_STATEMENT = 64;
+
+type Outcome = { ok: boolean } | { error: unknown };
 
 /** One counter's share of a send (or of a turn's sends): raise it `by`, and (guarded) not past `cap`. */
 interface Increment {
