@@ -52,6 +52,6 @@ test('a legacy secret upgraded from a stale cached client never writes the stale
   await assert.rejects(clients.authenticate(site, { clientId: 'svc', secret: oldSecret }), { code: 'invalid_client' });
   const stored = await repo.byId('svc');
   assert.deepEqual(stored?.redirectUris, ['https://new.example/cb']);
-  assert.equal((await verifySecret(newSecret, stored!.secretHash!)).ok, true, 'the rotation stands');
+  assert.equal((await verifySecret(newSecret, stored.secretHash!)).ok, true, 'the rotation stands');
   assert.equal((await clients.authenticate(site, { clientId: 'svc', secret: newSecret })).clientId, 'svc');
 });
