@@ -54,11 +54,14 @@ export function createClientService(store: Pick<Store, 'forSite'>, options: { tt
       // row as it is now: the cached one may be seconds old, and writing it back would undo a change made meanwhile.
       const clients = store.forSite(site.id).clients;
       const current = await clients.byId(client.clientId);
-      cache.forget(slot(site.id, client.clientId));
       // Changed meanwhile (rotated, or upgraded by another instance): the secret must match what is stored now.
-      if (current?.secretHash !== client.secretHash) return !!current?.secretHash && (await verifySecret(secret, current.secretHash)).ok;
+      if (current?.secretHash !== client.secretHash) {
+        cache.forget(slot(site.id, client.clientId));
+        return !!current?.secretHash && (await verifySecret(secret, current.secretHash)).ok;
+      }
       stored = await hashSecret(secret);
       await clients.upsert({ ...current, secretHash: stored });
+      cache.forget(slot(site.id, client.clientId)); // after the write: a read in between would cache the old row
     }
     verified.set(seen, stored);
     return true;

@@ -34,7 +34,10 @@ export function createReadCache<V extends object>(options: ReadCacheOptions<V>) 
       if (unknown.has(key)) return null;
       return (await known.fetch(key)) ?? null;
     },
-    /** Drops what this instance holds for the key: its own change is seen at once. */
+    /**
+     * Drops what this instance holds for the key, so that its own change is seen at once (a read already in flight
+     * still lands with what it read: call this after the write).
+     */
     forget(key: string): void {
       known.delete(key);
       unknown.delete(key);

@@ -124,21 +124,17 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
   };
   const reserveTurn = turnBatch(async (sends: Increment[][]): Promise<Outcome[]> => {
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < sends.length; i += SENDS_PER_STATEMENT)
-      outcomes.push(...(await reserveTogether(sends.slice(i, i + SENDS_PER_STATEMENT))));
+    for (let i = 0; i < sends.length; i += SENDS_PER_STATEMENT) {
+      const group = sends.slice(i, i + SENDS_PER_STATEMENT);
+      // A failed joint statement fails its own group's sends, not the groups already counted or still to come.
+      outcomes.push(...(await reserveTogether(group).catch((error: unknown) => group.map(() => ({ error })))));
+    }
     return outcomes;
   });
 
   /** What only measures is always counted: the turn's sends together, each counter raised by its share. */
   const addTurn = turnBatch(async (sends: Increment[][]): Promise<void[]> => {
-    const merged = new Map<string, Increment>();
-    for (const row of sends.flat()) {
-      const slot = `${row.counter.key}\n${row.start}`;
-      const seen = merged.get(slot);
-      if (seen) seen.by += row.by;
-      else merged.set(slot, { ...row });
-    }
-    const rows = [...merged.values()];
+    const rows = mergeAdds(sends);
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await upsert(rows.slice(i, i + ROWS_PER_STATEMENT), false);
     return sends.map(() => undefined);
   });
@@ -183,6 +179,18 @@ interface Increment {
   start: number;
   cap: number;
   by: number;
+}
+
+/** A turn's unguarded adds as one increment per counter and window. */
+function mergeAdds(sends: Increment[][]): Increment[] {
+  const merged = new Map<string, Increment>();
+  for (const row of sends.flat()) {
+    const slot = `${row.counter.key}\n${row.start}`;
+    const seen = merged.get(slot);
+    if (seen) seen.by += row.by;
+    else merged.set(slot, { ...row });
+  }
+  return [...merged.values()];
 }
 
 /** A turn's sends as one increment per counter, or null when they cannot be counted together. */
