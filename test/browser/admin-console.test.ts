@@ -2,7 +2,8 @@
  * The admin console in Chromium, as an operator uses it during a load: sign in with the admin token, watch the
  * charts, and, when the primary provider (the Twilio fake) starts failing mid-load, find it from the console
  * alone: its row turns "Failing", the chart counts failed attempts, and filtering the deliveries by result shows
- * its PROVIDER_ERROR attempts. Then a test message, and sign out. Screenshots go to docs/screenshots.
+ * its PROVIDER_ERROR attempts. Then a test message, and sign out. Screenshots go to docs/screenshots when
+ * OTPGATE_UPDATE_SCREENSHOTS=1.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * Every hosted page in two languages, in a phone-sized Chromium: the declared language, the translated
- * heading, a label for every field, nothing wider than the screen. Writes the screenshots in docs/.
+ * heading, a label for every field, nothing wider than the screen. Writes the screenshots in docs/ with OTPGATE_UPDATE_SCREENSHOTS=1.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
