@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import { parsePhone } from '../src/domain/phone.js';
 import { postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 // The user discovery and registration handlers are the site owner's modules, like delivery handlers.
@@ -58,6 +59,45 @@ describe('pluggable user discovery and registration handlers', () => {
     assert.equal(byMember.status, 200);
     assert.equal(t.messages.length, before + 1);
     assert.equal(t.messages.at(-1)!.phone, '+14155550140');
+  });
+
+  test('a registration module that answers with a user it did not create here gets that user, read as stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-hooks-'));
+    const register = join(dir, 'register.mjs');
+    // Links every new number to one account made elsewhere (as a site that migrates users might), or to no one.
+    writeFileSync(
+      register,
+      `export default { async createUser(request) {
+         return { userId: request.userdata.firstName === 'Nobody' ? 'no-such-user' : 'made-elsewhere' };
+       } };\n`,
+    );
+    t = await startTestServer({ sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], registrationHandler: register }] });
+    const users = t.store.forSite('demo').users;
+    await users.create(
+      {
+        id: 'made-elsewhere',
+        username: 'imported',
+        phone: '+14155550141',
+        phoneVerified: true,
+        firstName: 'Ima',
+        lastName: null,
+        email: null,
+        locale: null,
+        status: 'active',
+        customData: { imported: true },
+      },
+      new Date(),
+    );
+    const um = t.app.userManagement('demo');
+    const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550142', firstName: 'Jo' });
+    const result = await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550142'), null);
+    assert.equal(result.success, true, result.message);
+    assert.equal(result.userId, 'made-elsewhere');
+    assert.equal((await users.byPhone(parsePhone('+14155550142')!.e164))?.id ?? null, null, 'the handler made no user for the number');
+
+    const other = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550143', firstName: 'Nobody' });
+    // A handler that names no existing user is a bug in the handler: an error, never a session for no one.
+    await assert.rejects(um.verifySelfRegistration('SMS', other, t.lastCode('+14155550143'), null), /returned user no-such-user/);
   });
 
   test('a broken or missing module stops startup with the config path and the reason', async () => {

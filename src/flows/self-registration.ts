@@ -9,7 +9,7 @@ import { UniqueViolation } from '../domain/repositories.js';
 import type { User } from '../domain/user.js';
 import { checkCaptcha } from './captcha-check.js';
 import type { FlowDeps, RequestMeta, Site } from './deps.js';
-import type { RegistrationUserData } from './site-hooks.js';
+import type { RegistrationUserData, RegistrationUsers } from './site-hooks.js';
 import { sendCode } from './send-code.js';
 import { verifyCode } from './verify-code.js';
 
@@ -105,6 +105,17 @@ export async function verifySelfRegistration(
   }
   const payload = verification.payload as { userId: string; userdata: RegistrationUserData; customdata: Record<string, unknown> };
   const handler = await deps.hooks.registrationFor(site);
+  // The user the handler creates is the row just written: kept, so it is not read back (one round trip less per
+  // registration). A handler that answers with another user's id still gets that user read.
+  const created = new Map<string, User>();
+  const users: RegistrationUsers = {
+    async create(user, at) {
+      const row = await store.users.create(user, at);
+      created.set(row.id, row);
+      return row;
+    },
+    byId: (id) => store.users.byId(id),
+  };
   try {
     const { userId } = await handler.createUser(
       {
@@ -116,9 +127,9 @@ export async function verifySelfRegistration(
         experienceId: verification.experienceId,
         locale: verification.locale,
       },
-      { users: store.users, now: deps.clock.now() },
+      { users, now: deps.clock.now() },
     );
-    const user = await store.users.byId(userId);
+    const user = created.get(userId) ?? (await store.users.byId(userId));
     if (!user) throw new Error(`registration handler returned user ${userId}, which does not exist`);
     return user;
   } catch (error) {
