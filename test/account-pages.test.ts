@@ -58,9 +58,15 @@ describe('account pages', () => {
     const account = await browser.submit(stepUp, '/demo/account/confirm/verify', { code: t.lastCode('+14155550302'), action: 'verify' });
     assert.equal(new URL(account.url).pathname, '/demo/account');
 
+    // A number that belongs to another account gets a code like any other (no probing for accounts); whoever holds
+    // that phone is told once they type it.
     const taken = await browser.submit(account, '/demo/account/phone', { country: 'US', phone: '4155550399' });
-    assert.equal(taken.status, 409);
-    assert.equal(alertText(taken.html), 'There is a problem That number belongs to another account.');
+    assert.equal(taken.status, 200);
+    assert.equal(alertText(taken.html), 'We sent a code to +1 415 555 0399.');
+    const refused = await browser.submit(taken, '/demo/account/phone/verify', { code: t.lastCode('+14155550399'), action: 'verify' });
+    assert.equal(refused.status, 409);
+    assert.equal(alertText(refused.html), 'There is a problem That number belongs to another account.');
+    assert.equal((await users.byId(user.id))?.phone, '+14155550302');
 
     let verify = await browser.submit(account, '/demo/account/phone', { country: 'US', phone: '4155550303' });
     assert.equal(verify.status, 200);

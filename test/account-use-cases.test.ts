@@ -92,9 +92,19 @@ describe('signed-in use cases: second factor and phone change', () => {
       auth,
     );
     assert.equal(
-      (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth)).body.error,
+      (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550133' }, auth)).body.error,
       'phone_taken',
+      'the verified number the user already has is no change',
     );
+    // A number another account holds gets a code like any other; whoever holds it is told it is taken once they type it.
+    const taken = await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: '+14155550134' }, auth);
+    assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    const refused = await postJson(
+      `${t.url}/demo/services/auth/headless/verify/phone`,
+      { identifier: taken.body.identifier, otp: t.lastCode('+14155550134') },
+      auth,
+    );
+    assert.equal(refused.body.error, 'phone_taken');
     assert.equal(
       (await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone: 'not a phone' }, auth)).body.error,
       'invalid_phone_number',
@@ -122,6 +132,29 @@ describe('signed-in use cases: second factor and phone change', () => {
     assert.equal(done.body.phone_number, '+14155550135');
     assert.equal((await userinfo()).phone_number, '+14155550135');
     assert.equal((await userinfo()).phone_number_verified, true);
+  });
+
+  test('a signed-in user cannot learn from a phone change which numbers have accounts', async () => {
+    t = await startTestServer();
+    const held = ['+14155550161', '+14155550163', '+14155550165'];
+    for (const phone of held) await signedIn(phone);
+    const token = await signedIn('+14155550160');
+    const auth = { authorization: `Bearer ${token}` };
+    const stepUp = await postJson(`${t.url}/demo/services/auth/headless/init/verification`, {}, auth);
+    await postJson(
+      `${t.url}/demo/services/auth/headless/verify/verification`,
+      { identifier: stepUp.body.identifier, otp: t.lastCode('+14155550160') },
+      auth,
+    );
+    const answers = new Map<string, string>();
+    for (const phone of ['+14155550161', '+14155550162', '+14155550163', '+14155550164', '+14155550165']) {
+      const before = t.messages.length;
+      const r = await postJson(`${t.url}/demo/services/auth/headless/init/phone`, { phone }, auth);
+      answers.set(phone, `${r.status} ${Object.keys(r.body).sort().join(',')} sent ${t.messages.length - before}`);
+    }
+    // Held and free numbers get the same answer, and each probe is a real send (counted by the send limits).
+    assert.equal(new Set(answers.values()).size, 1, JSON.stringify(Object.fromEntries(answers)));
+    assert.match([...answers.values()][0]!, /^200 .*identifier.* sent 1$/);
   });
 
   test('library API: the UserManagement operations', async () => {

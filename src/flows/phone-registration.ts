@@ -22,8 +22,10 @@ export async function initPhoneRegistration(
   if (!user) throw new OtpgateError('user_not_found');
   const phone = parsePhone(input.phone, site.defaultCountry ?? undefined);
   if (!phone) throw new OtpgateError('invalid_phone_number');
-  const holder = await users.byPhone(phone.e164);
-  if (holder && (holder.id !== user.id || user.phoneVerified)) throw new OtpgateError('phone_taken');
+  // The user's own verified number is no change. A number another account holds gets a code like any other: an
+  // answer of "taken" here would let any signed-in user test numbers for accounts without sending anything. Only
+  // whoever holds the phone can type the code, and they are told then (verifyPhoneRegistration: phone_taken).
+  if (user.phoneVerified && user.phone === phone.e164) throw new OtpgateError('phone_taken');
   return sendCode(deps, site, {
     useCase: 'phone_registration',
     phone,
