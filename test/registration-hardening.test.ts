@@ -124,6 +124,37 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
     assert.ok(!(await everythingStored(t.databaseUrl)).includes(password), 'not in any table, file or WAL');
   });
 
+  test('existingAccount: notice (the default) leaves nothing to guess: even the right code of that verification signs no one in', async () => {
+    // The owner's number is a test number, so the code the registration stored is known, as one lucky guess would be.
+    const server = await startTestServer({
+      sites: [
+        {
+          id: 'demo',
+          name: 'Demo',
+          handlers: ['console'],
+          passwordlessLoginEnabled: false,
+          testNumbers: { numbers: [{ phone: '+14155550862', code: '246810' }] },
+          clients: [],
+        },
+      ],
+    });
+    try {
+      await seed('+14155550862', 'owner-862', server);
+      const init = await postJson(`${server.url}/demo/services/auth/headless/init/registration`, {
+        userdata: { mobilePhone: '+14155550862', firstName: 'Mallory' },
+        verificationmethod: 'sms',
+      });
+      assert.equal(init.status, 200);
+      const verified = await server.app
+        .userManagement('demo')
+        .verifySelfRegistration('SMS', init.body.identifier as string, '246810', null);
+      assert.equal(verified.success, false, JSON.stringify(verified));
+      assert.equal(verified.userId ?? null, null);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('existingAccount: login_code sends the owner a sign-in code that the registration accepts, creating nobody', async () => {
     const server = await startTestServer({
       sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], registrationExistingAccount: 'login_code', clients: [] }],

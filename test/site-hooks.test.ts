@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { parsePhone } from '../src/domain/phone.js';
+import { parsePhone, type PhoneNumber } from '../src/domain/phone.js';
 import { postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 // The user discovery and registration handlers are the site owner's modules, like delivery handlers.
@@ -77,7 +77,7 @@ describe('pluggable user discovery and registration handlers', () => {
       {
         id: 'made-elsewhere',
         username: 'imported',
-        phone: '+14155550141',
+        phone: '+14155550141' as PhoneNumber,
         phoneVerified: true,
         firstName: 'Ima',
         lastName: null,

@@ -75,7 +75,10 @@ async function checkCode(
   const code = typeof input.code === 'string' ? input.code.trim() : '';
   // The HMAC is computed whatever the format or deliverability, so timing tells nothing either.
   const matches = deps.hasher.verify(verification.id, code, { hash: verification.codeHash, keyId: verification.keyId });
-  if (!matches || !verification.deliverable || !/^\d{4,10}$/.test(code)) {
+  // A verification whose message was a notice (an "account exists" answer to a registration) sent its code to no
+  // one: only a guess could match it, so nothing does.
+  const sentAsCode = verification.deliverable && verification.payload.notice === undefined;
+  if (!matches || !sentAsCode || !/^\d{4,10}$/.test(code)) {
     await recordFailure(deps, site, verification, input.meta, now);
     // This wrong guess may have been the last one the budget allowed.
     if (classify(verification, now) === 'exhausted') throw new OtpgateError('verification_locked');
