@@ -124,7 +124,7 @@ describe('registration that neither enumerates nor can be pre-seeded', () => {
     assert.ok(!(await everythingStored(t.databaseUrl)).includes(password), 'not in any table, file or WAL');
   });
 
-  test('existingAccount: notice (the default) leaves nothing to guess: even the right code of that verification signs no one in', async () => {
+  test('existingAccount: notice (the default) leaves nothing to guess: even the right code of it signs no one in', async () => {
     // The owner's number is a test number, so the code the registration stored is known, as one lucky guess would be.
     const server = await startTestServer({
       sites: [
