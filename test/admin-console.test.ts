@@ -71,6 +71,11 @@ describe('admin console over HTTP', () => {
       assert.ok(Math.abs(expires - Date.now() - 5 * 60_000) < 60_000, 'it lasts admin.sessionMinutes');
       const overview = await b.get('/admin');
       assert.match(await overview.text(), /<h1>Overview<\/h1>/);
+      // Never framed (clickjacking from a sibling subdomain, which SameSite=Strict counts as the same site).
+      assert.match(overview.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      assert.match(overview.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      assert.equal(overview.headers.get('x-frame-options'), 'DENY');
+      assert.equal(overview.headers.get('x-content-type-options'), 'nosniff');
       assert.equal((await b.get('/admin/sites/demo')).status, 200);
     });
 

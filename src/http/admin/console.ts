@@ -42,8 +42,18 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     siteIds: signedIn(request) ? (ids ?? (await admin.siteIds())) : null,
     refresh,
   });
+  // As the hosted pages: no scripts, styles inline only, and never inside a frame (a page on a sibling subdomain is
+  // same-site to the SameSite=Strict cookie and could otherwise frame a signed-in console to steer clicks).
   const html = (reply: FastifyReply, body: { toString(): string }, status = 200) =>
-    reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body.toString());
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+      .header('x-frame-options', 'DENY')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'same-origin')
+      .send(body.toString());
   const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const status = isOtpgateError(error) ? error.status : (error.statusCode ?? 500);
     const text = status >= 500 ? 'Something went wrong; the server log has the details.' : error.message;
