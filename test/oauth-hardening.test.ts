@@ -4,7 +4,10 @@
  * refreshes racing with one refresh token.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { hashToken } from '../src/crypto/code-hasher.js';
+import { seedUser } from './support/hosted-flows.js';
 import { pkcePair } from './support/pkce.js';
 import { createSkewedClock } from './support/skewed-clock.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
@@ -141,6 +144,46 @@ describe('OAuth hardening (RFC 9700)', () => {
       assert.equal(await bearer(r.body.access_token), 401, 'the whole login is revoked');
       const next = await token({ grant_type: 'refresh_token', refresh_token: String(r.body.refresh_token) }, serverApp);
       assert.equal(next.body.error, 'invalid_grant');
+    }
+  });
+
+  test('a revocation amid a burst of refreshes of one token leaves no pair alive (those minted meanwhile included)', async () => {
+    // A thief replays a just-rotated refresh token within the grace window as fast as it can while the user revokes
+    // the login: a pair made while the revocation ran must not come out alive. Each trial is a fresh login of one
+    // user, its refresh token stored as the token endpoint stores one.
+    const user = await seedUser(t, '+14155550690');
+    for (let trial = 0; trial < 16; trial++) {
+      const refreshToken = `trial-${trial}-${randomUUID()}`;
+      const now = clock.now();
+      await t.store.forSite('demo').grants.insertTokens([
+        {
+          tokenHash: hashToken('refresh', refreshToken),
+          kind: 'refresh',
+          clientId: 'server-app',
+          userId: user.id,
+          scope: 'api refresh_token',
+          familyId: randomUUID(),
+          authTime: now,
+          expiresAt: new Date(now.getTime() + DAY),
+          revokedAt: null,
+          replacedAt: null,
+          stepUpAt: null,
+          createdAt: now,
+        },
+      ]);
+      const burst: Promise<{ status: number; body: Record<string, unknown> }>[] = [];
+      let revoked: Promise<{ status: number }> | null = null;
+      for (let k = 0; k < 40; k++) {
+        if (k === 2 + trial * 2) revoked = postForm(`${site()}/services/oauth2/revoke`, { token: refreshToken }, serverApp);
+        burst.push(token({ grant_type: 'refresh_token', refresh_token: refreshToken }, serverApp));
+      }
+      const answers = await Promise.all(burst);
+      assert.equal((await revoked!).status, 200);
+      for (const answer of answers.filter((a) => a.status === 200)) {
+        assert.equal(await bearer(answer.body.access_token), 401, `trial ${trial}: an access token outlived the revocation`);
+        const next = await token({ grant_type: 'refresh_token', refresh_token: String(answer.body.refresh_token) }, serverApp);
+        assert.equal(next.body.error, 'invalid_grant', `trial ${trial}: a refresh token outlived the revocation`);
+      }
     }
   });
 

@@ -737,6 +737,28 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual((await grants.tokenByHash(successor.tokenHash))?.revokedAt, at(3 * MINUTE));
       });
 
+      test('revocationReached: not for a live or a rotated token; yes once a family, user or client revocation reached it', async (t) => {
+        const store = await fresh(t);
+        const grants = store.forSite('a').grants;
+        const [byFamily, byUser, byClient, live] = [
+          newToken({ familyId: 'f1', userId: 'u1' }),
+          newToken({ familyId: 'f2', userId: 'u2' }),
+          newToken({ familyId: 'f3', userId: 'u3', clientId: 'app-3' }),
+          newToken({ familyId: 'f4', userId: 'u4' }),
+        ];
+        for (const token of [byFamily, byUser, byClient, live]) await grants.insertTokens([token]);
+        for (const token of [byFamily, byUser, byClient]) assert.equal(await grants.rotateToken(token.tokenHash, at(MINUTE)), true);
+        for (const token of [byFamily, byUser, byClient, live])
+          assert.equal(await grants.revocationReached(token.tokenHash), false, 'live or only rotated');
+        await grants.revokeFamily('f1', at(2 * MINUTE));
+        await grants.revokeUserTokens('u2', at(2 * MINUTE));
+        await grants.revokeClientTokens('u3', 'app-3', at(2 * MINUTE));
+        for (const token of [byFamily, byUser, byClient]) assert.equal(await grants.revocationReached(token.tokenHash), true);
+        assert.equal(await grants.revocationReached(live.tokenHash), false);
+        assert.equal(await grants.revocationReached('missing'), false);
+        assert.equal(await store.forSite('b').grants.revocationReached(byFamily.tokenHash), false, 'another site');
+      });
+
       test('revokeUserTokens revokes every token of the user and no other', async (t) => {
         const grants = (await fresh(t)).forSite('a').grants;
         const access = newToken({ kind: 'access', userId: 'u1', familyId: 'f1' });

@@ -28,6 +28,47 @@ if (await requirePostgres('store contract: postgres')) {
     });
   });
 
+  test('postgres: revocationReached waits for a revocation still running and reads what it committed', async (t) => {
+    // The refresh grant's last check (oauth/tokens.ts): a plain read would see the token as it was before a
+    // revocation that another connection has begun but not yet committed, and hand out a pair it does not reach.
+    const database = await openTestPostgres();
+    const store = createPostgresStore(database.url);
+    const client = new pg.Client({ connectionString: database.url });
+    t.after(async () => {
+      await Promise.all([store.close(), client.end()]);
+      await database.drop();
+    });
+    await store.migrate();
+    const grants = store.forSite('a').grants;
+    const now = new Date();
+    await grants.insertTokens([
+      {
+        tokenHash: 'rotated',
+        kind: 'refresh',
+        clientId: 'app',
+        userId: 'u1',
+        scope: 'openid',
+        familyId: 'f1',
+        authTime: now,
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        revokedAt: null,
+        replacedAt: null,
+        stepUpAt: null,
+        createdAt: now,
+      },
+    ]);
+    assert.equal(await grants.rotateToken('rotated', now), true);
+    await client.connect();
+    await client.query('begin');
+    // What revokeFamily does, left uncommitted for a moment.
+    await client.query(`update tokens set replaced_at = null where site_id = 'a' and family_id = 'f1'`);
+    const reached = grants.revocationReached('rotated');
+    assert.notEqual((await grants.tokenByHash('rotated'))?.replacedAt ?? null, null, 'a read still sees the rotation alone');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.query('commit');
+    assert.equal(await reached, true);
+  });
+
   test('postgres: three instances starting together on one fresh database all migrate, and the schema is made once', async (t) => {
     const database = await openTestPostgres();
     const stores = [1, 2, 3].map(() => createPostgresStore(database.url, { poolSize: 2 }));

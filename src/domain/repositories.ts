@@ -254,6 +254,11 @@ export interface GrantRepository {
   rotateToken(tokenHash: string, now: Date): Promise<boolean>;
   /** Revokes every token of the family and ends the rotation grace of its rotated tokens. */
   revokeFamily(familyId: string, now: Date): Promise<void>;
+  /**
+   * Whether a revocation (of its family, its user's or its client's tokens) has reached this refresh token: revoked,
+   * and no longer marked as rotated. A write, so that on PostgreSQL it waits for a revocation in flight.
+   */
+  revocationReached(tokenHash: string): Promise<boolean>;
   /** The same for every family of the user, except `exceptFamily` (the one that made an account change). */
   revokeUserTokens(userId: string, now: Date, exceptFamily?: string): Promise<void>;
   /** The same for one client's tokens of the user (its consent was revoked). */

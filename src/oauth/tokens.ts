@@ -230,13 +230,22 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       }
       const user = await store.forSite(site.id).users.byId(token.userId);
       if (!user || user.status !== 'active') throw new OtpgateError('invalid_grant');
-      return issueTokens(site, input.client, user, {
+      const issued = await issueTokens(site, input.client, user, {
         scope,
         nonce: null,
         familyId: token.familyId,
         authTime: token.authTime,
         familyEnd: token.expiresAt,
       });
+      // A revocation that ran while this pair was being made (the client's /revoke, a replay caught, signing out
+      // everywhere, a phone change, consent withdrawn) reached only the rows that existed then, not this pair. It
+      // shows on the presented token, so the new pair is revoked too and never handed out. Checked after the insert:
+      // a revocation after the check reaches the pair itself.
+      if (await grants(site).revocationReached(hash)) {
+        await grants(site).revokeFamily(token.familyId, now);
+        throw new OtpgateError('invalid_grant');
+      }
+      return issued;
     },
 
     /** The live access token behind a Bearer value, or an invalid_token error. */

@@ -167,6 +167,20 @@ export function createGrantRepository(db: Kysely<Database>, siteId: string): Gra
         .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('replaced_at', 'is not', null)]))
         .execute();
     },
+    async revocationReached(tokenHash) {
+      // An UPDATE that changes nothing, matched by the key alone: on PostgreSQL it takes the row lock, so a revocation
+      // still running is waited for, and RETURNING gives the row as that revocation left it. A SELECT would read the
+      // row from before it, and so would an UPDATE that also matched on the columns (PostgreSQL skips a row whose
+      // old version does not match without waiting for it).
+      const row = await db
+        .updateTable('tokens')
+        .set({ replaced_at: sql<number | null>`replaced_at` })
+        .where('site_id', '=', siteId)
+        .where('token_hash', '=', tokenHash)
+        .returning(['revoked_at', 'replaced_at'])
+        .executeTakeFirst();
+      return row !== undefined && row.revoked_at !== null && row.replaced_at === null;
+    },
     async revokeUserTokens(userId, now, exceptFamily) {
       let query = db
         .updateTable('tokens')
