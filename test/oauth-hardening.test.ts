@@ -187,6 +187,37 @@ describe('OAuth hardening (RFC 9700)', () => {
     }
   });
 
+  test('an app granted openid alone learns no phone number, not even as the username a number-only user has', async () => {
+    const seen = async (scope: string) => {
+      const pkce = pkcePair();
+      const code = await authorizationCode('third-party-app', { code_challenge: pkce.challenge, scope });
+      const issued = await token({
+        grant_type: 'authorization_code',
+        code,
+        client_id: 'third-party-app',
+        redirect_uri: CALLBACK,
+        code_verifier: pkce.verifier,
+      });
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const auth = { authorization: `Bearer ${String(issued.body.access_token)}` };
+      const idToken = JSON.parse(Buffer.from(String(issued.body.id_token).split('.')[1]!, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      const userinfo = (await (await fetch(`${site()}/services/oauth2/userinfo`, { headers: auth })).json()) as Record<string, unknown>;
+      const identityPath = new URL(String(issued.body.id)).pathname;
+      const identity = (await (await fetch(`${t.url}${identityPath}`, { headers: auth })).json()) as Record<string, unknown>;
+      return { idToken, userinfo, identity };
+    };
+    const openid = await seen('openid');
+    for (const [where, answer] of Object.entries(openid))
+      assert.ok(!JSON.stringify(answer).includes('+1415555'), `${where} shows the number: ${JSON.stringify(answer)}`);
+    assert.equal(openid.identity.username, null);
+    const phone = await seen('openid phone');
+    assert.match(String(phone.idToken.preferred_username), /^\+1415555\d{4}$/, 'granted the phone, the app sees it');
+    assert.equal(phone.identity.username, phone.idToken.phone_number);
+  });
+
   test('a refresh token revoked by the user (RFC 7009) gets no grace, even a second later', async () => {
     const code = await authorizationCode('server-app');
     const first = await token({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }, serverApp);

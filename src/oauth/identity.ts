@@ -5,6 +5,7 @@
  * organization id of its own, derived from the site id, so the URL and the ids in it never change.
  */
 import { createHash } from 'node:crypto';
+import { parsePhone } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -37,7 +38,8 @@ export const identityUrl = (siteUrl: string, siteId: string, userId: string): st
 export function identityResponse(input: { siteUrl: string; siteId: string; user: User; scopes: string[] }): Record<string, unknown> {
   const { siteUrl, siteId, user, scopes } = input;
   const has = (scope: string) => scopes.includes(scope) || scopes.includes('api') || scopes.includes('full');
-  const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
+  const username = shownUsername(user, has('phone'));
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || username;
   const profile = has('profile');
   const email = has('email') && user.email !== null;
   const phone = has('phone') && user.phone !== null;
@@ -46,9 +48,9 @@ export function identityResponse(input: { siteUrl: string; siteId: string; user:
     asserted_user: true,
     user_id: user.id,
     organization_id: organizationIdOf(siteId),
-    username: user.username,
-    nick_name: user.username,
-    display_name: profile ? name : user.username,
+    username,
+    nick_name: username,
+    display_name: profile ? name : username,
     email: email ? user.email : null,
     email_verified: email ? false : null,
     first_name: profile ? user.firstName : null,
@@ -66,4 +68,13 @@ export function identityResponse(input: { siteUrl: string; siteId: string; user:
     // The token was issued to an app configured on the site: it is installed, in Salesforce's words.
     is_app_installed: true,
   };
+}
+
+/**
+ * The username as an app may see it. A user registered without one has their phone number as username
+ * (flows/site-hooks.ts): that is the number itself, shown only to an app granted the phone (`phone`, `api`, `full`).
+ */
+export function shownUsername(user: User, phoneGranted: boolean): string | null {
+  if (phoneGranted || user.phone === null) return user.username;
+  return user.username === user.phone || parsePhone(user.username)?.e164 === user.phone ? null : user.username;
 }

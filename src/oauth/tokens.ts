@@ -7,7 +7,7 @@ import type { OAuthClient, Token } from '../domain/oauth.js';
 import type { Store } from '../domain/repositories.js';
 import type { Site } from '../domain/site.js';
 import type { User } from '../domain/user.js';
-import { identityUrl } from './identity.js';
+import { identityUrl, shownUsername } from './identity.js';
 import { signJwt } from './jwt-sign.js';
 import type { Keyring } from './signing-keys.js';
 
@@ -282,11 +282,13 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
 
 /** OIDC standard claims, by scope. */
 export function userClaims(user: User, scopes: string[]): Record<string, unknown> {
-  const claims: Record<string, unknown> = { sub: user.id, user_id: user.id, preferred_username: user.username };
+  const phoneGranted = scopes.includes('phone') || scopes.includes('api');
+  const username = shownUsername(user, phoneGranted) ?? undefined;
+  const claims: Record<string, unknown> = { sub: user.id, user_id: user.id, preferred_username: username };
   if (scopes.includes('profile') || scopes.includes('api')) {
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
     Object.assign(claims, {
-      name: name || user.username,
+      name: name || username,
       given_name: user.firstName ?? undefined,
       family_name: user.lastName ?? undefined,
       locale: user.locale ?? undefined,
@@ -295,8 +297,7 @@ export function userClaims(user: User, scopes: string[]): Record<string, unknown
   }
   if ((scopes.includes('email') || scopes.includes('api')) && user.email)
     Object.assign(claims, { email: user.email, email_verified: false });
-  if ((scopes.includes('phone') || scopes.includes('api')) && user.phone)
-    Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
+  if (phoneGranted && user.phone) Object.assign(claims, { phone_number: user.phone, phone_number_verified: user.phoneVerified });
   return JSON.parse(JSON.stringify(claims)) as Record<string, unknown>;
 }
 

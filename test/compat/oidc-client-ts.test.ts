@@ -225,7 +225,8 @@ describeInChromium(
         { site, identifier: init.identifier, code: t.lastCode(phone), verifier, challenge },
       );
       assert.equal(tokens.identity.user_id, user.id);
-      assert.equal(tokens.identity.username, phone);
+      // This user's username is their number, and this app (not first-party) was not granted the phone.
+      assert.equal(tokens.identity.username, null);
     });
   },
   {
