@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createManualClock } from '../src/domain/clock.js';
+import type { PhoneNumber } from '../src/domain/phone.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 // The default policy, observed over HTTP: 6 digits, 10 minutes, 5 wrong attempts, 30 s between sends, 5 sends per hour.
@@ -117,5 +119,43 @@ describe('OTP policy', () => {
     assert.match(t.lastCode(phone), /^\d{8}$/, 'registration uses the site policy');
     assert.equal((await initLogin(phone)).status, 200);
     assert.match(t.lastCode(phone), /^\d{4}$/, 'login uses its use-case override');
+  });
+
+  test('a username does not tell by a country refusal that it has a user, or where their number is', async () => {
+    t = await startTestServer({
+      sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { passwordless_login: { allowedCountries: ['US'] } } }],
+    });
+    const users = t.store.forSite('demo').users;
+    const make = (username: string, phone: string) =>
+      users.create(
+        {
+          id: randomUUID(),
+          username,
+          phone: phone as PhoneNumber,
+          phoneVerified: true,
+          firstName: null,
+          lastName: null,
+          email: null,
+          locale: null,
+          status: 'active',
+          customData: {},
+        },
+        new Date(),
+      );
+    await make('alice', '+14155550115');
+    await make('bryony', '+447400123456');
+    const answers: Record<string, string> = {};
+    for (const username of ['alice', 'bryony', 'nobody-here']) {
+      const before = t.messages.length;
+      const r = await initLogin(username);
+      answers[username] = `${r.status} ${Object.keys(r.body).sort().join(',')}`;
+      if (username !== 'alice') assert.equal(t.messages.length, before, `nothing is sent for ${username}`);
+    }
+    assert.equal(new Set(Object.values(answers)).size, 1, JSON.stringify(answers));
+    assert.match(answers.alice!, /^200 /);
+    assert.equal(t.messages.at(-1)?.phone, '+14155550115', 'the user whose number is allowed gets the code');
+    // A typed number meets the rule itself, whoever holds it.
+    assert.equal((await initLogin('+447400123456')).body.error, 'country_not_supported');
+    assert.equal((await initLogin('+447400123457')).body.error, 'country_not_supported');
   });
 });

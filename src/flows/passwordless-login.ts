@@ -1,7 +1,7 @@
 import type { CaptchaProof } from '../domain/captcha.js';
 import type { Channel } from '../domain/channel.js';
 import { OtpgateError } from '../domain/errors.js';
-import { parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
+import { countryAllowed, parsePhone, type ParsedPhone, type PhoneNumber } from '../domain/phone.js';
 import type { User } from '../domain/user.js';
 import { hashToken } from '../crypto/code-hasher.js';
 import { usernameKey } from '../domain/text.js';
@@ -47,11 +47,18 @@ export async function initPasswordlessLogin(
     ));
   }
   const user = userId ? await users.byId(userId) : null;
-  const usable = user && user.status === 'active' && user.phone && user.phoneVerified ? user : null;
-  const phone: ParsedPhone = usable
-    ? (parsePhone(usable.phone!) ?? { e164: usable.phone!, country: null, prefix: null })
-    : pseudoPhone(deps, site, hint);
+  let usable = user && user.status === 'active' && user.phone && user.phoneVerified ? user : null;
+  const own = usable ? (parsePhone(usable.phone!) ?? { e164: usable.phone!, country: null, prefix: null }) : null;
+  // A hint that is no number (a username) must not tell by a refusal that it has a user, or where their number is:
+  // a number outside the site's countries gets what an unknown username gets, nothing sent and the same answer.
+  // A typed number meets the country rule itself, whoever holds it.
+  const { allowedCountries, deniedCountries } = site.policies.passwordless_login;
+  const typedNumber = 'loginHint' in input && parsePhone(hint, site.defaultCountry ?? undefined) !== null;
+  if (own && !typedNumber && !countryAllowed(own.country, allowedCountries, deniedCountries)) usable = null;
+  const stand = usable ? null : pseudoPhone(deps, site, hint);
+  const phone: ParsedPhone = usable ? own! : stand!.phone;
   return sendCode(deps, site, {
+    ...(stand?.standIn ? { standIn: true } : {}),
     useCase: 'passwordless_login',
     phone,
     userId: usable?.id ?? null,
@@ -73,10 +80,11 @@ function hintKey(deps: FlowDeps, site: Site, hint: string): string {
 }
 
 /** For an unknown hint: the hint's own number when it is one, else a keyed stand-in, so rate limits still apply. */
-function pseudoPhone(deps: FlowDeps, site: Site, hint: string): ParsedPhone {
+function pseudoPhone(deps: FlowDeps, site: Site, hint: string): { phone: ParsedPhone; standIn: boolean } {
   const parsed = parsePhone(hint, site.defaultCountry ?? undefined);
-  if (parsed) return parsed;
-  return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null, prefix: null };
+  if (parsed) return { phone: parsed, standIn: false };
+  const e164 = `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber;
+  return { phone: { e164, country: null, prefix: null }, standIn: true };
 }
 
 export async function verifyPasswordlessLogin(

@@ -35,6 +35,8 @@ export interface SendCodeInput {
   notice?: Notice;
   /** How the code goes out; absent: sms. Another channel needs handlers marked with it. */
   channel?: Channel;
+  /** `phone` stands in for a login hint that is no number: it has no country, so no country rule applies to it. */
+  standIn?: boolean;
 }
 
 /** A code that was stored (as a hash) and may now be delivered. */
@@ -119,7 +121,8 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   const policy = site.policies[input.useCase];
   const store = deps.store.forSite(site.id);
   const { allowedCountries, deniedCountries } = policy;
-  if (!countryAllowed(input.phone.country, allowedCountries, deniedCountries)) throw new OtpgateError('country_not_supported');
+  if (!input.standIn && !countryAllowed(input.phone.country, allowedCountries, deniedCountries))
+    throw new OtpgateError('country_not_supported');
 
   const query = { useCase: input.useCase, phone: input.phone.e164, userId: ownerOf(input), requestKey: input.requestKey, now };
   const existing = await store.verifications.findResendable(query);
