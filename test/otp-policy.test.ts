@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createManualClock } from '../src/domain/clock.js';
-import type { PhoneNumber } from '../src/domain/phone.js';
+import { seedUser } from './support/hosted-flows.js';
 import { basic, postForm, postJson, startTestServer, type TestServer } from './support/test-server.js';
 
 // The default policy, observed over HTTP: 6 digits, 10 minutes, 5 wrong attempts, 30 s between sends, 5 sends per hour.
@@ -125,25 +124,8 @@ describe('OTP policy', () => {
     t = await startTestServer({
       sites: [{ id: 'demo', name: 'Demo', handlers: ['console'], useCasePolicies: { passwordless_login: { allowedCountries: ['US'] } } }],
     });
-    const users = t.store.forSite('demo').users;
-    const make = (username: string, phone: string) =>
-      users.create(
-        {
-          id: randomUUID(),
-          username,
-          phone: phone as PhoneNumber,
-          phoneVerified: true,
-          firstName: null,
-          lastName: null,
-          email: null,
-          locale: null,
-          status: 'active',
-          customData: {},
-        },
-        new Date(),
-      );
-    await make('alice', '+14155550115');
-    await make('bryony', '+447400123456');
+    await seedUser(t, '+14155550115', { username: 'alice' });
+    await seedUser(t, '+447400123456', { username: 'bryony' });
     const answers: Record<string, string> = {};
     for (const username of ['alice', 'bryony', 'nobody-here']) {
       const before = t.messages.length;

@@ -9,7 +9,7 @@ import type { TestServer } from './test-server.js';
 export function seedUser(
   t: TestServer,
   phone: string,
-  extra: Partial<Pick<User, 'firstName' | 'lastName' | 'locale' | 'email' | 'createdAt'>> = {},
+  extra: Partial<Pick<User, 'username' | 'firstName' | 'lastName' | 'locale' | 'email' | 'createdAt'>> = {},
   site = 'demo',
 ): Promise<User> {
   const { createdAt, ...fields } = extra;
