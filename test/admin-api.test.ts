@@ -80,6 +80,10 @@ describe('admin API', () => {
         assert.equal(status, 401);
         assert.equal((body as { error: string }).error, 'invalid_token');
       }
+      // Without the token an unknown site and a known one get the same answer: nothing tells which sites exist.
+      for (const path of ['/sites/demo', '/sites/no-such-site', '/sites/no-such-site/users?phone=%2B14155550100'])
+        assert.equal((await get(path, {})).status, 401, path);
+      assert.equal((await get('/sites/no-such-site')).status, 404, 'with the token: not found');
     });
 
     test('sites list each chain by name, kind, channel and credential names; no secret appears', async () => {

@@ -77,6 +77,7 @@ describe('admin console over HTTP', () => {
       assert.equal(overview.headers.get('x-frame-options'), 'DENY');
       assert.equal(overview.headers.get('x-content-type-options'), 'nosniff');
       assert.equal((await b.get('/admin/sites/demo')).status, 200);
+      assert.equal((await b.get('/admin/sites/no-such-site')).status, 404, 'signed in, an unknown site is not found');
     });
 
     test('site pages and actions are behind the sign-in; a forged or expired session cookie is refused', async () => {
@@ -85,6 +86,8 @@ describe('admin console over HTTP', () => {
       const page = await b.get('/admin/sites/demo');
       assert.equal(page.status, 303);
       assert.equal(page.headers.get('location'), '/admin');
+      const unknown = await b.get('/admin/sites/no-such-site');
+      assert.equal(unknown.status, 303, 'an unknown site is not told apart before the sign-in');
       assert.equal((await b.post('/admin/sites/demo/test-message', { phone: '+14155550101', _csrf: csrf })).status, 303);
       assert.equal(t.messages.length, 0, 'nothing was sent');
 

@@ -74,7 +74,9 @@ export async function buildServer(services: HttpServices): Promise<FastifyInstan
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const siteId = (request.params as { site?: string } | undefined)?.site;
-    if (siteId !== undefined) request.site = await sites.require(siteId);
+    // The admin routes look their site up themselves, after their token or sign-in check: done here, an unknown
+    // site's 404 would come before the 401 and tell anyone which sites exist.
+    if (siteId !== undefined && !request.routeOptions.url?.startsWith('/admin/')) request.site = await sites.require(siteId);
   });
   // No value of ours holds a NUL character, and PostgreSQL refuses one in any text it is asked to compare: a
   // request carrying one is refused here, whatever the endpoint, rather than reaching the store (found by test/fuzz.test.ts).

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isChannel } from '../../domain/channel.js';
 import { OtpgateError } from '../../domain/errors.js';
 import { parsePhone } from '../../domain/phone.js';
@@ -19,6 +19,14 @@ type SiteRoute<B = unknown> = { Params: { site: string }; Querystring: Query; Bo
 export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick<HttpServices, 'admin' | 'sites'>): void {
   const { deps } = admin;
   const guarded = { onRequest: adminTokenGuard(admin) };
+  const siteGuarded = {
+    onRequest: [
+      adminTokenGuard(admin),
+      async (request: FastifyRequest) => {
+        request.site = await sites.require((request.params as { site: string }).site);
+      },
+    ],
+  };
   const a = '/admin/api/sites';
 
   server.get(a, { ...guarded, schema: schema.adminSitesRoute }, async () => {
@@ -26,22 +34,22 @@ export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick
     const all = await Promise.all(ids.map((id) => sites.require(id).catch(() => null)));
     return all.filter((s) => s !== null).map((s) => siteView(s, deps.chains.specsFor(s)));
   });
-  server.get<SiteRoute>(`${a}/:site`, { ...guarded, schema: schema.adminSiteRoute }, async (request) =>
+  server.get<SiteRoute>(`${a}/:site`, { ...siteGuarded, schema: schema.adminSiteRoute }, async (request) =>
     siteView(request.site, deps.chains.specsFor(request.site)),
   );
-  server.get<SiteRoute>(`${a}/:site/report`, { ...guarded, schema: schema.adminReportRoute }, async (request) => {
+  server.get<SiteRoute>(`${a}/:site/report`, { ...siteGuarded, schema: schema.adminReportRoute }, async (request) => {
     const report = await reportOf(deps, request.site, request.query);
     return { ...report, since: report.since.toISOString(), buckets: report.buckets.map((b) => ({ ...b, at: b.at.toISOString() })) };
   });
-  server.get<SiteRoute>(`${a}/:site/deliveries`, { ...guarded, schema: schema.adminDeliveriesRoute }, (request) =>
+  server.get<SiteRoute>(`${a}/:site/deliveries`, { ...siteGuarded, schema: schema.adminDeliveriesRoute }, (request) =>
     deliveriesOf(deps, request.site, request.query),
   );
-  server.get<SiteRoute>(`${a}/:site/verifications`, { ...guarded, schema: schema.adminVerificationsRoute }, (request) =>
+  server.get<SiteRoute>(`${a}/:site/verifications`, { ...siteGuarded, schema: schema.adminVerificationsRoute }, (request) =>
     verificationsOf(deps, request.site, request.query),
   );
   server.get<SiteRoute & { Params: { id: string } }>(
     `${a}/:site/verifications/:id`,
-    { ...guarded, schema: schema.adminVerificationRoute },
+    { ...siteGuarded, schema: schema.adminVerificationRoute },
     async (request) => {
       const store = deps.store.forSite(request.site.id);
       const verification = await store.verifications.byId(request.params.id);
@@ -50,7 +58,7 @@ export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick
       return { ...verificationView(verification, deps.clock.now()), deliveries: attempts.map(attemptView) };
     },
   );
-  server.get<SiteRoute>(`${a}/:site/users`, { ...guarded, schema: schema.adminUserRoute }, async (request) => {
+  server.get<SiteRoute>(`${a}/:site/users`, { ...siteGuarded, schema: schema.adminUserRoute }, async (request) => {
     const { phone, username } = request.query;
     if ((phone === undefined) === (username === undefined))
       throw new OtpgateError('invalid_request', 'Give exactly one of phone (E.164) and username.');
@@ -71,15 +79,15 @@ export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick
       createdAt: user.createdAt,
     };
   });
-  server.get<SiteRoute>(`${a}/:site/clients`, { ...guarded, schema: schema.adminClientsRoute }, async (request) =>
+  server.get<SiteRoute>(`${a}/:site/clients`, { ...siteGuarded, schema: schema.adminClientsRoute }, async (request) =>
     (await deps.store.forSite(request.site.id).clients.list()).map(clientView),
   );
-  server.get<SiteRoute>(`${a}/:site/blocks`, { ...guarded, schema: schema.adminBlocksRoute }, (request) =>
+  server.get<SiteRoute>(`${a}/:site/blocks`, { ...siteGuarded, schema: schema.adminBlocksRoute }, (request) =>
     blocksOf(deps, request.site, request.query),
   );
   server.post<SiteRoute<{ destination: string }>>(
     `${a}/:site/blocks/lift`,
-    { ...guarded, schema: schema.adminLiftRoute },
+    { ...siteGuarded, schema: schema.adminLiftRoute },
     async (request) => {
       const { destination } = request.body;
       if (!/^(prefix:\+\d{2,7}|country:[A-Z]{2})$/.test(destination))
@@ -88,12 +96,12 @@ export function registerAdminApi(server: FastifyInstance, { admin, sites }: Pick
       return { destination, lifted: true };
     },
   );
-  server.get<SiteRoute>(`${a}/:site/audit`, { ...guarded, schema: schema.adminAuditRoute }, (request) =>
+  server.get<SiteRoute>(`${a}/:site/audit`, { ...siteGuarded, schema: schema.adminAuditRoute }, (request) =>
     auditOf(deps, request.site, request.query),
   );
   server.post<SiteRoute<{ phone: string; channel?: string }>>(
     `${a}/:site/test-message`,
-    { ...guarded, schema: schema.adminTestMessageRoute },
+    { ...siteGuarded, schema: schema.adminTestMessageRoute },
     async (request) => {
       const phone = parsePhone(request.body.phone, request.site.defaultCountry ?? undefined);
       if (!phone)

@@ -60,8 +60,14 @@ export function registerAdminConsole(server: FastifyInstance, services: ConsoleS
     if (status >= 500) request.log.error({ err: error }, 'admin console error');
     return html(reply, signInPage({ ...(await frame(request, reply)), siteIds: null }, text), status);
   };
-  const page = { onRequest: exists, errorHandler };
-  const form = { onRequest: exists, preHandler: server.csrfProtection, errorHandler };
+  // A site page's site is looked up only for a signed-in caller (the handler sends anyone else to the sign-in
+  // first), so an unknown site answers like a known one until then.
+  const siteOfSignedIn = async (request: FastifyRequest) => {
+    const siteId = (request.params as { site?: string }).site;
+    if (siteId !== undefined && signedIn(request)) request.site = await services.sites.require(siteId);
+  };
+  const page = { onRequest: [exists, siteOfSignedIn], errorHandler };
+  const form = { onRequest: [exists, siteOfSignedIn], preHandler: server.csrfProtection, errorHandler };
 
   server.get('/admin', { ...page, schema: consolePage('The overview of every site, or the sign-in') }, async (request, reply) => {
     if (!signedIn(request)) return html(reply, signInPage(await frame(request, reply), null));
