@@ -122,6 +122,23 @@ describe('send limits', () => {
     assert.equal(t.messages.filter((m) => m.phone === victim).length, 10);
   });
 
+  test('a burst timed at an hour edge gets no more than 5 codes to one phone', async () => {
+    // Twelve registrations for one number fired a few milliseconds before the hour turns over, from many addresses:
+    // the ones counted after the edge must weigh what the ones before it took (the last hour's window).
+    const clock = createSkewedClock();
+    await server({}, { clock });
+    for (const [n, lead] of [1, 3, 5, 7, 9, 11].entries()) {
+      const phone = `+14155550${String(180 + n)}`;
+      const now = clock.now().getTime();
+      let edge = Math.ceil(now / HOUR) * HOUR + HOUR;
+      if (edge % (24 * HOUR) === 0) edge += HOUR; // an hour edge that is not also the day's
+      clock.advance(edge - lead - now);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => register(phone, person(), { firstName: `n${i}` })));
+      const sent = t.messages.filter((m) => m.phone === phone).length;
+      assert.ok(sent <= 5, `${sent} codes to ${phone} in a burst ${lead} ms before the hour`);
+    }
+  });
+
   test('one destination prefix is held to its limit; other prefixes are not', async () => {
     await server({ sendsPerPrefix: { perHour: 3 } });
     for (const n of numbersUnder(201, 3)) assert.equal((await register(n, person())).status, 200);

@@ -1119,6 +1119,29 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         assert.deepEqual(after.readings, [{ current: 5, previous: 0 }]);
       });
 
+      test('a burst straddling a window edge never passes the limit: the new window weighs what the old one took meanwhile', async (t) => {
+        const sendCounters = (await fresh(t)).forSite('a').sendCounters;
+        const phone = { key: `phone:${PHONE_A}|10m`, windowMs: 10 * MINUTE, limit: 5 };
+        const edge = 7 * 10 * MINUTE; // T0 is on a window edge, so this is one too
+        // Sends stamped just before the edge and just after it, all in flight together (an attacker's timed burst).
+        const before = Array.from({ length: 5 }, (_, i) => sendCounters.reserve([phone], at(edge - 5 + i)));
+        const after = Array.from({ length: 5 }, (_, i) => sendCounters.reserve([phone], at(edge + 1 + i)));
+        const results = await Promise.all([...before, ...after]);
+        assert.ok(countWhere(results, (r) => r.ok) <= 5, `${countWhere(results, (r) => r.ok)} sends passed a limit of 5`);
+        const [reading] = await sendCounters.read([phone], at(edge + 10));
+        assert.ok(reading!.current + reading!.previous <= 5, JSON.stringify(reading));
+      });
+
+      test('a send stamped before a window turned over, counted after the new window took one, is refused', async (t) => {
+        const sendCounters = (await fresh(t)).forSite('a').sendCounters;
+        const phone = { key: `phone:${PHONE_A}|10m`, windowMs: 10 * MINUTE, limit: 5 };
+        const edge = 7 * 10 * MINUTE;
+        assert.equal((await sendCounters.reserve([phone], at(edge - 60_000))).ok, true);
+        assert.equal((await sendCounters.reserve([phone], at(edge + 1))).ok, true);
+        assert.equal((await sendCounters.reserve([phone], at(edge - 1))).ok, false, 'the old window is closed');
+        assert.deepEqual(await sendCounters.read([phone], at(edge + 2)), [{ current: 1, previous: 1 }]);
+      });
+
       test('sends counted together: all fit and each is counted once; the site counter one short refuses exactly the rest', async (t) => {
         const sendCounters = (await fresh(t)).forSite('a').sendCounters;
         const site = { key: 'site|60m', windowMs: HOUR, limit: 10 };

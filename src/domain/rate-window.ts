@@ -20,17 +20,15 @@ export interface CounterReading {
 
 export const windowStart = (now: number, windowMs: number): number => Math.floor(now / windowMs) * windowMs;
 
-/** How much of the previous window the sliding window still covers (1 at the start of a window, 0 at its end). */
-const previousWeight = (now: number, windowMs: number): number => 1 - (now - windowStart(now, windowMs)) / windowMs;
+/**
+ * How much of the previous window the sliding window still covers (1 at the start of a window, 0 at its end): the
+ * weight the guarded increment gives the previous window's count (store/repositories/rate-counters.ts).
+ */
+export const previousWeight = (now: number, windowMs: number): number => 1 - (now - windowStart(now, windowMs)) / windowMs;
 
 /** The sliding count: sends in the last `windowMs`, estimated. */
 export function slidingCount(reading: CounterReading, now: number, windowMs: number): number {
   return reading.current + reading.previous * previousWeight(now, windowMs);
-}
-
-/** How many more sends the current fixed window may take: what the guarded increment compares against. */
-export function currentWindowCap(counter: RateCounter, previous: number, now: number): number {
-  return counter.limit - previous * previousWeight(now, counter.windowMs);
 }
 
 /** True when one more send fits. */

@@ -152,15 +152,19 @@ async function reserveSend(deps: FlowDeps, site: Site, input: SendCodeInput, now
   // A counter both a limit and the monitor count (the prefix's hour) is counted once, under the limit's cap.
   const all = [...sendCounters(policy.sendLimits, subject), ...sent];
   const counters = all.filter((c, i) => all.findIndex((other) => other.key === c.key) === i);
-  const { ok, readings } = await store.sendCounters.reserve(counters, now);
-  const at = now.getTime();
+  // The counters take the time they are counted at, not the request's start: a send stamped just before a window
+  // turned over but counted after it would land in the old window after sends of the new one had read that window
+  // as their previous one, and both windows would fill (an attacker times a burst at the edge).
+  const countedAt = deps.clock.now();
+  const { ok, readings } = await store.sendCounters.reserve(counters, countedAt);
+  const at = countedAt.getTime();
   if (!ok) {
     const full = counters.map((counter, i) => ({ counter, wait: msUntilRoom(counter, readings[i]!, at) })).filter((c) => c.wait > 0);
     const first = full[0] ?? { counter: counters[0]!, wait: 1000 };
     throw sendRefused(first.counter.name, Math.ceil(Math.max(...full.map((c) => c.wait), 1000) / 1000));
   }
   warnNearSiteCap(deps, site, counters, readings, at);
-  await auditFilledLimits(deps, site, input, counters, readings, now);
+  await auditFilledLimits(deps, site, input, counters, readings, countedAt);
   const readingOf = (key: string) => readings[counters.findIndex((c) => c.key === key)]!;
   await judgeConversion(
     deps,

@@ -28,6 +28,33 @@ test('a failing flush fails every call of its batch, and only those', async () =
   assert.equal(await echo('c'), 'c');
 });
 
+test('oneAtATime: a batch is flushed only after the one before it is answered; calls meanwhile make the next batch', async () => {
+  const events: string[] = [];
+  let release!: () => void;
+  const firstHeld = new Promise<void>((resolve) => (release = resolve));
+  const echo = turnBatch(
+    async (items: number[]) => {
+      events.push(`start ${items.join(',')}`);
+      if (items[0] === 1) await firstHeld;
+      events.push(`end ${items.join(',')}`);
+      return items;
+    },
+    { oneAtATime: true },
+  );
+  const first = Promise.all([echo(1), echo(2)]);
+  await new Promise((resolve) => setImmediate(resolve)); // the first batch is being flushed
+  const second = Promise.all([echo(3)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  const third = echo(4);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(events, ['start 1,2'], 'nothing else starts while the first batch is in flight');
+  release();
+  assert.deepEqual(await first, [1, 2]);
+  assert.deepEqual(await second, [3]);
+  assert.equal(await third, 4);
+  assert.deepEqual(events, ['start 1,2', 'end 1,2', 'start 3,4', 'end 3,4']);
+});
+
 test('appendPerTurn writes a turn’s rows in inserts of at most maxRows', async () => {
   const inserts: number[][] = [];
   const append = appendPerTurn(async (rows: number[]) => inserts.push(rows), 4);

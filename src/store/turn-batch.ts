@@ -7,8 +7,11 @@
  * instead of one each means one lock on those rows instead of a queue of them (PostgreSQL holds a row lock until the
  * commit), and one statement to prepare and run instead of dozens.
  */
-export function turnBatch<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
+export function turnBatch<T, R>(flush: (items: T[]) => Promise<R[]>, options: { oneAtATime?: boolean } = {}): (item: T) => Promise<R> {
   let pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
+  // With oneAtATime a batch is flushed only once the one before it has been answered; what arrives meanwhile joins
+  // the next batch. For writes whose guards must see each other's effects in order (send counters).
+  let previous: Promise<void> = Promise.resolve();
 
   const run = async () => {
     const batch = pending;
@@ -23,7 +26,11 @@ export function turnBatch<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) 
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(() => void run());
+      if (pending.length === 0)
+        setImmediate(() => {
+          if (options.oneAtATime) previous = previous.then(run);
+          else void run();
+        });
       pending.push({ item, resolve, reject });
     });
 }

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { RateCounterRepository } from '../../domain/repositories.js';
-import { currentWindowCap, hasRoom, windowStart, type CounterReading, type RateCounter } from '../../domain/rate-window.js';
+import { hasRoom, previousWeight, windowStart, type CounterReading, type RateCounter } from '../../domain/rate-window.js';
 import type { Database } from '../schema.js';
 import { prepareEach } from '../prepared-query.js';
 import { deleteInBatches } from './batched-delete.js';
@@ -8,9 +8,11 @@ import { turnBatch } from '../turn-batch.js';
 
 /**
  * Two rows per limit (this window and the last), whatever the traffic: a read, then one guarded upsert for
- * every counter of a send (of all the sends of an event-loop turn, below). The guard (`count + n <= cap`) is checked
- * by the database on the row it locks, so of concurrent sends on any number of instances only as many succeed as
- * the window has room for.
+ * every counter of a send (of all the sends of an event-loop turn, below). The guard (this window's count, plus `n`,
+ * plus the last window's count as it is now, weighted, within the limit) is checked by the database on the row it
+ * locks, so of concurrent sends on any number of instances only as many succeed as the window has room for. On
+ * PostgreSQL the last window's count is read as the statement starts: a send of another instance still writing to it
+ * is not seen (a few milliseconds at a window's edge, where this instance's own sends are ordered: `oneAtATime`).
  */
 export function createRateCounterRepository(db: Kysely<Database>, siteId: string): RateCounterRepository {
   // Every send reads and writes its counters: one prepared shape per number of counters (prepared-query.ts).
@@ -40,12 +42,52 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
     });
   }
 
-  const upsertQuery = prepareEach(db, ({ n, guarded }: { n: number; guarded: boolean }, p: Values) => {
-    const capOf = sql.join(
-      Array.from({ length: n }, (_, i) => sql`when ${p[`key${i}`]} then cast(${p[`cap${i}`]} as double precision)`),
-      sql` `,
-    );
-    return db
+  /*
+   * The guard reads the previous window's count as the statement runs, not as the send read it: sends counted just
+   * after a window turned over must see what sends stamped just before it added to that window meanwhile, or both
+   * windows fill (an attacker times a burst at the edge). New rows are guarded too (INSERT ... SELECT ... WHERE).
+   */
+  const guardedQuery = prepareEach(db, (n: number, p: Values) => {
+    const range = Array.from({ length: n }, (_, i) => i);
+    const num = (name: string, i: number, type: 'bigint' | 'double precision') => sql`cast(${p[`${name}${i}`]} as ${sql.raw(type)})`;
+    // (key, window start, by, expires, limit, weight, window length): column1 to column7 of the VALUES list.
+    const rows = range.map((i) => {
+      const numbers = [num('start', i, 'bigint'), num('by', i, 'bigint'), num('expires', i, 'bigint')];
+      const terms = [num('limit', i, 'double precision'), num('weight', i, 'double precision'), num('window', i, 'bigint')];
+      return sql`(${sql.join([sql`${p[`key${i}`]}`, ...numbers, ...terms])})`;
+    });
+    const perKey = (name: string) =>
+      sql`case rate_counters.counter_key ${sql.join(
+        range.map((i) => sql`when ${p[`key${i}`]} then ${num(name, i, 'double precision')}`),
+        sql` `,
+      )} end`;
+    type Ref = RawBuilder<unknown>;
+    const previous = (key: Ref, start: Ref, window: Ref) =>
+      sql`coalesce((select p.count from rate_counters p
+        where p.site_id = ${siteId} and p.counter_key = ${key} and p.window_start = ${start} - ${window}), 0)`;
+    // A send stamped before a window turned over and counted after a send of the new window: refused, since the newer
+    // window has already weighed this one as its previous. Rare, at the edge only, and it fails closed.
+    const closed = (key: Ref, start: Ref) =>
+      sql`exists (select 1 from rate_counters q where q.site_id = ${siteId} and q.counter_key = ${key} and q.window_start > ${start})`;
+    const [newKey, newStart, oldKey, oldStart] = [
+      sql`v.column1`,
+      sql`v.column2`,
+      sql`rate_counters.counter_key`,
+      sql`rate_counters.window_start`,
+    ];
+    const query = sql<Counted>`insert into rate_counters (site_id, counter_key, window_start, count, expires_at)
+      select ${siteId}, v.column1, v.column2, v.column3, v.column4 from (values ${sql.join(rows)}) as v
+      where v.column3 + ${previous(newKey, newStart, sql`v.column7`)} * v.column6 <= v.column5 and not ${closed(newKey, newStart)}
+      on conflict (site_id, counter_key, window_start) do update set count = rate_counters.count + excluded.count
+      where rate_counters.count + excluded.count
+        + ${previous(oldKey, oldStart, perKey('window'))} * ${perKey('weight')} <= ${perKey('limit')}
+        and not ${closed(oldKey, oldStart)}
+      returning counter_key, window_start`;
+    return { compile: () => query.compile(db) };
+  });
+
+  const addQuery = prepareEach(db, (n: number, p: Values) =>
+    db
       .insertInto('rate_counters')
       .values(
         Array.from({ length: n }, (_, i) => ({
@@ -56,18 +98,13 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
           expires_at: p[`expires${i}`] as number,
         })),
       )
-      .onConflict((oc) => {
-        const update = oc
-          .columns(['site_id', 'counter_key', 'window_start'])
-          .doUpdateSet({ count: sql`rate_counters.count + excluded.count` });
-        return guarded
-          ? update.where(sql<boolean>`rate_counters.count + excluded.count <= case rate_counters.counter_key ${capOf} end`)
-          : update;
-      })
-      .returning(['counter_key', 'window_start']);
-  });
+      .onConflict((oc) =>
+        oc.columns(['site_id', 'counter_key', 'window_start']).doUpdateSet({ count: sql`rate_counters.count + excluded.count` }),
+      )
+      .returning(['counter_key', 'window_start']),
+  );
 
-  /** Adds `by` to each counter's current window; `guarded` refuses the rows that would pass their cap. */
+  /** Adds `by` to each counter's current window; `guarded` refuses the rows that would pass their limit. */
   const upsert = async (rows: Increment[], guarded: boolean) => {
     const values: Values = {};
     // Sorted, so that concurrent upserts lock rows in one order (no deadlock on PostgreSQL).
@@ -77,10 +114,13 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
         values[`key${i}`] = r.counter.key;
         values[`start${i}`] = r.start;
         values[`expires${i}`] = r.start + 2 * r.counter.windowMs;
-        values[`cap${i}`] = r.cap;
         values[`by${i}`] = r.by;
+        values[`limit${i}`] = r.counter.limit;
+        values[`weight${i}`] = r.weight;
+        values[`window${i}`] = r.counter.windowMs;
       });
-    return (await upsertQuery({ n: rows.length, guarded }, values)).rows.map((row) => ({ ...row, window_start: Number(row.window_start) }));
+    const { rows: counted } = guarded ? await guardedQuery(rows.length, values) : await addQuery(rows.length, values);
+    return counted.map((row) => ({ ...row, window_start: Number(row.window_start) }));
   };
 
   /** Takes back what a refused reservation counted. */
@@ -119,18 +159,29 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
       if (counted.length === merged.length) return sends.map(() => ({ ok: true }));
       await giveBack(counted, merged);
     }
-    const settled = await Promise.allSettled(sends.map(reserveAlone));
-    return settled.map((s) => (s.status === 'fulfilled' ? { ok: s.value } : { error: s.reason as unknown }));
-  };
-  const reserveTurn = turnBatch(async (sends: Increment[][]): Promise<Outcome[]> => {
+    // One after another, in the order the sends were counted: each one's guard sees what the ones before it added.
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < sends.length; i += SENDS_PER_STATEMENT) {
-      const group = sends.slice(i, i + SENDS_PER_STATEMENT);
-      // A failed joint statement fails its own group's sends, not the groups already counted or still to come.
-      outcomes.push(...(await reserveTogether(group).catch((error: unknown) => group.map(() => ({ error })))));
-    }
+    for (const send of sends)
+      outcomes.push(
+        await reserveAlone(send).then(
+          (ok) => ({ ok }),
+          (error: unknown) => ({ error }),
+        ),
+      );
     return outcomes;
-  });
+  };
+  const reserveTurn = turnBatch(
+    async (sends: Increment[][]): Promise<Outcome[]> => {
+      const outcomes: Outcome[] = [];
+      for (let i = 0; i < sends.length; i += SENDS_PER_STATEMENT) {
+        const group = sends.slice(i, i + SENDS_PER_STATEMENT);
+        // A failed joint statement fails its own group's sends, not the groups already counted or still to come.
+        outcomes.push(...(await reserveTogether(group).catch((error: unknown) => group.map(() => ({ error })))));
+      }
+      return outcomes;
+    },
+    { oneAtATime: true },
+  );
 
   /** What only measures is always counted: the turn's sends together, each counter raised by its share. */
   const addTurn = turnBatch(async (sends: Increment[][]): Promise<void[]> => {
@@ -143,7 +194,7 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
     async add(counters, at) {
       if (counters.length === 0) return;
       const now = at.getTime();
-      await addTurn(counters.map((counter) => ({ counter, start: windowStart(now, counter.windowMs), cap: 0, by: 1 })));
+      await addTurn(counters.map((counter) => ({ counter, start: windowStart(now, counter.windowMs), weight: 0, by: 1 })));
     },
     read: (counters, at) => (counters.length === 0 ? Promise.resolve([]) : read(counters, at.getTime())),
     async reserve(counters, at) {
@@ -151,10 +202,10 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
       const now = at.getTime();
       const readings = await read(counters, now);
       if (!counters.every((c, i) => hasRoom(c, readings[i]!, now))) return { ok: false, readings };
-      const rows = counters.map((c, i) => ({
+      const rows = counters.map((c) => ({
         counter: c,
         start: windowStart(now, c.windowMs),
-        cap: currentWindowCap(c, readings[i]!.previous, now),
+        weight: previousWeight(now, c.windowMs),
         by: 1,
       }));
       const outcome = await reserveTurn(rows);
@@ -172,12 +223,16 @@ const SENDS_PER_STATEMENT = 16;
 const ROWS_PER_STATEMENT = 64;
 
 type Outcome = { ok: boolean } | { error: unknown };
+type Counted = { counter_key: string; window_start: number };
 
-/** One counter's share of a send (or of a turn's sends): raise it `by`, and (guarded) not past `cap`. */
+/**
+ * One counter's share of a send (or of a turn's sends): raise it `by`, and (guarded) not past its limit, counting
+ * the previous window's count at `weight` (how much of it the sliding window still covers at the send's time).
+ */
 interface Increment {
   counter: RateCounter;
   start: number;
-  cap: number;
+  weight: number;
   by: number;
 }
 
@@ -200,13 +255,12 @@ function mergeGuarded(sends: Increment[][]): Increment[] | null {
     const seen = merged.get(row.counter.key);
     if (!seen) merged.set(row.counter.key, { ...row });
     else if (seen.start !== row.start)
-      return null; // the guard's caps are per counter key: one window per key
+      return null; // the guard's terms are per counter key: one window per key
     else {
       seen.by += row.by;
-      seen.cap = Math.min(seen.cap, row.cap);
+      // The earliest send weighs the previous window most: if the joint guard fits with that, each send's would.
+      seen.weight = Math.max(seen.weight, row.weight);
     }
   }
-  // A new row is inserted with its whole share, which the guard does not check: it must fit the cap by itself.
-  for (const row of merged.values()) if (row.by > row.cap) return null;
   return [...merged.values()];
 }
