@@ -1,6 +1,6 @@
 /**
  * The webhook handler against a loopback endpoint: the request is a Standard Webhooks event signed by the named
- * credential (every secret of a rotation, verifiable by the spec's library), its id is stable per attempt, the code
+ * credential (every secret of a rotation, verifiable by the spec's library), its id is one per code sent, the code
  * can travel only as a JWE, and each kind of answer maps to a delivery result.
  */
 import assert from 'node:assert/strict';
@@ -24,12 +24,14 @@ const send = async (handler = createWebhookHandler({ credential: 'Hook', path: '
 
 test('the delivery request arrives as a signed Standard Webhooks event that each secret of a rotation verifies', async () => {
   reply = { status: 200, json: { result: 'SUCCESS', providerMessageId: 'p-1' } };
-  assert.deepEqual(await send(), { result: 'SUCCESS', providerMessageId: 'p-1' });
+  const expiresAt = new Date(Date.now() + 10 * 60_000);
+  assert.deepEqual(await send(undefined, { expiresAt }), { result: 'SUCCESS', providerMessageId: 'p-1' });
   const request = endpoint.requests.at(-1)!;
   assert.equal(request.path, '/otp');
   assert.equal(request.contentType, 'application/json');
   const headers = request.headers as Record<string, string>;
-  assert.equal(headers['webhook-id'], `msg_${deliveryRequest().identifier}_1`);
+  const firstId = headers['webhook-id']!;
+  assert.match(firstId, new RegExp(`^msg_${deliveryRequest().identifier}_[0-9a-z]+$`));
   assert.equal(headers['webhook-signature']!.split(' ').length, 2);
   for (const secret of secrets) {
     const event = new Webhook(secret).verify(request.rawBody, headers) as { type: string; data: Record<string, unknown> };
@@ -39,9 +41,12 @@ test('the delivery request arrives as a signed Standard Webhooks event that each
     assert.equal(event.data.identifier, deliveryRequest().identifier);
   }
   assert.throws(() => new Webhook(`whsec_${randomBytes(24).toString('base64')}`).verify(request.rawBody, headers));
-  // A retry is another attempt, with its own id.
-  await send(undefined, { attempt: 2 });
-  assert.equal((endpoint.requests.at(-1)!.headers as Record<string, string>)['webhook-id'], `msg_${deliveryRequest().identifier}_2`);
+  // A retry (after a timeout, say) is the same message: the same id, so a receiver that got the first drops it.
+  await send(undefined, { attempt: 2, expiresAt });
+  assert.equal((endpoint.requests.at(-1)!.headers as Record<string, string>)['webhook-id'], firstId);
+  // A resend keeps the identifier but carries a new code with a new expiry: a new message, with its own id.
+  await send(undefined, { expiresAt: new Date(expiresAt.getTime() + 60_000), oneTimePassword: '654321' });
+  assert.notEqual((endpoint.requests.at(-1)!.headers as Record<string, string>)['webhook-id'], firstId);
 });
 
 test('with encryptCodeTo the code travels only as a JWE that the private key opens', async () => {

@@ -26,7 +26,8 @@ export const CODE_PLACEHOLDER = '{{oneTimePassword}}';
 /**
  * The webhook handler: the delivery request, POSTed as a Standard Webhooks event to the site owner's endpoint
  * (any language), which sends the SMS and answers a delivery result. The signature is added by the named credential
- * (the secrets never reach this code); the message id is stable per attempt, so a receiver can drop a duplicate.
+ * (the secrets never reach this code). The message id is one per code sent (messageIdOf), so a receiver can drop a
+ * duplicate.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): OneTimePasswordDeliveryHandler {
   const target = `callout:${options.credential}${options.path ?? ''}`;
@@ -38,13 +39,20 @@ export function createWebhookHandler(options: WebhookHandlerOptions): OneTimePas
       const body = JSON.stringify({ type: WEBHOOK_EVENT, timestamp: new Date().toISOString(), data });
       const response = await context.callout(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': `msg_${request.identifier}_${request.attempt}` },
+        headers: { 'content-type': 'application/json', 'webhook-id': messageIdOf(request) },
         body,
       });
       return outcomeOf(response);
     },
   };
 }
+
+/**
+ * One id per code sent, the same on every attempt to deliver it: a retry after a timeout whose first request did
+ * arrive is then dropped by the receiver (Standard Webhooks: the id is the idempotency key), and a resend, which
+ * keeps the identifier but carries a new code with a new expiry, gets an id of its own instead of being dropped.
+ */
+export const messageIdOf = (request: DeliveryRequest): string => `msg_${request.identifier}_${request.expiresAt.getTime().toString(36)}`;
 
 const algOf = (jwk: PublicJwk) => (jwk.kty === 'RSA' ? 'RSA-OAEP-256' : 'ECDH-ES');
 
