@@ -20,7 +20,7 @@ import {
 import { createCodeHasher } from './crypto/code-hasher.js';
 import { createKeyEncryption } from './crypto/key-encryption.js';
 import { hashSecret, verifySecret } from './crypto/secret-hash.js';
-import { createChainResolver } from './delivery/chain.js';
+import { createChainResolver, linkNameOf } from './delivery/chain.js';
 import { unknownCredentialProblems } from './delivery/credential-references.js';
 import { createHttpClient } from './delivery/http-client.js';
 import { credentialFor, type NamedCredential } from './delivery/named-credentials.js';
@@ -290,6 +290,11 @@ async function checkConfiguredModules(deps: FlowDeps, config: Config): Promise<v
   if (config.mode === 'production') problems.push(...weakGuessOdds(config), ...cleartextCaptchaUrls(config));
   for (const [i, siteConfig] of config.sites.entries()) {
     const site = toSite(siteConfig, config);
+    // Receipts, fail-over, metrics and the console tell a site's handlers apart by name (two unnamed twilio links
+    // would share one receipt URL, and the second one's receipts would be checked with the first one's secret).
+    const names = site.handlers.map(linkNameOf);
+    for (const name of new Set(names.filter((n, j) => names.indexOf(n) !== j)))
+      problems.push(`sites.${i}.handlers: two handlers are named "${name}"; give each its own name:`);
     await deps.chains.chainFor(site).catch((e: Error) => problems.push(`sites.${i}.handlers: ${e.message}`));
     await deps.hooks.discoveryFor(site).catch((e: Error) => problems.push(`sites.${i}.userDiscoveryHandler: ${e.message}`));
     await deps.hooks.registrationFor(site).catch((e: Error) => problems.push(`sites.${i}.registrationHandler: ${e.message}`));

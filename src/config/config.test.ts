@@ -259,6 +259,22 @@ test('an empty OTPGATE_* variable leaves the file value alone', (t) => {
   assert.equal(loadConfig({ path, env: { OTPGATE_PORT: '' } }).config.server.port, 9100);
 });
 
+test('two secrets under one id are refused: codes would be made with one and checked with the other', (t) => {
+  const { path } = writeConfig(t, MINIMAL);
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k1:${SECRET},k1:${SECRET.split('').reverse().join('')}` } })),
+    'secrets.hmac.1.id',
+    /duplicate secret id "k1": give the new secret a new id/,
+  );
+  const kek = 'a-key-encryption-secret-of-32-chars!';
+  assertProblem(
+    problemsOf(() => loadConfig({ path, env: { OTPGATE_KEY_ENCRYPTION_KEYS: `e1:${kek},e2:${kek}x,e1:${kek}y` } })),
+    'secrets.keyEncryption.2.id',
+    /duplicate secret id "e1"/,
+  );
+  assert.equal(loadConfig({ path, env: { OTPGATE_HMAC_SECRETS: `k2:${SECRET},k1:${SECRET}` } }).config.secrets.hmac.length, 2);
+});
+
 test('bad OTPGATE_* values are errors naming the setting', (t) => {
   const { path } = writeConfig(t, MINIMAL);
   assertProblem(

@@ -655,6 +655,19 @@ export const configSchema = z
       if (seen.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
       seen.add(site.id);
     });
+    // A hash or ciphertext names the secret it was made with: two secrets under one id would check codes (or open
+    // keys) with one while making them with the other, and every sign-in would fail.
+    for (const list of ['hmac', 'keyEncryption'] as const) {
+      const ids = config.secrets[list].map((s) => s.id);
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secrets', list, i, 'id'],
+            message: `duplicate secret id "${id}": give the new secret a new id`,
+          });
+      });
+    }
     if (config.mode === 'production') {
       // Production sends session and CSRF cookies Secure always: a browser on http would drop them, and on
       // http the OTP, the session and the tokens would cross the network in clear. Loopback is refused too:

@@ -86,3 +86,29 @@ describe('a built-in provider handler serves a sign-in', () => {
     );
   });
 });
+
+test('two handlers of one site under one name stop startup: receipts and fail-over tell handlers apart by name', async () => {
+  const fake = await startFakeTwilioApi();
+  const twilio = (from: string, name?: string) => ({
+    type: 'twilio',
+    credential: 'Twilio_Main',
+    accountSid: TWILIO_ACCOUNT_SID,
+    from,
+    ...(name ? { name } : {}),
+  });
+  const start = (handlers: unknown[]) =>
+    startTestServer({
+      namedCredentials: { Twilio_Main: fake.credential } as never,
+      sites: [{ id: 'demo', name: 'Demo', handlers }] as never,
+    });
+  try {
+    await assert.rejects(start([twilio('+15005550006'), twilio('+15005550007')]), (error: Error & { problems?: string[] }) => {
+      assert.deepEqual(error.problems, ['sites.0.handlers: two handlers are named "twilio"; give each its own name:']);
+      return true;
+    });
+    const named = await start([twilio('+15005550006', 'twilio-us'), twilio('+15005550007', 'twilio-backup')]);
+    await named.close();
+  } finally {
+    await fake.close();
+  }
+});
