@@ -45,6 +45,45 @@ describe('otpgate export / import', () => {
     assert.equal(json<UserRow[]>(await target.run('user', 'list', '--site', 'demo', '--json')).length, 3);
   });
 
+  test('what only the database can refuse (an id of a user of another site) fails the whole import, not half of it', async () => {
+    const target = cliFixture({
+      sites: [
+        { id: 'demo', name: 'Demo', handlers: ['console'] },
+        { id: 'other', name: 'Other', handlers: ['console'] },
+      ],
+    });
+    const added = await target.run('user', 'add', '--site', 'demo', '--phone', '+14155550174');
+    assertOk(added);
+    const taken = added.stdout.trim();
+    const line = (id: string, username: string, phone: string) =>
+      JSON.stringify({
+        id,
+        username,
+        phone,
+        phoneVerified: true,
+        firstName: null,
+        lastName: null,
+        email: null,
+        locale: null,
+        status: 'active',
+        customData: {},
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
+    const path = join(target.dir, 'mixed.jsonl');
+    writeFileSync(
+      path,
+      [
+        JSON.stringify({ format: 'otpgate-users', version: 1, site: 'demo' }),
+        line('new-1', 'first', '+14155550175'),
+        line(taken, 'second', '+14155550176'),
+      ].join('\n') + '\n',
+    );
+    const failed = await target.run('import', '--site', 'other', '--in', path);
+    assertFails(failed, 'invalid_request');
+    assert.match(failed.stderr, /nothing was imported/);
+    assert.deepEqual(json<UserRow[]>(await target.run('user', 'list', '--site', 'other', '--json')), [], 'not even the first line');
+  });
+
   test('bad files are refused with the line and the reason, before anything is written', async () => {
     const target = cliFixture();
     const file = (name: string, text: string) => {

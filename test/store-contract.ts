@@ -240,6 +240,18 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await assertUniqueViolation(() => site.verifications.insert(verification), 'id');
       });
 
+      test('createMany writes all the users or, when one fails (an id of another site), none', async (t) => {
+        const store = await fresh(t);
+        const elsewhere = await store.forSite('b').users.create(newUser(), T0);
+        const users = store.forSite('a').users;
+        const batch = Array.from({ length: 250 }, (_, i) => ({ user: newUser({ username: `bulk-${i}` }), createdAt: at(i) }));
+        await assert.rejects(users.createMany([...batch, { user: newUser({ id: elsewhere.id }), createdAt: T0 }]), UniqueViolation);
+        assert.deepEqual(await users.list({ limit: 10, offset: 0 }), [], 'not one of them');
+        await users.createMany(batch);
+        assert.equal((await users.list({ limit: 500, offset: 0 })).length, 250);
+        assert.equal((await users.byUsername('bulk-249'))?.createdAt.getTime(), at(249).getTime());
+      });
+
       test('users without a phone do not collide', async (t) => {
         const users = (await fresh(t)).forSite('a').users;
         await users.create(newUser({ username: 'one', phone: null }), T0);

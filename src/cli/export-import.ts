@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { OtpgateError } from '../domain/errors.js';
 import { parsePhone } from '../domain/phone.js';
-import { usernameKey } from '../domain/text.js';
+import { UniqueViolation } from '../domain/repositories.js';
+import { normaliseEmail, normaliseText, usernameKey } from '../domain/text.js';
 import type { User } from '../domain/user.js';
 import { withServices } from './config-option.js';
 import { siteForAdmin } from './site-lookup.js';
@@ -80,7 +81,20 @@ export function registerExportImport(program: Command): void {
             'invalid_phone_number',
             `${options.in}:${number}: phone ${JSON.stringify(result.data.phone)} is not E.164.`,
           );
-        return { ...result.data, number };
+        // The rules `user add` and registration apply (NFKC, no control characters, e-mail in lower case), and no
+        // NUL anywhere: PostgreSQL refuses one in text, which would fail the import at its write.
+        const at = (field: string) => `${options.in}:${number}: ${field}`;
+        const text = (value: string | null, field: string) => (value === null ? null : normaliseText(value, at(field)));
+        if (JSON.stringify(result.data.customData).includes('\\u0000'))
+          throw new OtpgateError('invalid_request', `${at('customData')} must not contain NUL characters.`);
+        return {
+          ...result.data,
+          username: normaliseText(result.data.username, at('username')),
+          firstName: text(result.data.firstName, 'firstName'),
+          lastName: text(result.data.lastName, 'lastName'),
+          email: result.data.email === null ? null : normaliseEmail(result.data.email, at('email')),
+          number,
+        };
       });
       await withServices(command, async ({ store, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
@@ -106,8 +120,23 @@ export function registerExportImport(program: Command): void {
               `${options.in}:${u.number}: a user with this ${clash} already exists on site ${site.id}; nothing was imported.`,
             );
         }
-        for (const { number: _n, createdAt, ...u } of parsed)
-          await users.create({ ...u, phone: u.phone as User['phone'] }, new Date(createdAt));
+        // In one transaction: what the checks above cannot see (an id that another site's user has, a value the
+        // database refuses) fails the whole import, never half of it.
+        const entries = parsed.map(({ number: _n, createdAt, ...u }) => ({
+          user: { ...u, phone: u.phone as User['phone'] },
+          createdAt: new Date(createdAt),
+        }));
+        try {
+          await users.createMany(entries);
+        } catch (error) {
+          const why =
+            error instanceof UniqueViolation
+              ? `a user with this ${error.field} already exists`
+              : error instanceof Error
+                ? error.message
+                : String(error);
+          throw new OtpgateError('invalid_request', `${options.in}: ${why}; nothing was imported.`);
+        }
         process.stdout.write(`imported ${parsed.length} users into site ${site.id}\n`);
       });
     });

@@ -14,6 +14,8 @@ import type { Verification } from './verification.js';
 export interface UserRepository {
   /** Throws a UniqueViolation when the username or phone is taken on this site. */
   create(user: Omit<NewUser, 'siteId'>, now: Date): Promise<User>;
+  /** Creates all of them or, when any one fails (a clash, a value the database refuses), none. */
+  createMany(users: { user: Omit<NewUser, 'siteId'>; createdAt: Date }[]): Promise<void>;
   byId(id: string): Promise<User | null>;
   byUsername(username: string): Promise<User | null>;
   byPhone(phone: PhoneNumber): Promise<User | null>;

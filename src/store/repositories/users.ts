@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { PhoneNumber } from '../../domain/phone.js';
 import type { UserRepository } from '../../domain/repositories.js';
 import { usernameKey } from '../../domain/text.js';
-import type { User, UserStatus } from '../../domain/user.js';
+import type { NewUser, User, UserStatus } from '../../domain/user.js';
 import { prepare, prepareInsert } from '../prepared-query.js';
 import { toDate, type Database, type UsersTable } from '../schema.js';
 
@@ -12,27 +12,39 @@ export function createUserRepository(db: Kysely<Database>, siteId: string): User
   const selectById = prepare(db, (p: { id: string }) => users().where('id', '=', p.id));
   const selectByPhone = prepare(db, (p: { phone: string }) => users().where('phone', '=', p.phone));
   const insertRows = prepareInsert(db, 'users');
+  const rowOf = (user: Omit<NewUser, 'siteId'>, now: Date) => ({
+    id: user.id,
+    site_id: siteId,
+    username: user.username,
+    username_key: usernameKey(user.username),
+    phone: user.phone,
+    phone_verified: user.phoneVerified ? 1 : 0,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    email: user.email,
+    locale: user.locale,
+    status: user.status,
+    custom_data: JSON.stringify(user.customData),
+    created_at: now.getTime(),
+    updated_at: now.getTime(),
+  });
   return {
     async create(user, now) {
-      const row = {
-        id: user.id,
-        site_id: siteId,
-        username: user.username,
-        username_key: usernameKey(user.username),
-        phone: user.phone,
-        phone_verified: user.phoneVerified ? 1 : 0,
-        first_name: user.firstName,
-        last_name: user.lastName,
-        email: user.email,
-        locale: user.locale,
-        status: user.status,
-        custom_data: JSON.stringify(user.customData),
-        created_at: now.getTime(),
-        updated_at: now.getTime(),
-      };
+      const row = rowOf(user, now);
       // A taken username or phone fails here; the store's boundary (domain-errors.ts) makes it a UniqueViolation.
       await insertRows([row]);
       return toUser(row);
+    },
+    async createMany(users) {
+      const rows = users.map(({ user, createdAt }) => rowOf(user, createdAt));
+      // One transaction: a row that fails (a clash, a value the database refuses) leaves none of them written.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += 200)
+          await trx
+            .insertInto('users')
+            .values(rows.slice(i, i + 200))
+            .execute();
+      });
     },
     async byId(id) {
       const row = (await selectById({ id })).rows[0];
