@@ -133,6 +133,9 @@ describe('otpgate export / import', () => {
     assertFails(await target.run('import', '--site', 'demo', '--in', join(target.dir, 'missing.jsonl')), 'invalid_request');
     assert.deepEqual(json<UserRow[]>(await target.run('user', 'list', '--site', 'demo', '--json')), []);
     assertFails(await target.run('export', '--site', 'nope'), 'site_not_found');
+    const unwritable = await target.run('export', '--site', 'demo', '--out', join(target.dir, 'no-such-folder', 'users.jsonl'));
+    assertFails(unwritable, 'invalid_request');
+    assert.match(unwritable.stderr, /users\.jsonl: cannot write the file \(ENOENT\)/);
   });
 });
 

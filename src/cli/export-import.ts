@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -42,7 +43,7 @@ export function registerExportImport(program: Command): void {
     .action(async (options: { site: string; out?: string }, command: Command) => {
       await withServices(command, async ({ store, siteDirectory }) => {
         const site = await siteForAdmin(siteDirectory, options.site);
-        const out = options.out ? createWriteStream(options.out) : process.stdout;
+        const out = options.out ? await openForWriting(options.out) : process.stdout;
         const write = (value: unknown) =>
           new Promise<void>((resolve, reject) => out.write(JSON.stringify(value) + '\n', (e) => (e ? reject(e) : resolve())));
         await write({ ...HEADER, site: site.id });
@@ -54,7 +55,7 @@ export function registerExportImport(program: Command): void {
           count += page.length;
           if (page.length < 500) break;
         }
-        if (options.out) await new Promise<void>((resolve) => (out as ReturnType<typeof createWriteStream>).end(resolve));
+        if (options.out) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
         process.stderr.write(`exported ${count} users of site ${site.id}\n`);
       });
     });
@@ -140,6 +141,16 @@ export function registerExportImport(program: Command): void {
         process.stdout.write(`imported ${parsed.length} users into site ${site.id}\n`);
       });
     });
+}
+
+/** The export file, opened before anything is read, so a path that cannot be written is a clear error up front. */
+async function openForWriting(path: string): Promise<WriteStream> {
+  try {
+    const file = await open(path, 'w');
+    return file.createWriteStream();
+  } catch (error) {
+    throw new OtpgateError('invalid_request', `${path}: cannot write the file (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
 }
 
 function toLine(user: User) {

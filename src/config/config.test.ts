@@ -358,6 +358,22 @@ test('a file that cannot be read or parsed is a ConfigError naming the file', (t
   assert.match(problemsOf(() => loadConfig({ path: missing, env: {} }))[0] ?? '', /missing\.yaml: cannot read the file \(ENOENT\)/);
   const { path: json } = writeConfig(t, '{ "secrets": ', 'otpgate.json');
   assert.match(problemsOf(() => loadConfig({ path: json, env: {} }))[0] ?? '', /not valid JSON/);
+  // What is wrong is said, the file's text never: it may hold a secret.
+  const { path: leaky } = writeConfig(t, '{ "secrets": { "hmac": [{ "id": "k1", "secret": SUPERSECRET-0123456789 }] } }', 'leaky.json');
+  const [problem] = problemsOf(() => loadConfig({ path: leaky, env: {} }));
+  assert.match(problem ?? '', /not valid JSON/);
+  assert.ok(!problem!.includes('SUPERSECRET'), problem);
+  // A file holding one value (a secret saved as the config) is not a configuration, and is not echoed either.
+  for (const [name, text] of [
+    ['value.yaml', 'kek-SECRET-9f8e7d6c5b4a39281706\n'],
+    ['list.yaml', '- a\n- b\n'],
+    ['value.json', '"kek-SECRET-9f8e7d6c5b4a39281706"'],
+  ] as const) {
+    const { path: single } = writeConfig(t, text, name);
+    const problems = problemsOf(() => loadConfig({ path: single, env: {} }));
+    assert.match(problems[0] ?? '', /the top level must be a mapping of settings/);
+    assert.ok(!problems.join(' ').includes('SECRET'), problems.join(' '));
+  }
 });
 
 const HTTPS = { baseUrl: 'https://id.example.com' };

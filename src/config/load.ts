@@ -36,14 +36,17 @@ export function loadConfig(
     } catch (error) {
       throw new ConfigError([`${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
     }
+    const json = absolute.endsWith('.json');
     try {
-      raw = absolute.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      raw = json ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-      throw new ConfigError([
-        `${path}: not valid ${absolute.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
-      ]);
+      // Where, never what: V8's JSON message quotes the text around the error, which may be a secret.
+      const where = json ? '' : `: ${(error as Error).message.split('\n')[0]}`;
+      throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}${where}`]);
     }
     raw ??= {};
+    // A file holding one value (a secret saved under the wrong name, say) is no configuration, and is not echoed.
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${path}: the top level must be a mapping of settings`]);
   }
   const problems: string[] = [];
   const interpolated = interpolate(raw, env, [], problems);
