@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { cliFixture, removeCliFixtures } from './cli-harness.js';
+import { cliFixture, removeCliFixtures, runCli } from './cli-harness.js';
 
 after(removeCliFixtures);
 
@@ -29,6 +29,23 @@ test('a healthy deployment: config, database, keys, each handler and credential,
   assert.match(byCheck.get('site demo: keys')!.detail, /^signs with /);
   assert.equal(byCheck.get('site demo: handlers')!.detail, 'webhook:Hook, console');
   assert.equal(byCheck.get('site demo: credential Hook')!.status, 'ok');
+});
+
+test('keys made before a key-encryption key was configured are reported in clear until keys encrypt seals them', async () => {
+  const fixture = cliFixture();
+  assert.equal((await fixture.run('keys', 'rotate', '--site', 'demo')).code, 0, 'keys made with no key-encryption key');
+  const kek = { OTPGATE_KEY_ENCRYPTION_KEYS: 'e1:a-key-encryption-secret-of-32-chars!' };
+  const doctor = async () => {
+    const result = await runCli(['-c', fixture.configPath, 'doctor', '--json'], kek);
+    return new Map(checks(result.stdout).map((c) => [c.check, c]));
+  };
+  const before = await doctor();
+  assert.equal(before.get('key encryption')!.status, 'ok');
+  assert.equal(before.get('site demo: keys')!.status, 'warn');
+  assert.match(before.get('site demo: keys')!.detail, /private key\(s\) stored in clear: run otpgate keys encrypt/);
+  assert.equal((await runCli(['-c', fixture.configPath, 'keys', 'encrypt'], kek)).code, 0);
+  const after = await doctor();
+  assert.equal(after.get('site demo: keys')!.status, 'ok', after.get('site demo: keys')!.detail);
 });
 
 test('--reach: a credential whose host does not answer fails the check and the exit status; one that answers passes', async () => {

@@ -27,7 +27,7 @@ export async function selfCheck(
     config.secrets.keyEncryption.length > 0 ? 'ok' : config.mode === 'production' ? 'fail' : 'warn',
     'key encryption',
     config.secrets.keyEncryption.length > 0
-      ? 'signing keys sealed (AES-256-GCM)'
+      ? 'new signing keys are sealed (AES-256-GCM); stored ones are checked per site'
       : 'signing keys stored in clear: set secrets.keyEncryption',
   );
   for (const stored of await services.store.sites.list()) {
@@ -39,7 +39,21 @@ export async function selfCheck(
     try {
       await services.keyring.checkReadable(site.id);
       const key = await services.keyring.signingKey(site.id);
-      add('ok', `site ${site.id}: keys`, `signs with ${key.kid}`);
+      const { inClear, underOlderKey } = await services.keyring.sealing(site.id);
+      // A key-encryption key configured after keys were made does not seal those: `keys encrypt` does.
+      if (config.secrets.keyEncryption.length > 0 && inClear > 0)
+        add(
+          config.mode === 'production' ? 'fail' : 'warn',
+          `site ${site.id}: keys`,
+          `signs with ${key.kid}; ${inClear} private key(s) stored in clear: run otpgate keys encrypt`,
+        );
+      else if (underOlderKey > 0)
+        add(
+          'warn',
+          `site ${site.id}: keys`,
+          `signs with ${key.kid}; ${underOlderKey} key(s) sealed under an older key: run otpgate keys encrypt`,
+        );
+      else add('ok', `site ${site.id}: keys`, `signs with ${key.kid}`);
     } catch (error) {
       add('fail', `site ${site.id}: keys`, error instanceof Error ? error.message : String(error));
     }

@@ -96,6 +96,15 @@ export function createKeyring(store: Store, clock: Clock, options: { cacheMs?: n
       for (const key of await store.forSite(siteId).signingKeys.list()) privateJwk(siteId, key);
     },
 
+    /** How the site's private keys are stored: in clear, or sealed under a key-encryption key other than the current one. */
+    async sealing(siteId: string): Promise<{ inClear: number; underOlderKey: number }> {
+      const sealedWith = (await store.forSite(siteId).signingKeys.list()).map((key) => encryption.sealedWith(key.privateKey));
+      return {
+        inClear: sealedWith.filter((id) => id === null).length,
+        underOlderKey: sealedWith.filter((id) => id !== null && id !== encryption.currentId).length,
+      };
+    },
+
     /**
      * Re-seals every key of the site not sealed with the current key-encryption key (keys in clear included);
      * returns how many changed. The second half of a key-encryption key rotation.
