@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { verifySecret } from '../src/crypto/secret-hash.js';
-import { assertFails, assertOk, assertUsage, cliFixture, json, removeCliFixtures } from './cli-harness.js';
+import { assertFails, assertOk, assertUsage, cliFixture, json, removeCliFixtures, runCli } from './cli-harness.js';
 
 // Every case spawns its own CLI processes against its own temp dir, so cases and suites can run side by side;
 // a cap keeps a busy machine from starving the child processes (each one compiles through tsx).
@@ -56,6 +56,15 @@ const callingHandler = `export default { async sendOneTimePassword(request, cont
 
 describe('otpgate CLI', { concurrency: true }, () => {
   after(removeCliFixtures);
+
+  test('a database out of reach is database_unavailable with the reason, not a bare message', async () => {
+    const fixture = cliFixture();
+    const result = await runCli(['-c', fixture.configPath, 'user', 'list', '--site', 'demo'], {
+      OTPGATE_DATABASE_URL: 'postgres://otpgate@127.0.0.1:1/nowhere',
+    });
+    assertFails(result, 'database_unavailable');
+    assert.match(result.stderr, /ECONNREFUSED/);
+  });
 
   describe('otpgate site', options, () => {
     test('create stores the site; list shows it beside the configured ones', async () => {

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { isOtpgateError } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { registerServe } from './serve.js';
 import { registerMigrate } from './migrate.js';
 import { registerSite } from './site.js';
@@ -46,7 +47,7 @@ try {
   process.exitCode = reportError(error);
 }
 
-/** One line a person understands, a stable code, exit status 1 (2 for usage). Never a stack trace. */
+/** One line a person understands, a stable code (internal_error where none fits), exit status 1 (2 for usage). No stack trace. */
 function reportError(error: unknown): number {
   const e = error as { code?: string; exitCode?: number; message?: string };
   if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
@@ -54,6 +55,7 @@ function reportError(error: unknown): number {
   }
   if (error instanceof ConfigError) process.stderr.write(`error: config_invalid\n${error.message}\n`);
   else if (isOtpgateError(error)) process.stderr.write(`error: ${error.code}: ${error.message}\n`);
-  else process.stderr.write(`error: ${e.message ?? String(error)}\n`);
+  else if (isDatabaseUnavailable(error)) process.stderr.write(`error: database_unavailable: ${e.message ?? String(error)}\n`);
+  else process.stderr.write(`error: internal_error: ${e.message ?? String(error)}\n`);
   return 1;
 }
