@@ -11,6 +11,23 @@ interface UserRow {
   phone: string;
 }
 
+/** One user line of an export file. */
+const exportLine = (fields: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    id: 'u1',
+    username: 'a',
+    phone: '+14155550173',
+    phoneVerified: true,
+    firstName: null,
+    lastName: null,
+    email: null,
+    locale: null,
+    status: 'active',
+    customData: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...fields,
+  });
+
 describe('otpgate export / import', () => {
   after(removeCliFixtures);
 
@@ -55,27 +72,13 @@ describe('otpgate export / import', () => {
     const added = await target.run('user', 'add', '--site', 'demo', '--phone', '+14155550174');
     assertOk(added);
     const taken = added.stdout.trim();
-    const line = (id: string, username: string, phone: string) =>
-      JSON.stringify({
-        id,
-        username,
-        phone,
-        phoneVerified: true,
-        firstName: null,
-        lastName: null,
-        email: null,
-        locale: null,
-        status: 'active',
-        customData: {},
-        createdAt: '2026-01-01T00:00:00.000Z',
-      });
     const path = join(target.dir, 'mixed.jsonl');
     writeFileSync(
       path,
       [
         JSON.stringify({ format: 'otpgate-users', version: 1, site: 'demo' }),
-        line('new-1', 'first', '+14155550175'),
-        line(taken, 'second', '+14155550176'),
+        exportLine({ id: 'new-1', username: 'first', phone: '+14155550175' }),
+        exportLine({ id: taken, username: 'second', phone: '+14155550176' }),
       ].join('\n') + '\n',
     );
     const failed = await target.run('import', '--site', 'other', '--in', path);
@@ -92,19 +95,7 @@ describe('otpgate export / import', () => {
       return path;
     };
     const header = JSON.stringify({ format: 'otpgate-users', version: 1, site: 'demo' });
-    const good = JSON.stringify({
-      id: 'u1',
-      username: 'a',
-      phone: '+14155550173',
-      phoneVerified: true,
-      firstName: null,
-      lastName: null,
-      email: null,
-      locale: null,
-      status: 'active',
-      customData: {},
-      createdAt: '2026-01-01T00:00:00.000Z',
-    });
+    const good = exportLine();
     const noHeader = await target.run('import', '--site', 'demo', '--in', file('a.jsonl', `${good}\n`));
     assertFails(noHeader, 'invalid_request');
     assert.match(noHeader.stderr, /not an otpgate users export/);
