@@ -190,4 +190,20 @@ describe('signed-in use cases: second factor and phone change', () => {
     assert.deepEqual({ success: result.success, redirect: result.redirect }, { success: true, redirect: 'http://otpgate.test/demo' });
     await assert.rejects(um.initVerificationMethod(userId, 'EMAIL' as 'SMS'), /Only the sms/);
   });
+
+  test('library API: a user id that cannot sign in is not told apart by a wrong code; the caller is in the audit log', async () => {
+    t = await startTestServer();
+    const um = t.app.userManagement('demo', { ip: '203.0.113.9', userAgent: 'app/1', requestId: null });
+    const identifier = await um.initSelfRegistration('SMS', { mobilePhone: '+14155550138' });
+    const userId = (await um.verifySelfRegistration('SMS', identifier, t.lastCode('+14155550138'), null)).userId!;
+    const verified = await t.store.forSite('demo').audit.list({ type: 'code_verified', limit: 5 });
+    assert.deepEqual([verified[0]?.ip, verified[0]?.userAgent], ['203.0.113.9', 'app/1'], 'the verify is audited with who asked');
+
+    const wrong = async (user: string) => {
+      const login = await um.initPasswordlessLogin(user, 'SMS');
+      const result = await um.verifyPasswordlessLogin(user, 'SMS', login, '000000', null);
+      return { success: result.success, error: result.error, message: result.message?.replace(/\d+ attempts?/, 'N attempts') };
+    };
+    assert.deepEqual(await wrong('no-such-user-id'), await wrong(userId));
+  });
 });

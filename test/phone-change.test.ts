@@ -110,6 +110,19 @@ describe('phone change = re-authentication on the current phone', () => {
     assert.equal((await changePhone(mine)).body.error, 'step_up_required');
   });
 
+  test('a step-up counts for the whole login: the pair a refresh makes keeps it', async () => {
+    const mine = await login('public-app', 'openid api refresh_token');
+    await stepUp(mine);
+    const refreshed = await postForm(`${site()}/services/oauth2/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: String(mine.refresh_token),
+      client_id: 'public-app',
+    });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    const started = await changePhone(refreshed.body);
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+  });
+
   test('after a step-up the change works; the old phone is told; every other login ends, this one goes on', async () => {
     const earlier = await login('public-app', 'openid api refresh_token');
     const mine = await login('public-app', 'openid api refresh_token');

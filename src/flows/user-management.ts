@@ -63,7 +63,7 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
     },
     async verifyPasswordlessLogin(userId: string, method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);
-      return result(async () => (await useCases.verifyPasswordlessLogin(await site(), { identifier, code, userId })).id, startUrl);
+      return result(async () => (await useCases.verifyPasswordlessLogin(await site(), { identifier, code, userId, meta })).id, startUrl);
     },
     async initSelfRegistration(
       method: VerificationMethod,
@@ -83,7 +83,7 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
     },
     async verifySelfRegistration(method: VerificationMethod, identifier: string, code: string, startUrl?: string | null) {
       requireSms(method);
-      return result(async () => (await useCases.verifySelfRegistration(await site(), { identifier, code })).id, startUrl);
+      return result(async () => (await useCases.verifySelfRegistration(await site(), { identifier, code, meta })).id, startUrl);
     },
     /** Second factor for the signed-in user `userId`. */
     async initVerificationMethod(userId: string, method: VerificationMethod): Promise<string> {
@@ -93,7 +93,7 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
     async verifyVerificationMethod(userId: string, identifier: string, code: string, method: VerificationMethod) {
       requireSms(method);
       return result(async () => {
-        await useCases.verifyIdentityVerification(await site(), { userId, identifier, code });
+        await useCases.verifyIdentityVerification(await site(), { userId, identifier, code, meta });
         return userId;
       });
     },
@@ -105,7 +105,7 @@ export function createUserManagement(useCases: UseCases, site: () => Promise<Sit
     /** Returns null when the code was right and the phone is now the user's verified phone, else the error message. */
     async verifyRegisterVerificationMethod(userId: string, code: string, method: VerificationMethod): Promise<string | null> {
       requireSms(method);
-      return errorMessage(async () => useCases.verifyPhoneRegistration(await site(), { userId, code }));
+      return errorMessage(async () => useCases.verifyPhoneRegistration(await site(), { userId, code, meta }));
     },
     formatPhoneNumber(countryCode: string, phoneNumber: string): string | null {
       return formatPhoneNumber(countryCode, phoneNumber);

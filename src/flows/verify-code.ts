@@ -57,8 +57,13 @@ async function checkCode(
     }
   }
   const verification = counted.verification;
-  // A verification of another use case or user is not revealed to exist.
-  if (verification.useCase !== input.useCase || (input.userId !== undefined && verification.userId !== input.userId))
+  // A verification of another use case or user is not revealed to exist. One of no user (an unknown login hint's
+  // stand-in) goes on to fail as a wrong code, as it does without a user id: the answer must not tell that the
+  // user id asked about cannot sign in.
+  if (
+    verification.useCase !== input.useCase ||
+    (input.userId !== undefined && verification.userId !== null && verification.userId !== input.userId)
+  )
     throw new OtpgateError('verification_not_found');
 
   // A phone locked by wrong codes in a row accepts nothing, not even the right code, until an admin unlocks it.

@@ -52,7 +52,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
     site: Site,
     client: OAuthClient,
     user: User,
-    grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null; familyEnd?: Date },
+    grant: { scope: string; nonce: string | null; familyId: string; authTime: Date | null; familyEnd?: Date; stepUpAt?: Date | null },
   ): Promise<TokenResponse> {
     const { scope, nonce, familyId, authTime } = grant;
     const now = clock.now();
@@ -70,7 +70,8 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
       authTime,
       revokedAt: null,
       replacedAt: null,
-      stepUpAt: null,
+      // A step-up counts for the whole login (recordStepUp): a refresh's new pair keeps the one it had.
+      stepUpAt: grant.stepUpAt ?? null,
       createdAt: now,
     };
     const scopes = scope.split(' ');
@@ -236,6 +237,7 @@ export function createTokenService(store: Store, keyring: Keyring, clock: Clock,
         familyId: token.familyId,
         authTime: token.authTime,
         familyEnd: token.expiresAt,
+        stepUpAt: token.stepUpAt,
       });
       // A revocation that ran while this pair was being made (the client's /revoke, a replay caught, signing out
       // everywhere, a phone change, consent withdrawn) reached only the rows that existed then, not this pair. It
