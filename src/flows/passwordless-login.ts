@@ -53,12 +53,13 @@ export async function initPasswordlessLogin(
   // a number outside the site's countries gets what an unknown username gets, nothing sent and the same answer.
   // A typed number meets the country rule itself, whoever holds it.
   const { allowedCountries, deniedCountries } = site.policies.passwordless_login;
-  const typedNumber = 'loginHint' in input && parsePhone(hint, site.defaultCountry ?? undefined) !== null;
+  // For an unknown hint the code goes nowhere, counted against the hint's own number, or a stand-in for a username.
+  const typed = parsePhone(hint, site.defaultCountry ?? undefined);
+  const typedNumber = 'loginHint' in input && typed !== null;
   if (own && !typedNumber && !countryAllowed(own.country, allowedCountries, deniedCountries)) usable = null;
-  const stand = usable ? null : pseudoPhone(deps, site, hint);
-  const phone: ParsedPhone = usable ? own! : stand!.phone;
+  const phone: ParsedPhone = usable ? own! : (typed ?? standInFor(site, hint));
   return sendCode(deps, site, {
-    ...(stand?.standIn ? { standIn: true } : {}),
+    ...(!usable && !typed ? { standIn: true } : {}),
     useCase: 'passwordless_login',
     phone,
     userId: usable?.id ?? null,
@@ -79,12 +80,9 @@ function hintKey(deps: FlowDeps, site: Site, hint: string): string {
   return phone ? `phone:${phone}` : `username:${usernameKey(hint)}`;
 }
 
-/** For an unknown hint: the hint's own number when it is one, else a keyed stand-in, so rate limits still apply. */
-function pseudoPhone(deps: FlowDeps, site: Site, hint: string): { phone: ParsedPhone; standIn: boolean } {
-  const parsed = parsePhone(hint, site.defaultCountry ?? undefined);
-  if (parsed) return { phone: parsed, standIn: false };
-  const e164 = `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber;
-  return { phone: { e164, country: null, prefix: null }, standIn: true };
+/** A hint that is no number: a keyed stand-in with no country, so the per-phone limits still apply to it. */
+function standInFor(site: Site, hint: string): ParsedPhone {
+  return { e164: `hint:${hashToken(site.id, hint.toLowerCase()).slice(0, 22)}` as PhoneNumber, country: null, prefix: null };
 }
 
 export async function verifyPasswordlessLogin(

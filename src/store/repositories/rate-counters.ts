@@ -147,10 +147,10 @@ export function createRateCounterRepository(db: Kysely<Database>, siteId: string
 
   /*
    * The sends of one event-loop turn are counted together (turn-batch.ts), up to 16 per statement: each counter is
-   * raised by the number of sends that count against it, guarded by the smallest cap any of them computed. If that
-   * fits, counting them one by one would have fitted too. If it does not (or a counter would take more than its cap
-   * in one go, or a window turned over within the turn), what it took is given back and each send is counted alone,
-   * as before; a send whose own statement fails gets that error, the others their answers.
+   * raised by the number of sends that count against it, its previous window weighed as at the earliest of them. If
+   * that fits, counting them one by one would have fitted too. If it does not (or a window turned over within the
+   * turn), what it took is given back and each send is counted alone, in order; a send whose own statement fails gets
+   * that error, the others their answers.
    */
   const reserveTogether = async (sends: Increment[][]): Promise<Outcome[]> => {
     const merged = sends.length > 1 ? mergeGuarded(sends) : null;
